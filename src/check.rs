@@ -1,0 +1,229 @@
+//! The integrity check: what a log holds and what is wrong with it.
+//!
+//! A healthy log numbers its lines 0, 1, 2, … in file order, every line
+//! parses, nothing follows the last `\n`, and the counter hint (when present)
+//! matches. The report lists each way a log can differ from that, with line
+//! numbers, so a person can find the damage.
+
+use std::fmt;
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::error::EventLogError;
+use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
+
+/// At most this many skipped lines and missing ranges are listed one by one;
+/// the totals are always exact.
+const LISTED: usize = 100;
+
+/// A complete line that is not an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedLine {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// Why it is not an event.
+    pub reason: String,
+}
+
+/// How the counter hint compares with the events file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CounterState {
+    /// No counter, or not 16 bytes. The next writer recounts.
+    Missing,
+    /// The counter's size and count match the file.
+    Consistent,
+    /// The counter disagrees with the file; the next writer recounts.
+    Stale { count: u64, size: u64 },
+}
+
+/// The result of [`crate::EventLog::check`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// Lines that parse as events.
+    pub events: u64,
+    /// Complete lines (each holds one sequence number).
+    pub lines: u64,
+    /// Bytes of events in the file.
+    pub bytes: u64,
+    /// How many complete lines are not events.
+    pub skipped: u64,
+    /// The first of them, with their reasons.
+    pub skipped_lines: Vec<SkippedLine>,
+    /// Sequence numbers that appear on more than one event.
+    pub duplicates: Vec<u64>,
+    /// Gaps among `0..=highest` as inclusive ranges `[first, last]`; the
+    /// number of missing numbers is in `missing_count`.
+    pub missing: Vec<(u64, u64)>,
+    pub missing_count: u64,
+    /// Events whose number is not their line's position (line n holds n-1):
+    /// a sign of an unlocked or foreign writer even when no number repeats.
+    pub misplaced: u64,
+    /// Bytes after the last `\n`: a torn tail (or an append in progress).
+    pub torn_tail_bytes: u64,
+    pub counter: CounterState,
+}
+
+impl CheckReport {
+    /// Whether the log is whole: every line an event, numbers unique and
+    /// contiguous, no torn tail. A stale counter is not damage.
+    pub fn is_ok(&self) -> bool {
+        self.skipped == 0
+            && self.duplicates.is_empty()
+            && self.missing_count == 0
+            && self.torn_tail_bytes == 0
+    }
+
+    pub(crate) fn build<R: Read>(
+        lines: Option<LineReader<R>>,
+        counter: Option<Counter>,
+        size: u64,
+    ) -> Result<CheckReport, EventLogError> {
+        let mut report = CheckReport {
+            events: 0,
+            lines: 0,
+            bytes: size,
+            skipped: 0,
+            skipped_lines: Vec::new(),
+            duplicates: Vec::new(),
+            missing: Vec::new(),
+            missing_count: 0,
+            misplaced: 0,
+            torn_tail_bytes: 0,
+            counter: CounterState::Missing,
+        };
+        let mut numbers = Vec::new();
+        if let Some(mut lines) = lines {
+            while let Some(line) = lines.next_line()? {
+                let problem = match line {
+                    RawLine::Tail(len) => {
+                        report.torn_tail_bytes = len;
+                        break;
+                    }
+                    RawLine::TooLong(len) => LineProblem::TooLong { len },
+                    RawLine::Complete(bytes) => match format::parse_line(bytes) {
+                        Ok(event) => {
+                            report.events += 1;
+                            if event.sequence_no != report.lines {
+                                report.misplaced += 1;
+                            }
+                            numbers.push(event.sequence_no);
+                            report.lines += 1;
+                            continue;
+                        }
+                        Err(problem) => problem,
+                    },
+                };
+                report.lines += 1;
+                report.skipped += 1;
+                if report.skipped_lines.len() < LISTED {
+                    report.skipped_lines.push(SkippedLine {
+                        line: lines.line_no(),
+                        reason: problem.to_string(),
+                    });
+                }
+            }
+        }
+        report.find_gaps(numbers);
+        report.counter = match counter {
+            None => CounterState::Missing,
+            Some(c) if c.size == size && c.count == report.lines => CounterState::Consistent,
+            Some(c) => CounterState::Stale {
+                count: c.count,
+                size: c.size,
+            },
+        };
+        Ok(report)
+    }
+
+    fn find_gaps(&mut self, mut numbers: Vec<u64>) {
+        numbers.sort_unstable();
+        let mut expected = 0u64;
+        for (i, &n) in numbers.iter().enumerate() {
+            if i > 0 && numbers[i - 1] == n {
+                if self.duplicates.last() != Some(&n) {
+                    self.duplicates.push(n);
+                }
+                continue;
+            }
+            if n > expected {
+                self.missing_count += n - expected;
+                if self.missing.len() < LISTED {
+                    self.missing.push((expected, n - 1));
+                }
+            }
+            expected = n.saturating_add(1);
+        }
+    }
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "events:      {}", self.events)?;
+        writeln!(f, "lines:       {} ({} bytes)", self.lines, self.bytes)?;
+        writeln!(f, "skipped:     {}", self.skipped)?;
+        for s in &self.skipped_lines {
+            writeln!(f, "  line {}: {}", s.line, s.reason)?;
+        }
+        if self.skipped as usize > self.skipped_lines.len() {
+            writeln!(f, "  … and {} more", self.skipped as usize - self.skipped_lines.len())?;
+        }
+        write!(f, "duplicates:  {}", self.duplicates.len())?;
+        if !self.duplicates.is_empty() {
+            let shown: Vec<String> = self.duplicates.iter().take(LISTED).map(u64::to_string).collect();
+            write!(f, " (sequence_no {})", shown.join(", "))?;
+        }
+        writeln!(f)?;
+        write!(f, "missing:     {}", self.missing_count)?;
+        if !self.missing.is_empty() {
+            let shown: Vec<String> = self
+                .missing
+                .iter()
+                .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+                .collect();
+            write!(f, " (sequence_no {})", shown.join(", "))?;
+        }
+        writeln!(f)?;
+        writeln!(f, "misplaced:   {}", self.misplaced)?;
+        writeln!(f, "torn tail:   {} bytes", self.torn_tail_bytes)?;
+        let counter = match self.counter {
+            CounterState::Missing => "missing (the next append recounts)".to_string(),
+            CounterState::Consistent => "consistent".to_string(),
+            CounterState::Stale { count, size } => {
+                format!("stale: records {count} events in {size} bytes (the next append recounts)")
+            }
+        };
+        writeln!(f, "counter:     {counter}")?;
+        write!(f, "verdict:     {}", if self.is_ok() { "ok" } else { "DAMAGED" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(numbers: &[u64]) -> CheckReport {
+        let mut r = CheckReport::build::<&[u8]>(None, None, 0).unwrap();
+        r.find_gaps(numbers.to_vec());
+        r
+    }
+
+    #[test]
+    fn gaps_and_duplicates_are_found() {
+        let r = report(&[0, 1, 1, 1, 4, 7]);
+        assert_eq!(r.duplicates, [1]);
+        assert_eq!(r.missing, [(2, 3), (5, 6)]);
+        assert_eq!(r.missing_count, 4);
+        let r = report(&[1]);
+        assert_eq!(r.missing, [(0, 0)]);
+        assert!(report(&[0, 1, 2]).missing.is_empty());
+    }
+
+    #[test]
+    fn a_huge_number_does_not_allocate_its_gap() {
+        let r = report(&[0, u64::MAX]);
+        assert_eq!(r.missing_count, u64::MAX - 1);
+        assert_eq!(r.missing, [(1, u64::MAX - 1)]);
+    }
+}

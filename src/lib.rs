@@ -1,0 +1,32 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+mod check;
+mod error;
+mod event;
+mod format;
+mod log;
+mod store;
+
+#[cfg(not(target_family = "wasm"))]
+mod native;
+#[cfg(not(target_family = "wasm"))]
+use native as platform;
+
+#[cfg(target_family = "wasm")]
+mod wasm;
+#[cfg(target_family = "wasm")]
+use wasm as platform;
+
+pub use check::{CheckReport, CounterState, SkippedLine};
+pub use error::EventLogError;
+pub use event::{
+    generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, EventType, SessionEvent,
+    EVENT_TYPE_NAMES,
+};
+pub use format::{Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE_BYTES};
+pub use log::{Durability, EventLog, Events, Options};
+#[cfg(not(target_family = "wasm"))]
+pub use native::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE};
+pub use platform::DefaultStore;
+pub use store::{LockWait, MemoryStore, Store};

@@ -1,0 +1,413 @@
+//! The append protocol and the readers, written once over any [`Store`].
+//!
+//! An append, under the store's exclusive lock:
+//!
+//! 1. Find the count. If the size is what this handle itself left behind,
+//!    its own count is right. Otherwise another writer has been here: take
+//!    the counter hint when its recorded size equals the real size and the
+//!    last line's `sequence_no` is one less than it; else count `\n` bytes.
+//! 2. Repair a torn tail: move the bytes after the last `\n` to the torn
+//!    sidecar and cut the events back to that `\n`.
+//! 3. Number the events from the count, serialize, append in one call.
+//! 4. With [`Durability::Sync`], make the bytes durable.
+//! 5. Record the new count and size in the counter hint; unlock.
+//!
+//! The last-line check in step 1 exists because a counter is only as good as
+//! whoever wrote it: treeship-core's recount skips lines that are not UTF-8,
+//! so it can record a count that is too low for a size that matches.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::check::CheckReport;
+use crate::error::EventLogError;
+use crate::event::SessionEvent;
+use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
+use crate::store::{LockWait, Store};
+
+/// When an appended event is durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `append` returns once the bytes are written to the operating system
+    /// (the default). They survive the process being killed, not a power cut.
+    #[default]
+    Buffered,
+    /// `append` returns once the bytes are on stable storage (`fdatasync`;
+    /// the directory is fsynced too when the file was just created).
+    Sync,
+}
+
+/// How a log appends and reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub durability: Durability,
+    pub lock_wait: LockWait,
+    /// Lines longer than this are skipped by the readers, never buffered.
+    pub max_line_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            durability: Durability::default(),
+            lock_wait: LockWait::default(),
+            max_line_bytes: format::DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+}
+
+/// What this handle last left in the store: `count` events in `size` bytes,
+/// ending in `\n`.
+#[derive(Clone, Copy)]
+struct Known {
+    count: u64,
+    size: u64,
+}
+
+struct Inner<S> {
+    store: S,
+    known: Option<Known>,
+    line: Vec<u8>,
+}
+
+/// An append-only log of [`SessionEvent`]s over a [`Store`].
+///
+/// Natively the default store is a session directory on disk, opened with
+/// `EventLog::open`; any store can be used through [`EventLog::with_store`].
+pub struct EventLog<S: Store = crate::DefaultStore> {
+    inner: Mutex<Inner<S>>,
+    sequence: AtomicU64,
+    options: Options,
+    path: std::path::PathBuf,
+}
+
+impl<S: Store> EventLog<S> {
+    /// A log over `store`. Writes nothing: the count is read as a hint and
+    /// checked again under the lock at the first append.
+    pub fn with_store(store: S, options: Options) -> Result<Self, EventLogError> {
+        Self::with_store_at(store, options, std::path::PathBuf::new())
+    }
+
+    pub(crate) fn with_store_at(
+        mut store: S,
+        options: Options,
+        path: std::path::PathBuf,
+    ) -> Result<Self, EventLogError> {
+        let hint = count_hint(&mut store)?;
+        Ok(EventLog {
+            inner: Mutex::new(Inner {
+                store,
+                known: None,
+                line: Vec::with_capacity(512),
+            }),
+            sequence: AtomicU64::new(hint),
+            options,
+            path,
+        })
+    }
+
+    /// Appends one event and sets its `sequence_no`.
+    ///
+    /// On error nothing is acknowledged; the event's `sequence_no` may have
+    /// been set but no reader will see it under that number unless the
+    /// bytes reached the store whole.
+    pub fn append(&self, event: &mut SessionEvent) -> Result<(), EventLogError> {
+        self.append_batch(std::slice::from_mut(event))
+    }
+
+    /// Appends several events under one lock, in order, with contiguous
+    /// numbers, in a single write.
+    pub fn append_batch(&self, events: &mut [SessionEvent]) -> Result<(), EventLogError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut guard = self.lock_inner();
+        let inner = &mut *guard;
+        inner.store.lock(self.options.lock_wait)?;
+        let result = append_locked(inner, events, self.options.durability);
+        inner.store.unlock();
+        match result {
+            Ok(count) => {
+                self.sequence.store(count, Ordering::SeqCst);
+                Ok(())
+            }
+            Err(e) => {
+                inner.known = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// The number of events as this handle last saw it: at open, then after
+    /// each of its appends. Other writers' appends show after the next one.
+    pub fn event_count(&self) -> u64 {
+        self.sequence.load(Ordering::SeqCst)
+    }
+
+    /// The path of `events.jsonl` (empty for stores that are not files).
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// The options the log was opened with.
+    pub fn options(&self) -> Options {
+        self.options
+    }
+
+    /// Every readable event, in file order. Unreadable lines are skipped.
+    pub fn read_all(&self) -> Result<Vec<SessionEvent>, EventLogError> {
+        Ok(self.read_all_with_stats()?.0)
+    }
+
+    /// Every readable event and the number of complete lines skipped because
+    /// they are not events (malformed JSON, an unknown type, invalid UTF-8,
+    /// blank, or over the line limit). A torn final line is not counted: it
+    /// may be an append still in progress.
+    pub fn read_all_with_stats(&self) -> Result<(Vec<SessionEvent>, usize), EventLogError> {
+        let mut iter = self.iter()?;
+        let mut events = Vec::new();
+        for event in &mut iter {
+            events.push(event?);
+        }
+        Ok((events, iter.skipped() as usize))
+    }
+
+    /// Streams the events without holding the file in memory; unreadable
+    /// lines are skipped and counted (see [`Events::skipped`]).
+    pub fn iter(&self) -> Result<Events<S::Reader>, EventLogError> {
+        let reader = self.lock_inner().store.reader()?;
+        Ok(Events {
+            lines: reader.map(|r| LineReader::new(r, self.options.max_line_bytes)),
+            skipped: 0,
+            from: 0,
+        })
+    }
+
+    /// Streams the events whose `sequence_no` is at least `seq`.
+    pub fn read_from(&self, seq: u64) -> Result<Events<S::Reader>, EventLogError> {
+        let mut events = self.iter()?;
+        events.from = seq;
+        Ok(events)
+    }
+
+    /// Reads the whole log and reports its integrity. Takes no lock: run it
+    /// on a quiet log for a report that cannot race an append.
+    pub fn check(&self) -> Result<CheckReport, EventLogError> {
+        let mut inner = self.lock_inner();
+        let size = inner.store.size()?;
+        let counter = inner.store.load_counter();
+        let reader = inner.store.reader()?;
+        drop(inner);
+        let lines = reader.map(|r| LineReader::new(r, self.options.max_line_bytes));
+        CheckReport::build(lines, counter, size)
+    }
+
+    /// Runs `f` with the store, for stores that expose more than the trait.
+    pub fn with_store_mut<T>(&self, f: impl FnOnce(&mut S) -> T) -> T {
+        f(&mut self.lock_inner().store)
+    }
+
+    fn lock_inner(&self) -> MutexGuard<'_, Inner<S>> {
+        // Every field of Inner is valid between statements, so a panic in
+        // another thread leaves nothing half-changed that matters; and
+        // `known` is cleared by failed appends.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Steps 1-5 of the module doc; returns the new count.
+fn append_locked<S: Store>(
+    inner: &mut Inner<S>,
+    events: &mut [SessionEvent],
+    durability: Durability,
+) -> Result<u64, EventLogError> {
+    let Known { count, size } = reconcile(inner)?;
+    inner.line.clear();
+    for (i, event) in events.iter_mut().enumerate() {
+        event.sequence_no = count + i as u64;
+        serde_json::to_writer(&mut inner.line, event)?;
+        inner.line.push(b'\n');
+    }
+    inner.store.append(&inner.line)?;
+    if durability == Durability::Sync {
+        inner.store.sync()?;
+    }
+    let after = Known {
+        count: count + events.len() as u64,
+        size: size + inner.line.len() as u64,
+    };
+    // A lost counter write costs the next writer a recount, not a number.
+    let _ = inner.store.save_counter(Counter {
+        count: after.count,
+        size: after.size,
+    });
+    inner.known = Some(after);
+    if inner.line.capacity() > 1 << 20 {
+        inner.line = Vec::with_capacity(512);
+    }
+    Ok(after.count)
+}
+
+/// Finds the count and size to append after, repairing a torn tail.
+fn reconcile<S: Store>(inner: &mut Inner<S>) -> Result<Known, EventLogError> {
+    let store = &mut inner.store;
+    let size = store.size()?;
+    if let Some(known) = inner.known {
+        if known.size == size {
+            return Ok(known);
+        }
+    }
+    if size > 0 && last_byte(store, size)? != b'\n' {
+        let size = repair_torn_tail(store, size)?;
+        return Ok(Known {
+            count: count_lines(store, size)?,
+            size,
+        });
+    }
+    if let Some(counter) = store.load_counter() {
+        if counter.size == size && last_line_agrees(store, counter.count, size)? {
+            return Ok(Known {
+                count: counter.count,
+                size,
+            });
+        }
+    }
+    Ok(Known {
+        count: count_lines(store, size)?,
+        size,
+    })
+}
+
+/// The count as a hint, for `event_count` before the first append: the
+/// counter when it matches the size, else a count of complete lines.
+fn count_hint<S: Store>(store: &mut S) -> Result<u64, EventLogError> {
+    let size = store.size()?;
+    match store.load_counter() {
+        Some(c) if c.size == size => Ok(c.count),
+        _ => count_lines(store, size),
+    }
+}
+
+const SCAN_CHUNK: usize = 64 * 1024;
+
+fn last_byte<S: Store>(store: &mut S, size: u64) -> Result<u8, EventLogError> {
+    let mut b = [0u8; 1];
+    read_exact_at(store, size - 1, &mut b)?;
+    Ok(b[0])
+}
+
+fn read_exact_at<S: Store>(store: &mut S, offset: u64, buf: &mut [u8]) -> Result<(), EventLogError> {
+    let mut done = 0;
+    while done < buf.len() {
+        let n = store.read_at(offset + done as u64, &mut buf[done..])?;
+        if n == 0 {
+            return Err(EventLogError::Host(format!(
+                "{} ended at byte {} while {} bytes were expected",
+                store.name(),
+                offset + done as u64,
+                offset + buf.len() as u64
+            )));
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+/// Counts `\n` bytes in the first `size` bytes.
+fn count_lines<S: Store>(store: &mut S, size: u64) -> Result<u64, EventLogError> {
+    let mut buf = vec![0u8; SCAN_CHUNK];
+    let (mut offset, mut count) = (0u64, 0u64);
+    while offset < size {
+        let want = (size - offset).min(SCAN_CHUNK as u64) as usize;
+        read_exact_at(store, offset, &mut buf[..want])?;
+        count += format::count_newlines(&buf[..want]);
+        offset += want as u64;
+    }
+    Ok(count)
+}
+
+/// The offset just past the last `\n` before `size`, or 0 when there is none.
+fn end_of_last_line<S: Store>(store: &mut S, size: u64) -> Result<u64, EventLogError> {
+    let mut buf = vec![0u8; SCAN_CHUNK];
+    let mut end = size;
+    while end > 0 {
+        let start = end.saturating_sub(SCAN_CHUNK as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        read_exact_at(store, start, chunk)?;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
+/// Moves the bytes after the last `\n` to the torn sidecar (followed by a
+/// `\n`, so each repair is one line there) and cuts them off. Returns the
+/// new size.
+fn repair_torn_tail<S: Store>(store: &mut S, size: u64) -> Result<u64, EventLogError> {
+    let keep = end_of_last_line(store, size)?;
+    let mut buf = vec![0u8; SCAN_CHUNK];
+    let mut offset = keep;
+    while offset < size {
+        let want = (size - offset).min(SCAN_CHUNK as u64) as usize;
+        read_exact_at(store, offset, &mut buf[..want])?;
+        store.save_torn(&buf[..want])?;
+        offset += want as u64;
+    }
+    store.save_torn(b"\n")?;
+    store.truncate(keep)?;
+    Ok(keep)
+}
+
+/// Whether the last line's `sequence_no` is `count - 1`, i.e. whether a
+/// counter claiming `count` events agrees with the file's own last word.
+fn last_line_agrees<S: Store>(store: &mut S, count: u64, size: u64) -> Result<bool, EventLogError> {
+    if size == 0 || count == 0 {
+        return Ok(size == 0 && count == 0);
+    }
+    // The file ends in `\n` (checked by the caller); find the one before it.
+    let start = end_of_last_line(store, size - 1)?;
+    let len = size - 1 - start;
+    if len > format::DEFAULT_MAX_LINE_BYTES as u64 {
+        return Ok(false);
+    }
+    let mut line = vec![0u8; len as usize];
+    read_exact_at(store, start, &mut line)?;
+    Ok(format::parse_sequence_no(&line) == Some(count - 1))
+}
+
+/// A streaming iterator over a log's events; see [`EventLog::iter`].
+pub struct Events<R> {
+    lines: Option<LineReader<R>>,
+    skipped: u64,
+    from: u64,
+}
+
+impl<R: std::io::Read> Events<R> {
+    /// Complete lines skipped so far because they are not events.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+}
+
+impl<R: std::io::Read> Iterator for Events<R> {
+    type Item = Result<SessionEvent, EventLogError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let lines = self.lines.as_mut()?;
+        loop {
+            let parsed = match lines.next_line() {
+                Err(e) => return Some(Err(EventLogError::Io(e))),
+                Ok(None) | Ok(Some(RawLine::Tail(_))) => return None,
+                Ok(Some(RawLine::TooLong(len))) => Err(LineProblem::TooLong { len }),
+                Ok(Some(RawLine::Complete(line))) => format::parse_line(line),
+            };
+            match parsed {
+                Ok(event) if event.sequence_no >= self.from => return Some(Ok(event)),
+                Ok(_) => {}
+                Err(_) => self.skipped += 1,
+            }
+        }
+    }
+}

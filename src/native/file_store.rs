@@ -1,0 +1,246 @@
+//! The file store: a session directory with `events.jsonl`, its counter
+//! `events.jsonl.count`, its lock `events.jsonl.lock`, and `events.jsonl.torn`
+//! for cut-off tails.
+//!
+//! Descriptors are opened at the first append and kept, so a steady-state
+//! append is flock, fstat, one write, one 16-byte pwrite, unlock. Files are
+//! opened without following symbolic links and created 0o600; a looser mode
+//! on a file we own is tightened with fchmod. `events.jsonl` with more than
+//! one hard link is refused: appending would change the other name too.
+//!
+//! treeship-core replaces the counter by rename, which leaves a kept
+//! descriptor pointing at a dead file. So the counter is reopened by path
+//! whenever it is read, which happens only after another writer was seen.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::fs_util::{self, Access};
+use super::lock::LockFile;
+use crate::error::{io_at, EventLogError};
+use crate::format::{Counter, COUNTER_LEN};
+use crate::store::{LockWait, Store};
+
+pub const EVENTS_FILE: &str = "events.jsonl";
+pub const COUNTER_FILE: &str = "events.jsonl.count";
+pub const LOCK_FILE: &str = "events.jsonl.lock";
+pub const TORN_FILE: &str = "events.jsonl.torn";
+
+struct Open {
+    lock: LockFile,
+    events: File,
+    counter: File,
+    /// The counter descriptor has been checked to hold exactly 16 bytes.
+    counter_len_ok: bool,
+    /// events.jsonl was created by this handle and the directory entry has
+    /// not been made durable yet.
+    dir_unsynced: bool,
+}
+
+/// A session directory on disk.
+pub struct FileStore {
+    dir: PathBuf,
+    events_path: PathBuf,
+    open: Option<Open>,
+    /// A read-only descriptor for reads before the first append.
+    reading: Option<File>,
+}
+
+impl FileStore {
+    /// Opens a session directory. Writes nothing; refuses a symlinked
+    /// directory or events file.
+    pub fn open(dir: &Path) -> Result<Self, EventLogError> {
+        fs_util::refuse_symlink(dir)?;
+        let events_path = dir.join(EVENTS_FILE);
+        fs_util::refuse_symlink(&events_path)?;
+        Ok(FileStore {
+            dir: dir.to_path_buf(),
+            events_path,
+            open: None,
+            reading: None,
+        })
+    }
+
+    /// The session directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path of `events.jsonl`.
+    pub fn events_path(&self) -> &Path {
+        &self.events_path
+    }
+
+    fn sidecar(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Creates the directory and opens the three files, once per handle.
+    fn ensure_open(&mut self) -> Result<&mut Open, EventLogError> {
+        if self.open.is_none() {
+            fs_util::refuse_symlink(&self.dir)?;
+            std::fs::create_dir_all(&self.dir)
+                .map_err(|e| io_at("create directory", &self.dir, e))?;
+            fs_util::refuse_symlink(&self.dir)?;
+            let lock_path = self.sidecar(LOCK_FILE);
+            let lock = fs_util::open_private(&lock_path, Access::ReadWrite)?.0;
+            let (events, created) = fs_util::open_private(&self.events_path, Access::Append)?;
+            let counter = fs_util::open_private(&self.sidecar(COUNTER_FILE), Access::ReadWrite)?.0;
+            self.open = Some(Open {
+                lock: LockFile::new(lock, &lock_path),
+                events,
+                counter,
+                counter_len_ok: false,
+                dir_unsynced: created,
+            });
+        }
+        Ok(self.open.as_mut().expect("opened above"))
+    }
+}
+
+impl Store for FileStore {
+    type Reader = File;
+
+    fn name(&self) -> String {
+        self.events_path.display().to_string()
+    }
+
+    fn size(&mut self) -> Result<u64, EventLogError> {
+        let path = &self.events_path;
+        match &self.open {
+            Some(open) => {
+                let meta = open.events.metadata().map_err(|e| io_at("stat", path, e))?;
+                let links = fs_util::link_count(&meta);
+                if links > 1 {
+                    return Err(EventLogError::HardLinked {
+                        path: path.clone(),
+                        links,
+                    });
+                }
+                Ok(meta.len())
+            }
+            None => match std::fs::symlink_metadata(path) {
+                Ok(meta) => Ok(meta.len()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+                Err(e) => Err(io_at("stat", path, e)),
+            },
+        }
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, EventLogError> {
+        let file = match &self.open {
+            Some(open) => &open.events,
+            None => {
+                if self.reading.is_none() {
+                    self.reading = Some(fs_util::open_read(&self.events_path)?);
+                }
+                self.reading.as_ref().expect("opened above")
+            }
+        };
+        fs_util::read_at(file, offset, buf).map_err(|e| io_at("read", &self.events_path, e))
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {
+        let path = &self.events_path;
+        let open = self.open.as_mut().expect("append is called under the lock");
+        // One write_all on an O_APPEND descriptor: for a regular file Linux
+        // writes it in one call, so a kill mid-line is the only way to tear it.
+        open.events
+            .write_all(bytes)
+            .map_err(|e| io_at("append to", path, e))
+    }
+
+    fn truncate(&mut self, len: u64) -> Result<(), EventLogError> {
+        let path = &self.events_path;
+        let open = self.open.as_mut().expect("truncate is called under the lock");
+        open.events
+            .set_len(len)
+            .map_err(|e| io_at("truncate", path, e))
+    }
+
+    fn sync(&mut self) -> Result<(), EventLogError> {
+        let path = &self.events_path;
+        let dir = &self.dir;
+        let open = self.open.as_mut().expect("sync is called under the lock");
+        open.events
+            .sync_data()
+            .map_err(|e| io_at("fdatasync", path, e))?;
+        if open.dir_unsynced {
+            fs_util::sync_dir(dir)?;
+            open.dir_unsynced = false;
+        }
+        Ok(())
+    }
+
+    fn lock(&mut self, wait: LockWait) -> Result<(), EventLogError> {
+        self.ensure_open()?.lock.lock(wait)
+    }
+
+    fn unlock(&mut self) {
+        if let Some(open) = &self.open {
+            open.lock.unlock();
+        }
+    }
+
+    fn load_counter(&mut self) -> Option<Counter> {
+        let path = self.sidecar(COUNTER_FILE);
+        let mut bytes = [0u8; COUNTER_LEN + 1];
+        let read = |file: &File, bytes: &mut [u8]| -> Option<usize> {
+            let mut n = 0;
+            while n < bytes.len() {
+                match fs_util::read_at(file, n as u64, &mut bytes[n..]).ok()? {
+                    0 => break,
+                    k => n += k,
+                }
+            }
+            Some(n)
+        };
+        let n = match &mut self.open {
+            Some(open) => {
+                // Reopen by path: another writer may have renamed a new
+                // counter into place since this descriptor was opened.
+                if let Ok((fresh, _)) = fs_util::open_private(&path, Access::ReadWrite) {
+                    open.counter = fresh;
+                    open.counter_len_ok = false;
+                }
+                read(&open.counter, &mut bytes)?
+            }
+            None => read(&fs_util::open_read(&path).ok()?, &mut bytes)?,
+        };
+        Counter::decode(&bytes[..n])
+    }
+
+    fn save_counter(&mut self, counter: Counter) -> Result<(), EventLogError> {
+        let path = self.sidecar(COUNTER_FILE);
+        let open = self.open.as_mut().expect("save_counter is called under the lock");
+        fs_util::write_at(&open.counter, 0, &counter.encode())
+            .and_then(|()| {
+                // A counter longer than 16 bytes is no counter: cut it, once
+                // per descriptor, so the steady state stays one pwrite.
+                if !open.counter_len_ok {
+                    if open.counter.metadata()?.len() != COUNTER_LEN as u64 {
+                        open.counter.set_len(COUNTER_LEN as u64)?;
+                    }
+                    open.counter_len_ok = true;
+                }
+                Ok(())
+            })
+            .map_err(|e| io_at("write counter", &path, e))
+    }
+
+    fn save_torn(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {
+        let path = self.sidecar(TORN_FILE);
+        let mut file = fs_util::open_private(&path, Access::Append)?.0;
+        file.write_all(bytes)
+            .map_err(|e| io_at("append to", &path, e))
+    }
+
+    fn reader(&mut self) -> Result<Option<File>, EventLogError> {
+        match fs_util::open_read(&self.events_path) {
+            Ok(file) => Ok(Some(file)),
+            Err(EventLogError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! File-system calls that differ between Unix and elsewhere: opening without
+//! following links, private modes, positional reads and writes, link counts.
+//!
+//! Everything else in the native path calls these, so `cfg(unix)` stays here.
+
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+use crate::error::{io_at, EventLogError};
+
+/// The mode of every file the log creates.
+pub const PRIVATE_MODE: u32 = 0o600;
+
+#[derive(Clone, Copy)]
+pub enum Access {
+    ReadWrite,
+    /// Read and O_APPEND write.
+    Append,
+}
+
+/// Refuses `path` when it is a symbolic link; a missing path is fine.
+pub fn refuse_symlink(path: &Path) -> Result<(), EventLogError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(EventLogError::Symlink {
+            path: path.to_path_buf(),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_at("stat", path, e)),
+    }
+}
+
+/// Opens (creating 0o600 when missing) without following a final symlink,
+/// and tightens a looser mode on a file we own. Returns whether the file was
+/// created by this call.
+pub fn open_private(path: &Path, access: Access) -> Result<(File, bool), EventLogError> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    match access {
+        Access::ReadWrite => options.write(true),
+        Access::Append => options.append(true),
+    };
+    no_follow(&mut options);
+    let (file, created) = match options.open(path) {
+        Ok(file) => (file, false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            options.create_new(true);
+            private_mode(&mut options);
+            match options.open(path) {
+                Ok(file) => (file, true),
+                // Another process created it between the two opens.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    options.create_new(false);
+                    (options.open(path).map_err(|e| open_error(path, e))?, false)
+                }
+                Err(e) => return Err(open_error(path, e)),
+            }
+        }
+        Err(e) => return Err(open_error(path, e)),
+    };
+    tighten(&file, path)?;
+    Ok((file, created))
+}
+
+/// Opens for reading without following a final symlink.
+pub fn open_read(path: &Path) -> Result<File, EventLogError> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    no_follow(&mut options);
+    options.open(path).map_err(|e| open_error(path, e))
+}
+
+fn open_error(path: &Path, e: std::io::Error) -> EventLogError {
+    if is_symlink_loop(&e) {
+        EventLogError::Symlink {
+            path: path.to_path_buf(),
+        }
+    } else {
+        io_at("open", path, e)
+    }
+}
+
+/// Makes a directory entry durable (a newly created file's name).
+pub fn sync_dir(dir: &Path) -> Result<(), EventLogError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_at("fsync directory", dir, e))
+}
+
+#[cfg(unix)]
+mod imp {
+    use std::fs::{File, Metadata, OpenOptions};
+    use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+    use std::os::unix::io::AsRawFd;
+    use std::path::Path;
+
+    use crate::error::{io_at, EventLogError};
+
+    pub fn no_follow(options: &mut OpenOptions) {
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+
+    pub fn private_mode(options: &mut OpenOptions) {
+        options.mode(super::PRIVATE_MODE);
+    }
+
+    pub fn is_symlink_loop(e: &std::io::Error) -> bool {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+
+    /// Tightens the mode of a file we own to 0o600 through its descriptor
+    /// (fchmod, so a swapped path cannot redirect it). Files owned by others
+    /// are left alone: we cannot change them and the lock still works.
+    pub fn tighten(file: &File, path: &Path) -> Result<(), EventLogError> {
+        let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() == me && meta.mode() & 0o777 != super::PRIVATE_MODE {
+            // SAFETY: the descriptor is open for the life of `file`.
+            let rc = unsafe { libc::fchmod(file.as_raw_fd(), super::PRIVATE_MODE as libc::mode_t) };
+            if rc != 0 {
+                return Err(io_at("fchmod 0o600", path, std::io::Error::last_os_error()));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match file.read_at(buf, offset) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    pub fn write_at(file: &File, offset: u64, buf: &[u8]) -> std::io::Result<()> {
+        file.write_all_at(buf, offset)
+    }
+
+    pub fn link_count(meta: &Metadata) -> u64 {
+        meta.nlink()
+    }
+}
+
+#[cfg(not(unix))]
+mod imp {
+    use std::fs::{File, Metadata, OpenOptions};
+    use std::io::{Read, Seek, SeekFrom, Write};
+    use std::path::Path;
+
+    use crate::error::EventLogError;
+
+    pub fn no_follow(_: &mut OpenOptions) {}
+
+    pub fn private_mode(_: &mut OpenOptions) {}
+
+    pub fn is_symlink_loop(_: &std::io::Error) -> bool {
+        false
+    }
+
+    pub fn tighten(_: &File, _: &Path) -> Result<(), EventLogError> {
+        Ok(())
+    }
+
+    pub fn read_at(mut file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        file.seek(SeekFrom::Start(offset))?;
+        file.read(buf)
+    }
+
+    pub fn write_at(mut file: &File, offset: u64, buf: &[u8]) -> std::io::Result<()> {
+        file.seek(SeekFrom::Start(offset))?;
+        file.write_all(buf)
+    }
+
+    pub fn link_count(_: &Metadata) -> u64 {
+        1
+    }
+}
+
+use imp::{is_symlink_loop, no_follow, private_mode, tighten};
+pub use imp::{link_count, read_at, write_at};

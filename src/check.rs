@@ -167,11 +167,20 @@ impl fmt::Display for CheckReport {
             writeln!(f, "  line {}: {}", s.line, s.reason)?;
         }
         if self.skipped as usize > self.skipped_lines.len() {
-            writeln!(f, "  … and {} more", self.skipped as usize - self.skipped_lines.len())?;
+            writeln!(
+                f,
+                "  … and {} more",
+                self.skipped as usize - self.skipped_lines.len()
+            )?;
         }
         write!(f, "duplicates:  {}", self.duplicates.len())?;
         if !self.duplicates.is_empty() {
-            let shown: Vec<String> = self.duplicates.iter().take(LISTED).map(u64::to_string).collect();
+            let shown: Vec<String> = self
+                .duplicates
+                .iter()
+                .take(LISTED)
+                .map(u64::to_string)
+                .collect();
             write!(f, " (sequence_no {})", shown.join(", "))?;
         }
         writeln!(f)?;
@@ -180,7 +189,13 @@ impl fmt::Display for CheckReport {
             let shown: Vec<String> = self
                 .missing
                 .iter()
-                .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+                .map(|&(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}-{b}")
+                    }
+                })
                 .collect();
             write!(f, " (sequence_no {})", shown.join(", "))?;
         }
@@ -195,7 +210,11 @@ impl fmt::Display for CheckReport {
             }
         };
         writeln!(f, "counter:     {counter}")?;
-        write!(f, "verdict:     {}", if self.is_ok() { "ok" } else { "DAMAGED" })
+        write!(
+            f,
+            "verdict:     {}",
+            if self.is_ok() { "ok" } else { "DAMAGED" }
+        )
     }
 }
 

@@ -301,7 +301,9 @@ mod tests {
     fn ids_have_the_documented_shape() {
         let e = generate_event_id();
         assert!(e.starts_with("evt_") && e.len() == 20, "{e}");
-        assert!(e[4..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(e[4..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert_eq!(generate_span_id().len(), 16);
         assert_eq!(generate_trace_id().len(), 32);
         assert_ne!(generate_trace_id(), generate_trace_id());

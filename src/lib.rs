@@ -5,6 +5,7 @@ mod check;
 mod error;
 mod event;
 mod format;
+mod input;
 mod log;
 mod store;
 
@@ -25,8 +26,13 @@ pub use event::{
     EVENT_TYPE_NAMES,
 };
 pub use format::{Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE_BYTES};
+pub use input::{
+    event_from_json, event_from_value, fields_of, FieldKind, FieldSpec, COMMON_FIELDS, EVENT_FIELDS,
+};
 pub use log::{Durability, EventLog, Events, Options};
 #[cfg(not(target_family = "wasm"))]
 pub use native::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE};
 pub use platform::DefaultStore;
 pub use store::{LockWait, MemoryStore, Store};
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use wasm::{JsEventLog, JsStore};

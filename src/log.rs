@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::check::CheckReport;
-use crate::error::EventLogError;
+use crate::error::{io_at, EventLogError};
 use crate::event::SessionEvent;
 use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
 use crate::store::{LockWait, Store};
@@ -42,7 +42,9 @@ pub enum Durability {
 pub struct Options {
     pub durability: Durability,
     pub lock_wait: LockWait,
-    /// Lines longer than this are skipped by the readers, never buffered.
+    /// Lines longer than this are skipped by the readers, never buffered;
+    /// an append whose line would be longer is refused
+    /// ([`EventLogError::InvalidEvent`], nothing written).
     pub max_line_bytes: usize,
 }
 
@@ -124,7 +126,7 @@ impl<S: Store> EventLog<S> {
         let mut guard = self.lock_inner();
         let inner = &mut *guard;
         inner.store.lock(self.options.lock_wait)?;
-        let result = append_locked(inner, events, self.options.durability);
+        let result = append_locked(inner, events, self.options);
         inner.store.unlock();
         match result {
             Ok(count) => {
@@ -175,11 +177,13 @@ impl<S: Store> EventLog<S> {
     /// Streams the events without holding the file in memory; unreadable
     /// lines are skipped and counted (see [`Events::skipped`]).
     pub fn iter(&self) -> Result<Events<S::Reader>, EventLogError> {
-        let reader = self.lock_inner().store.reader()?;
+        let mut inner = self.lock_inner();
+        let reader = inner.store.reader()?;
         Ok(Events {
             lines: reader.map(|r| LineReader::new(r, self.options.max_line_bytes)),
             skipped: 0,
             from: 0,
+            name: inner.store.name(),
         })
     }
 
@@ -197,9 +201,13 @@ impl<S: Store> EventLog<S> {
         let size = inner.store.size()?;
         let counter = inner.store.load_counter();
         let reader = inner.store.reader()?;
+        let name = inner.store.name();
         drop(inner);
         let lines = reader.map(|r| LineReader::new(r, self.options.max_line_bytes));
-        CheckReport::build(lines, counter, size)
+        CheckReport::build(lines, counter, size).map_err(|e| match e {
+            EventLogError::Io(e) => io_at("read", std::path::Path::new(&name), e),
+            other => other,
+        })
     }
 
     /// Runs `f` with the store, for stores that expose more than the trait.
@@ -219,17 +227,28 @@ impl<S: Store> EventLog<S> {
 fn append_locked<S: Store>(
     inner: &mut Inner<S>,
     events: &mut [SessionEvent],
-    durability: Durability,
+    options: Options,
 ) -> Result<u64, EventLogError> {
     let Known { count, size } = reconcile(inner)?;
     inner.line.clear();
     for (i, event) in events.iter_mut().enumerate() {
         event.sequence_no = count + i as u64;
+        let start = inner.line.len();
         serde_json::to_writer(&mut inner.line, event)?;
+        // A line the readers would skip is an event acknowledged and then
+        // lost: refuse it while nothing is written.
+        let len = inner.line.len() - start;
+        if len > options.max_line_bytes {
+            inner.line = Vec::with_capacity(512);
+            return Err(EventLogError::InvalidEvent(format!(
+                "event {i} of the append serializes to {len} bytes, over the line limit of {} bytes (Options::max_line_bytes); nothing was written",
+                options.max_line_bytes
+            )));
+        }
         inner.line.push(b'\n');
     }
     inner.store.append(&inner.line)?;
-    if durability == Durability::Sync {
+    if options.durability == Durability::Sync {
         inner.store.sync()?;
     }
     let after = Known {
@@ -252,6 +271,9 @@ fn append_locked<S: Store>(
 fn reconcile<S: Store>(inner: &mut Inner<S>) -> Result<Known, EventLogError> {
     let store = &mut inner.store;
     let size = store.size()?;
+    if store.take_reopened() {
+        inner.known = None;
+    }
     if let Some(known) = inner.known {
         if known.size == size {
             return Ok(known);
@@ -280,12 +302,30 @@ fn reconcile<S: Store>(inner: &mut Inner<S>) -> Result<Known, EventLogError> {
 
 /// The count as a hint, for `event_count` before the first append: the
 /// counter when it matches the size, else a count of complete lines.
+///
+/// Runs without the lock, so a writer may cut a torn tail while this
+/// counts: the events can end before `size`. The lines up to their end are
+/// as good a hint, and `open` must not fail because another process is
+/// repairing a crash.
 fn count_hint<S: Store>(store: &mut S) -> Result<u64, EventLogError> {
     let size = store.size()?;
-    match store.load_counter() {
-        Some(c) if c.size == size => Ok(c.count),
-        _ => count_lines(store, size),
+    if let Some(c) = store.load_counter() {
+        if c.size == size {
+            return Ok(c.count);
+        }
     }
+    let mut buf = vec![0u8; SCAN_CHUNK];
+    let (mut offset, mut count) = (0u64, 0u64);
+    while offset < size {
+        let want = (size - offset).min(SCAN_CHUNK as u64) as usize;
+        let n = store.read_at(offset, &mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        count += format::count_newlines(&buf[..n]);
+        offset += n as u64;
+    }
+    Ok(count)
 }
 
 const SCAN_CHUNK: usize = 64 * 1024;
@@ -296,7 +336,11 @@ fn last_byte<S: Store>(store: &mut S, size: u64) -> Result<u8, EventLogError> {
     Ok(b[0])
 }
 
-fn read_exact_at<S: Store>(store: &mut S, offset: u64, buf: &mut [u8]) -> Result<(), EventLogError> {
+fn read_exact_at<S: Store>(
+    store: &mut S,
+    offset: u64,
+    buf: &mut [u8],
+) -> Result<(), EventLogError> {
     let mut done = 0;
     while done < buf.len() {
         let n = store.read_at(offset + done as u64, &mut buf[done..])?;
@@ -328,16 +372,20 @@ fn count_lines<S: Store>(store: &mut S, size: u64) -> Result<u64, EventLogError>
 
 /// The offset just past the last `\n` before `size`, or 0 when there is none.
 fn end_of_last_line<S: Store>(store: &mut S, size: u64) -> Result<u64, EventLogError> {
+    // Start with a chunk the size of a typical line, and grow: a fresh
+    // handle's first append reads only about one line back.
+    let mut chunk_len = 1024;
     let mut buf = vec![0u8; SCAN_CHUNK];
     let mut end = size;
     while end > 0 {
-        let start = end.saturating_sub(SCAN_CHUNK as u64);
+        let start = end.saturating_sub(chunk_len as u64);
         let chunk = &mut buf[..(end - start) as usize];
         read_exact_at(store, start, chunk)?;
         if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
             return Ok(start + i as u64 + 1);
         }
         end = start;
+        chunk_len = (chunk_len * 4).min(SCAN_CHUNK);
     }
     Ok(0)
 }
@@ -382,6 +430,8 @@ pub struct Events<R> {
     lines: Option<LineReader<R>>,
     skipped: u64,
     from: u64,
+    /// The store's name, for read errors.
+    name: String,
 }
 
 impl<R: std::io::Read> Events<R> {
@@ -398,7 +448,13 @@ impl<R: std::io::Read> Iterator for Events<R> {
         let lines = self.lines.as_mut()?;
         loop {
             let parsed = match lines.next_line() {
-                Err(e) => return Some(Err(EventLogError::Io(e))),
+                Err(e) => {
+                    // Name the log, and end the stream: a read error tends
+                    // to repeat, and a caller that skips errors (`flatten`)
+                    // must not loop forever.
+                    self.lines = None;
+                    return Some(Err(io_at("read", std::path::Path::new(&self.name), e)));
+                }
                 Ok(None) | Ok(Some(RawLine::Tail(_))) => return None,
                 Ok(Some(RawLine::TooLong(len))) => Err(LineProblem::TooLong { len }),
                 Ok(Some(RawLine::Complete(line))) => format::parse_line(line),

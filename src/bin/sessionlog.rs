@@ -1,1 +1,308 @@
-fn main() {}
+//! `sessionlog`: the command-line tool over a session directory.
+//!
+//! An agent hook fires once per tool call and is usually one process per
+//! firing, so this binary is the fast path for shell and hook users: one
+//! lock, one write, no runtime to start. Errors go to stderr with a non-zero
+//! exit and nothing half-written.
+
+// Native only. Cargo builds every bin for integration tests, the wasm32
+// suites (tests/wasm_*.rs) included, so under wasm this is an empty program.
+#![cfg_attr(target_family = "wasm", no_main)]
+#![cfg(not(target_family = "wasm"))]
+
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use sessionlog::{
+    event_from_value, Durability, EventLog, EventLogError, LockWait, Options, SessionEvent,
+};
+
+const USAGE: &str = "\
+usage:
+  sessionlog append DIR [EVENT_JSON] [--sync] [--timeout-ms N]
+      Append one event (from the argument), or every JSON object on stdin
+      (one batch, one lock). Fills event_id, timestamp, trace_id and span_id
+      when absent; prints each stored event as one JSON line.
+  sessionlog cat DIR [--pretty] [--from SEQ]
+      Print the events as JSON lines, or as a readable timeline.
+      Unreadable lines are skipped and counted on stderr.
+  sessionlog check DIR [--json]
+      Report events, skipped lines, duplicate and missing sequence numbers,
+      a torn tail and the counter. Exit 1 when the log is damaged.
+
+DIR is a session directory holding events.jsonl (created by the first append).
+";
+
+/// Exit codes: 0 ok, 1 a damaged log (check), 2 bad usage or input, 3 the
+/// log could not be read or written.
+enum Failure {
+    Usage(String),
+    Input(String),
+    Log(EventLogError),
+    Damaged,
+}
+
+impl From<EventLogError> for Failure {
+    fn from(e: EventLogError) -> Self {
+        match e {
+            EventLogError::InvalidEvent(why) => Failure::Input(why),
+            other => Failure::Log(other),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Log(EventLogError::Io(e))
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Damaged) => ExitCode::from(1),
+        Err(Failure::Usage(why)) => {
+            eprintln!("sessionlog: {why}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(why)) => {
+            eprintln!("sessionlog: invalid event: {why}; nothing was written");
+            ExitCode::from(2)
+        }
+        Err(Failure::Log(e)) => {
+            eprintln!("sessionlog: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// The command line split into positional words and `--flags`.
+struct Args<'a> {
+    words: Vec<&'a str>,
+    flags: Vec<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> Args<'a> {
+    /// `with_value` names the flags that take the next word as their value.
+    fn parse(args: &'a [String], with_value: &[&str]) -> Result<Self, Failure> {
+        let mut parsed = Args {
+            words: Vec::new(),
+            flags: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            if let Some(flag) = arg.strip_prefix("--") {
+                if with_value.contains(&flag) {
+                    let value = it
+                        .next()
+                        .ok_or_else(|| Failure::Usage(format!("--{flag} needs a value")))?;
+                    parsed.flags.push((flag, Some(value)));
+                } else {
+                    parsed.flags.push((flag, None));
+                }
+            } else {
+                parsed.words.push(arg);
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn allow(&self, known: &[&str]) -> Result<(), Failure> {
+        match self.flags.iter().find(|(f, _)| !known.contains(f)) {
+            Some((f, _)) => Err(Failure::Usage(format!("unknown option --{f}"))),
+            None => Ok(()),
+        }
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.flags.iter().any(|(f, _)| *f == flag)
+    }
+
+    fn number(&self, flag: &str) -> Result<Option<u64>, Failure> {
+        match self.flags.iter().find(|(f, _)| *f == flag) {
+            None => Ok(None),
+            Some((_, value)) => {
+                let value = value.unwrap_or_default();
+                value.parse().map(Some).map_err(|_| {
+                    Failure::Usage(format!(
+                        "--{flag} takes a non-negative integer, got {value:?}"
+                    ))
+                })
+            }
+        }
+    }
+
+    fn dir(&self, max_words: usize) -> Result<PathBuf, Failure> {
+        match self.words.as_slice() {
+            [] => Err(Failure::Usage("missing DIR".into())),
+            words if words.len() > max_words => Err(Failure::Usage(format!(
+                "unexpected argument {:?}",
+                words[max_words]
+            ))),
+            [dir, ..] => Ok(PathBuf::from(dir)),
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), Failure> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err(Failure::Usage("missing command".into()));
+    };
+    match command.as_str() {
+        "append" => append(rest),
+        "cat" => cat(rest),
+        "check" => check(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "-V" | "--version" => {
+            println!("sessionlog {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        other => Err(Failure::Usage(format!("unknown command {other:?}"))),
+    }
+}
+
+fn append(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["timeout-ms"])?;
+    args.allow(&["sync", "timeout-ms"])?;
+    let dir = args.dir(2)?;
+    let text = match args.words.get(1) {
+        Some(json) => json.to_string(),
+        None => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Failure::Input(format!("could not read stdin: {e}")))?;
+            text
+        }
+    };
+    // Parse and check every event before touching the log, so bad input
+    // writes nothing.
+    let mut events = parse_events(&text)?;
+    let options = Options {
+        durability: if args.has("sync") {
+            Durability::Sync
+        } else {
+            Durability::Buffered
+        },
+        lock_wait: match args.number("timeout-ms")? {
+            Some(ms) => LockWait::Timeout(Duration::from_millis(ms)),
+            None => LockWait::Block,
+        },
+        ..Options::default()
+    };
+    let log = EventLog::open_with(&dir, options)?;
+    log.append_batch(&mut events)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for event in &events {
+        serde_json::to_writer(&mut out, event).map_err(EventLogError::Json)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Every JSON value in `text`, each checked as an event. Numbering in
+/// messages is 1-based, matching the order on stdin.
+fn parse_events(text: &str) -> Result<Vec<SessionEvent>, Failure> {
+    let mut events = Vec::new();
+    for (i, value) in serde_json::Deserializer::from_str(text)
+        .into_iter::<serde_json::Value>()
+        .enumerate()
+    {
+        let value =
+            value.map_err(|e| Failure::Input(format!("event {} is not valid JSON: {e}", i + 1)))?;
+        let event = event_from_value(value).map_err(|e| match e {
+            EventLogError::InvalidEvent(why) if i > 0 || !events.is_empty() => {
+                Failure::Input(format!("event {}: {why}", i + 1))
+            }
+            other => Failure::from(other),
+        })?;
+        events.push(event);
+    }
+    if events.is_empty() {
+        return Err(Failure::Input(
+            "no event given (pass EVENT_JSON or pipe JSON to stdin)".into(),
+        ));
+    }
+    Ok(events)
+}
+
+fn cat(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["from"])?;
+    args.allow(&["pretty", "from"])?;
+    let dir = args.dir(1)?;
+    let log = EventLog::open(&dir)?;
+    let mut events = log.read_from(args.number("from")?.unwrap_or(0))?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let pretty = args.has("pretty");
+    for event in &mut events {
+        let event = event?;
+        if pretty {
+            writeln!(out, "{}", timeline_row(&event))?;
+        } else {
+            serde_json::to_writer(&mut out, &event).map_err(EventLogError::Json)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    if events.skipped() > 0 {
+        eprintln!(
+            "sessionlog: skipped {} unreadable line(s); run `sessionlog check {}` for details",
+            events.skipped(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// `  12  08:00:01.250  agent.called_tool      claude-code  tool_name=bash duration_ms=42`
+fn timeline_row(event: &SessionEvent) -> String {
+    let time = event
+        .timestamp
+        .split_once('T')
+        .map_or(event.timestamp.as_str(), |(_, t)| t.trim_end_matches('Z'));
+    let mut fields = String::new();
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&event.event_type) {
+        for (key, value) in map.iter().filter(|(k, _)| k.as_str() != "type") {
+            let shown = match value {
+                serde_json::Value::String(s) if !s.contains(char::is_whitespace) => s.clone(),
+                other => other.to_string(),
+            };
+            fields.push_str(&format!(" {key}={shown}"));
+        }
+    }
+    format!(
+        "{:>5}  {:<12}  {:<24} {}{}",
+        event.sequence_no,
+        time,
+        event.event_type.name(),
+        event.agent_name,
+        fields
+    )
+}
+
+fn check(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &[])?;
+    args.allow(&["json"])?;
+    let dir = args.dir(1)?;
+    let report = EventLog::open(&dir)?.check()?;
+    if args.has("json") {
+        let mut value = serde_json::to_value(&report).map_err(EventLogError::Json)?;
+        value["ok"] = serde_json::Value::Bool(report.is_ok());
+        println!("{value}");
+    } else {
+        println!("{}", dir.join(sessionlog::EVENTS_FILE).display());
+        println!("{report}");
+    }
+    if report.is_ok() {
+        Ok(())
+    } else {
+        Err(Failure::Damaged)
+    }
+}

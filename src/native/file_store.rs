@@ -3,10 +3,17 @@
 //! for cut-off tails.
 //!
 //! Descriptors are opened at the first append and kept, so a steady-state
-//! append is flock, fstat, one write, one 16-byte pwrite, unlock. Files are
+//! append is flock, two path `stat`s, fstat, one write, one 16-byte
+//! pwrite, unlock. Files are
 //! opened without following symbolic links and created 0o600; a looser mode
 //! on a file we own is tightened with fchmod. `events.jsonl` with more than
 //! one hard link is refused: appending would change the other name too.
+//!
+//! After taking the lock, the store checks that the lock file and
+//! `events.jsonl` are still the files their paths name (two `stat`s). If
+//! either was deleted or replaced, a writer holding the old lock would not
+//! exclude one holding the new, and appends to a deleted file would be
+//! acknowledged and lost; so the store reopens everything and locks again.
 //!
 //! treeship-core replaces the counter by rename, which leaves a kept
 //! descriptor pointing at a dead file. So the counter is reopened by path
@@ -29,8 +36,11 @@ pub const TORN_FILE: &str = "events.jsonl.torn";
 
 struct Open {
     lock: LockFile,
+    lock_id: (u64, u64),
     events: File,
-    counter: File,
+    events_id: (u64, u64),
+    /// Opened (or reopened) by path at the next counter write when `None`.
+    counter: Option<File>,
     /// The counter descriptor has been checked to hold exactly 16 bytes.
     counter_len_ok: bool,
     /// events.jsonl was created by this handle and the directory entry has
@@ -45,6 +55,8 @@ pub struct FileStore {
     open: Option<Open>,
     /// A read-only descriptor for reads before the first append.
     reading: Option<File>,
+    /// The files were reopened because a path named another file.
+    reopened: bool,
 }
 
 impl FileStore {
@@ -59,6 +71,7 @@ impl FileStore {
             events_path,
             open: None,
             reading: None,
+            reopened: false,
         })
     }
 
@@ -85,18 +98,41 @@ impl FileStore {
             fs_util::refuse_symlink(&self.dir)?;
             let lock_path = self.sidecar(LOCK_FILE);
             let lock = fs_util::open_private(&lock_path, Access::ReadWrite)?.0;
+            let lock_id = file_id(&lock, &lock_path)?;
             let (events, created) = fs_util::open_private(&self.events_path, Access::Append)?;
+            let events_id = file_id(&events, &self.events_path)?;
+            // Opened now, not at the first counter write, so a symlinked
+            // counter fails the append instead of silently costing a
+            // recount on every one.
             let counter = fs_util::open_private(&self.sidecar(COUNTER_FILE), Access::ReadWrite)?.0;
             self.open = Some(Open {
                 lock: LockFile::new(lock, &lock_path),
+                lock_id,
                 events,
-                counter,
+                events_id,
+                counter: Some(counter),
                 counter_len_ok: false,
                 dir_unsynced: created,
             });
         }
         Ok(self.open.as_mut().expect("opened above"))
     }
+
+    /// Whether the locked files are still the ones the paths name.
+    fn files_current(&self) -> Result<bool, EventLogError> {
+        let Some(open) = &self.open else {
+            return Ok(false);
+        };
+        Ok(
+            fs_util::still_names(&self.sidecar(LOCK_FILE), open.lock_id)?
+                && fs_util::still_names(&self.events_path, open.events_id)?,
+        )
+    }
+}
+
+fn file_id(file: &File, path: &Path) -> Result<(u64, u64), EventLogError> {
+    let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
+    Ok(fs_util::file_id(&meta))
 }
 
 impl Store for FileStore {
@@ -153,7 +189,10 @@ impl Store for FileStore {
 
     fn truncate(&mut self, len: u64) -> Result<(), EventLogError> {
         let path = &self.events_path;
-        let open = self.open.as_mut().expect("truncate is called under the lock");
+        let open = self
+            .open
+            .as_mut()
+            .expect("truncate is called under the lock");
         open.events
             .set_len(len)
             .map_err(|e| io_at("truncate", path, e))
@@ -174,13 +213,40 @@ impl Store for FileStore {
     }
 
     fn lock(&mut self, wait: LockWait) -> Result<(), EventLogError> {
-        self.ensure_open()?.lock.lock(wait)
+        // Two rounds cover a file replaced once; more means something keeps
+        // deleting the session's files, which is worth an error.
+        for _ in 0..3 {
+            self.ensure_open()?.lock.lock(wait)?;
+            match self.files_current() {
+                Ok(true) => return Ok(()),
+                Ok(false) => {
+                    self.unlock();
+                    self.open = None;
+                    self.reopened = true;
+                }
+                Err(e) => {
+                    self.unlock();
+                    return Err(e);
+                }
+            }
+        }
+        Err(io_at(
+            "lock",
+            &self.sidecar(LOCK_FILE),
+            std::io::Error::other(
+                "the lock file or events.jsonl was replaced three times while locking",
+            ),
+        ))
     }
 
     fn unlock(&mut self) {
         if let Some(open) = &self.open {
             open.lock.unlock();
         }
+    }
+
+    fn take_reopened(&mut self) -> bool {
+        std::mem::take(&mut self.reopened)
     }
 
     fn load_counter(&mut self) -> Option<Counter> {
@@ -196,42 +262,46 @@ impl Store for FileStore {
             }
             Some(n)
         };
-        let n = match &mut self.open {
-            Some(open) => {
-                // Reopen by path: another writer may have renamed a new
-                // counter into place since this descriptor was opened.
-                if let Ok((fresh, _)) = fs_util::open_private(&path, Access::ReadWrite) {
-                    open.counter = fresh;
-                    open.counter_len_ok = false;
-                }
-                read(&open.counter, &mut bytes)?
-            }
-            None => read(&fs_util::open_read(&path).ok()?, &mut bytes)?,
-        };
+        // Read by path: another writer may have renamed a new counter into
+        // place since this handle's descriptor was opened, so that
+        // descriptor is also dropped and the next write reopens by path.
+        if let Some(open) = &mut self.open {
+            open.counter = None;
+        }
+        let n = read(&fs_util::open_read(&path).ok()?, &mut bytes)?;
         Counter::decode(&bytes[..n])
     }
 
     fn save_counter(&mut self, counter: Counter) -> Result<(), EventLogError> {
         let path = self.sidecar(COUNTER_FILE);
-        let open = self.open.as_mut().expect("save_counter is called under the lock");
-        fs_util::write_at(&open.counter, 0, &counter.encode())
-            .and_then(|()| {
-                // A counter longer than 16 bytes is no counter: cut it, once
-                // per descriptor, so the steady state stays one pwrite.
-                if !open.counter_len_ok {
-                    if open.counter.metadata()?.len() != COUNTER_LEN as u64 {
-                        open.counter.set_len(COUNTER_LEN as u64)?;
-                    }
-                    open.counter_len_ok = true;
-                }
-                Ok(())
-            })
-            .map_err(|e| io_at("write counter", &path, e))
+        let open = self
+            .open
+            .as_mut()
+            .expect("save_counter is called under the lock");
+        if open.counter.is_none() {
+            open.counter = Some(fs_util::open_private(&path, Access::ReadWrite)?.0);
+            open.counter_len_ok = false;
+        }
+        let file = open.counter.as_ref().expect("opened above");
+        // Once per descriptor, before its first write: refuse a counter with
+        // another hard link (the caller ignores the error: a recount later),
+        // and cut one longer than 16 bytes, which is no counter. The steady
+        // state stays one pwrite.
+        if !open.counter_len_ok {
+            let meta = fs_util::refuse_hard_links(file, &path)?;
+            if meta.len() != COUNTER_LEN as u64 {
+                file.set_len(COUNTER_LEN as u64)
+                    .map_err(|e| io_at("write counter", &path, e))?;
+            }
+            open.counter_len_ok = true;
+        }
+        fs_util::write_at(file, 0, &counter.encode()).map_err(|e| io_at("write counter", &path, e))
     }
 
     fn save_torn(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {
         let path = self.sidecar(TORN_FILE);
         let mut file = fs_util::open_private(&path, Access::Append)?.0;
+        fs_util::refuse_hard_links(&file, &path)?;
         file.write_all(bytes)
             .map_err(|e| io_at("append to", &path, e))
     }

@@ -62,6 +62,20 @@ pub fn open_private(path: &Path, access: Access) -> Result<(File, bool), EventLo
     Ok((file, created))
 }
 
+/// Refuses a file with more than one hard link: writing to it would change
+/// another name too. Returns its metadata otherwise.
+pub fn refuse_hard_links(file: &File, path: &Path) -> Result<std::fs::Metadata, EventLogError> {
+    let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
+    let links = link_count(&meta);
+    if links > 1 {
+        return Err(EventLogError::HardLinked {
+            path: path.to_path_buf(),
+            links,
+        });
+    }
+    Ok(meta)
+}
+
 /// Opens for reading without following a final symlink.
 pub fn open_read(path: &Path) -> Result<File, EventLogError> {
     let mut options = OpenOptions::new();
@@ -111,11 +125,13 @@ mod imp {
     /// Tightens the mode of a file we own to 0o600 through its descriptor
     /// (fchmod, so a swapped path cannot redirect it). Files owned by others
     /// are left alone: we cannot change them and the lock still works.
+    /// So are files with more than one hard link: the mode belongs to the
+    /// other names too, and the store refuses to write such a file anyway.
     pub fn tighten(file: &File, path: &Path) -> Result<(), EventLogError> {
         let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
-        if meta.uid() == me && meta.mode() & 0o777 != super::PRIVATE_MODE {
+        if meta.uid() == me && meta.nlink() == 1 && meta.mode() & 0o777 != super::PRIVATE_MODE {
             // SAFETY: the descriptor is open for the life of `file`.
             let rc = unsafe { libc::fchmod(file.as_raw_fd(), super::PRIVATE_MODE as libc::mode_t) };
             if rc != 0 {
@@ -140,6 +156,10 @@ mod imp {
 
     pub fn link_count(meta: &Metadata) -> u64 {
         meta.nlink()
+    }
+
+    pub fn file_id(meta: &Metadata) -> (u64, u64) {
+        (meta.dev(), meta.ino())
     }
 }
 
@@ -176,7 +196,23 @@ mod imp {
     pub fn link_count(_: &Metadata) -> u64 {
         1
     }
+
+    /// No cheap file identity here: every file looks the same, so a
+    /// replaced file goes unnoticed on these platforms.
+    pub fn file_id(_: &Metadata) -> (u64, u64) {
+        (0, 0)
+    }
 }
 
+pub use imp::{file_id, link_count, read_at, write_at};
 use imp::{is_symlink_loop, no_follow, private_mode, tighten};
-pub use imp::{link_count, read_at, write_at};
+
+/// Whether `path` still names the file whose identity is `id` (a missing
+/// path does not).
+pub fn still_names(path: &Path, id: (u64, u64)) -> Result<bool, EventLogError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => Ok(file_id(&meta) == id),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_at("stat", path, e)),
+    }
+}

@@ -103,7 +103,8 @@ fn is_contended(e: &std::io::Error) -> bool {
 fn is_unsupported(e: &std::io::Error) -> bool {
     // ENOTSUP and EOPNOTSUPP are one value on Linux, two on the BSDs.
     let unsupported = [libc::ENOTSUP, libc::EOPNOTSUPP, libc::ENOLCK, libc::ENOSYS];
-    e.raw_os_error().is_some_and(|code| unsupported.contains(&code))
+    e.raw_os_error()
+        .is_some_and(|code| unsupported.contains(&code))
 }
 
 #[cfg(not(unix))]

@@ -22,10 +22,22 @@ struct Shared {
 }
 
 /// Log bytes held in memory; clones see the same bytes.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct MemoryStore {
     shared: Arc<(Mutex<Shared>, Condvar)>,
     holds_lock: bool,
+}
+
+/// A clone is another writer on the same bytes: it shares them but not the
+/// lock. (A derived Clone would copy `holds_lock`, and dropping the clone of
+/// a locked store would release the lock its original still holds.)
+impl Clone for MemoryStore {
+    fn clone(&self) -> Self {
+        MemoryStore {
+            shared: Arc::clone(&self.shared),
+            holds_lock: false,
+        }
+    }
 }
 
 impl MemoryStore {
@@ -145,10 +157,7 @@ impl Store for MemoryStore {
     }
 
     fn load_counter(&mut self) -> Option<Counter> {
-        self.state()
-            .counter
-            .as_deref()
-            .and_then(Counter::decode)
+        self.state().counter.as_deref().and_then(Counter::decode)
     }
 
     fn save_counter(&mut self, counter: Counter) -> Result<(), EventLogError> {
@@ -170,5 +179,28 @@ impl Store for MemoryStore {
 impl Drop for MemoryStore {
     fn drop(&mut self) {
         self.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_clone_does_not_share_the_lock() {
+        let mut holder = MemoryStore::new();
+        holder.lock(LockWait::Block).unwrap();
+        // Cloning and dropping a clone of the holder must not unlock it.
+        drop(holder.clone());
+        let mut other = holder.clone();
+        let wait = LockWait::Timeout(Duration::from_millis(20));
+        assert!(matches!(
+            other.lock(wait),
+            Err(EventLogError::LockTimeout { .. })
+        ));
+        holder.unlock();
+        other.lock(wait).unwrap();
+        other.unlock();
     }
 }

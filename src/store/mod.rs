@@ -71,6 +71,14 @@ pub trait Store {
     /// Keeps the bytes of a torn tail for inspection before they are cut.
     fn save_torn(&mut self, bytes: &[u8]) -> Result<(), EventLogError>;
 
+    /// Whether the store has reopened its storage since the last call (a
+    /// file was replaced behind it), so what the log remembers of the last
+    /// append no longer describes it. Stores that cannot be replaced keep
+    /// the default.
+    fn take_reopened(&mut self) -> bool {
+        false
+    }
+
     /// A reader over the events as stored now, or `None` when nothing has
     /// been stored yet.
     fn reader(&mut self) -> Result<Option<Self::Reader>, EventLogError>;

@@ -1,5 +1,22 @@
 //! The wasm platform: no `std::fs`, no flock. Bytes go through a host object
 //! that JavaScript passes in; the clock and random numbers come from JS.
+//!
+//! - `js_store`: [`JsStore`], the crate's [`crate::Store`] over a JavaScript
+//!   `LogHost` object (the contract is in `bindings/README.md`).
+//! - `bindings`: the wasm-bindgen exports, the JavaScript class `EventLog`.
+//!
+//! Both exist only for JavaScript hosts (`target_os = "unknown"`); under WASI
+//! the crate still builds, with the in-memory store as its default.
+
+#[cfg(target_os = "unknown")]
+mod bindings;
+#[cfg(target_os = "unknown")]
+mod js_store;
+
+#[cfg(target_os = "unknown")]
+pub use bindings::JsEventLog;
+#[cfg(target_os = "unknown")]
+pub use js_store::JsStore;
 
 use crate::store::MemoryStore;
 
@@ -21,11 +38,55 @@ pub(crate) fn unix_millis() -> u64 {
 }
 
 /// Fills `buf` from crypto.getRandomValues (or WASI's random source).
+///
+/// A call into JavaScript for random bytes costs more than the rest of an
+/// append (Node's randomFillSync most of all), and an append needs three
+/// ids, so random bytes are drawn 4 KiB at a time and handed out from a pool. Ids are unique labels, not secrets; a pool in
+/// this module's memory is as good as fresh bytes for that.
 pub(crate) fn fill_random(buf: &mut [u8]) {
+    use std::cell::RefCell;
+
+    const POOL: usize = 4096;
+    struct Pool {
+        bytes: [u8; POOL],
+        used: usize,
+    }
+    thread_local! {
+        static RANDOM: RefCell<Pool> = const { RefCell::new(Pool { bytes: [0; POOL], used: POOL }) };
+    }
+
+    if buf.len() > POOL {
+        fill_fresh(buf);
+        return;
+    }
+    RANDOM.with(|pool| {
+        let Ok(mut pool) = pool.try_borrow_mut() else {
+            fill_fresh(buf);
+            return;
+        };
+        if POOL - pool.used < buf.len() {
+            fill_fresh(&mut pool.bytes);
+            pool.used = 0;
+        }
+        let start = pool.used;
+        buf.copy_from_slice(&pool.bytes[start..start + buf.len()]);
+        pool.used += buf.len();
+    });
+}
+
+fn fill_fresh(buf: &mut [u8]) {
+    // Only a host without crypto.getRandomValues gets here: ids must still
+    // differ, so stretch the clock and a call counter with xorshift.
     if getrandom::getrandom(buf).is_err() {
-        let seed = unix_millis();
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = (seed.rotate_left(i as u32 * 7) >> (i % 8)) as u8;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static CALLS: AtomicU64 = AtomicU64::new(0);
+        let calls = CALLS.fetch_add(1, Ordering::Relaxed);
+        let mut x = (unix_millis() ^ calls.rotate_left(40)) | 1;
+        for b in buf.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = (x >> 24) as u8;
         }
     }
 }

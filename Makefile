@@ -1,0 +1,64 @@
+# The project's commands. The README's quick start is `make demo` and
+# `make test`; both install what is missing first (scripts/setup.sh).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CARGO ?= cargo
+WASM_TARGET := wasm32-unknown-unknown
+CLI := target/release/sessionlog
+
+.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean
+
+help:
+	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
+	@echo "make test    every test: lint, native, treeship interop, wasm (Node + Chromium), npm package, browser e2e"
+	@echo "make bench   the benchmarks (see BENCHMARKS.md)"
+	@echo "make pkg     assemble the npm package into pkg/"
+	@echo "make www     serve the browser session recorder on localhost"
+
+setup:
+	@bash scripts/setup.sh
+
+cli:
+	$(CARGO) build --release --bin sessionlog
+
+demo: setup cli pkg
+	@bash scripts/demo.sh
+
+test: setup lint test-native test-compat test-wasm pkg test-js test-e2e
+	@echo "make test: every suite passed"
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --lib --target $(WASM_TARGET) -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --test wasm_node --test wasm_browser -- -D warnings
+
+test-native: cli
+	$(CARGO) test
+
+test-compat:
+	$(CARGO) test --manifest-path tests/treeship-compat/Cargo.toml
+
+test-wasm:
+	bash scripts/test-wasm.sh
+
+pkg:
+	bash scripts/build-pkg.sh
+
+test-js: cli pkg
+	SESSIONLOG_NO_BUILD=1 bash tests/js/run.sh
+
+test-e2e: cli pkg
+	bash tests/e2e/run.sh
+
+bench: setup cli pkg
+	$(CARGO) run --release --manifest-path tests/treeship-compat/Cargo.toml --bin bench
+	SESSIONLOG_NO_BUILD=1 bash tests/js/run.sh bench
+	node tests/e2e/bench.mjs
+
+www: pkg
+	node www/serve.mjs
+
+clean:
+	$(CARGO) clean
+	rm -rf pkg tests/treeship-compat/target

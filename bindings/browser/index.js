@@ -1,0 +1,120 @@
+// The browser entry of the sessionlog package (copied to pkg/web/index.js).
+// Runs in a window or a Worker. Needs the wasm-bindgen `web` build beside it
+// (./sessionlog.js, ./sessionlog_bg.wasm): call `await init()` once before
+// anything else. Needs Web Locks (navigator.locks, a secure context) for
+// hosts shared across tabs.
+//
+// EventLog here wraps the raw, synchronous wasm class with one change:
+// append and appendBatch return Promises. Each takes the Web Lock
+// "sessionlog:<host.name>", pulls in other tabs' bytes (host.refresh), runs
+// the wasm append, and waits for host.flush before letting the lock go. That
+// lock is what keeps two tabs from handing out the same sequence number; an
+// append resolves only once its bytes are stored.
+//
+// Not the Node entry (pkg/node has its own, with the file host), and not a
+// lock between processes outside one browser profile: Web Locks are per
+// origin and profile.
+//
+//   import init, { EventLog, IndexedDbHost } from "sessionlog";
+//   await init();
+//   const log = EventLog.withHost(await IndexedDbHost.open("ssn_1"));
+//   const stored = await log.append({ type: "agent.note", text: "hi", ... });
+//   stored.sequence_no; // unique across tabs
+
+import init, { initSync, EventLog as RawEventLog } from "./sessionlog.js";
+
+export { init as default, initSync };
+export { MemoryHost } from "./memory-host.js";
+export { IndexedDbHost } from "./indexeddb-host.js";
+export { OpfsHost } from "./opfs-host.js";
+
+export class EventLog {
+  #raw;
+  #host;
+  #queue = Promise.resolve(); // only without Web Locks; see #locked
+
+  /** Wraps `host` (a LogHost) in a log; reads the host's bytes to seed the
+   *  numbering, writes nothing. */
+  static withHost(host) {
+    return new EventLog(RawEventLog.withHost(host), host);
+  }
+
+  constructor(raw, host) {
+    if (!(raw instanceof RawEventLog)) throw new TypeError("use EventLog.withHost(host)");
+    this.#raw = raw;
+    this.#host = host;
+  }
+
+  /** The host this log was made with. */
+  get host() {
+    return this.#host;
+  }
+
+  /** Stores one event; resolves with it as stored (sequence_no set). */
+  append(event) {
+    return this.#locked(() => this.#raw.append(event));
+  }
+
+  /** Stores several events with contiguous numbers, in one write. */
+  appendBatch(events) {
+    return this.#locked(() => this.#raw.appendBatch(events));
+  }
+
+  /** Pulls in what other tabs appended (under the lock, so never halfway
+   *  through one of their appends). The wasm core counts the new lines at
+   *  the next append; readAll() and check() see them at once. */
+  refresh() {
+    return this.#locked(() => {}, false);
+  }
+
+  readAll() {
+    return this.#raw.readAll();
+  }
+
+  readAllWithStats() {
+    return this.#raw.readAllWithStats();
+  }
+
+  /** The count as this tab last saw it (after its open or last append). */
+  get eventCount() {
+    return this.#raw.eventCount;
+  }
+
+  check() {
+    return this.#raw.check();
+  }
+
+  flush() {
+    return this.#raw.flush();
+  }
+
+  /** Releases the wasm side of the log (the host stays open). */
+  free() {
+    this.#raw.free();
+  }
+
+  #locked(action, flush = true) {
+    const run = async () => {
+      await this.#host.refresh?.();
+      const result = action();
+      if (flush) await this.#host.flush?.();
+      return result;
+    };
+    if (globalThis.navigator?.locks) {
+      return navigator.locks.request(`sessionlog:${this.#host.name}`, run);
+    }
+    if (typeof this.#host.refresh === "function") {
+      // A shared host without a cross-tab lock would hand out duplicates.
+      return Promise.reject(
+        new Error(
+          `${this.#host.name}: Web Locks (navigator.locks) are unavailable, so appends from ` +
+            "several tabs cannot be kept apart; serve the page over https or from localhost",
+        ),
+      );
+    }
+    // A host private to this page (MemoryHost) only needs its own calls in order.
+    const next = this.#queue.then(run);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+}

@@ -1,0 +1,370 @@
+// Runs in Node (18 or later), as CommonJS. Needs only node:fs and node:path.
+//
+// FileHost: the LogHost of bindings/README.md over a session directory, with
+// the files, modes and rules of the native crate (src/native/), so a log
+// written here is read, checked and appended to by `sessionlog` and by Rust
+// programs, and the other way round:
+//
+//   events.jsonl        the events, one JSON object per line
+//   events.jsonl.count  16 bytes: u64 LE event count, u64 LE byte size of
+//                       events.jsonl when counted (a hint, checked by size)
+//   events.jsonl.lock   the native writers' flock target (created, never
+//                       locked here: see below)
+//   events.jsonl.torn   bytes of torn final lines, cut off before an append
+//
+// Files are created 0o600 and opened with O_NOFOLLOW; a looser mode on a
+// file we own is tightened with fchmod. A symlinked session directory or
+// events.jsonl, and an events.jsonl with more than one hard link, are
+// refused with an error that names the path. Nothing is created before the
+// first append. An events.jsonl deleted or replaced behind an open host is
+// noticed at the next append (its path no longer names the open file) and
+// the files are reopened, as the native store does. Every write is synchronous (fs.writeSync), so a hook that
+// appends and calls process.exit() at once loses nothing.
+//
+// What it is not: a lock. Node has no flock(2), so this host cannot take the
+// lock the native writers take. Appends from Node are safe *taking turns*
+// with other writers, native or Node: before each append the wasm core
+// compares the file's size with what it last wrote and, after a foreign
+// append, recounts (or trusts a counter that matches) before numbering.
+// They are not safe *at the same moment* as another process's append: two
+// writers can then read the same count and hand out one sequence number
+// twice. For many processes appending at once, use the native CLI
+// (`sessionlog append DIR`) or the Rust crate, which lock.
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const { fileURLToPath } = require("node:url");
+
+const EVENTS_FILE = "events.jsonl";
+const COUNTER_FILE = "events.jsonl.count";
+const LOCK_FILE = "events.jsonl.lock";
+const TORN_FILE = "events.jsonl.torn";
+const COUNTER_LEN = 16;
+const PRIVATE_MODE = 0o600;
+
+const C = fs.constants;
+// O_NOFOLLOW is missing on Windows, where symlinks need privileges anyway.
+const NOFOLLOW = C.O_NOFOLLOW || 0;
+
+function symlinkError(p) {
+  const e = new Error(`refusing to use ${p}: it is a symbolic link`);
+  e.code = "ELOOP";
+  e.path = p;
+  return e;
+}
+
+function hardLinkError(p, links) {
+  const e = new Error(
+    `refusing to write ${p}: it has ${links} hard links, so writing would change another file`,
+  );
+  e.code = "EMLINK";
+  e.path = p;
+  return e;
+}
+
+/** Throws when `p` is a symbolic link; a missing path is fine. */
+function refuseSymlink(p) {
+  let st;
+  try {
+    st = fs.lstatSync(p);
+  } catch (e) {
+    if (e.code === "ENOENT") return;
+    throw e;
+  }
+  if (st.isSymbolicLink()) throw symlinkError(p);
+}
+
+/** Tightens a looser mode on a file we own to 0o600, through its descriptor. */
+function tighten(fd) {
+  if (typeof process.geteuid !== "function") return;
+  const st = fs.fstatSync(fd);
+  if (st.uid === process.geteuid() && (st.mode & 0o777) !== PRIVATE_MODE) {
+    fs.fchmodSync(fd, PRIVATE_MODE);
+  }
+}
+
+/**
+ * Opens `p` without following a final symlink, creating it 0o600 when
+ * missing. Returns the descriptor and whether this call created the file.
+ */
+function openPrivate(p, flags) {
+  const open = (extra, mode) => {
+    try {
+      return fs.openSync(p, flags | NOFOLLOW | extra, mode);
+    } catch (e) {
+      if (e.code === "ELOOP") throw symlinkError(p);
+      throw e;
+    }
+  };
+  let fd;
+  let created = false;
+  try {
+    fd = open(0);
+  } catch (e) {
+    if (e.code !== "ENOENT") throw e;
+    try {
+      fd = open(C.O_CREAT | C.O_EXCL, PRIVATE_MODE);
+      created = true;
+    } catch (e2) {
+      // Another process created it between the two opens.
+      if (e2.code !== "EEXIST") throw e2;
+      fd = open(0);
+    }
+  }
+  try {
+    tighten(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+  return { fd, created };
+}
+
+/** Reads into `buf` from `position` until full or at the end; the count. */
+function readFull(fd, buf, position) {
+  let n = 0;
+  while (n < buf.length) {
+    const k = fs.readSync(fd, buf, n, buf.length - n, position + n);
+    if (k === 0) break;
+    n += k;
+  }
+  return n;
+}
+
+function describe(v) {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
+}
+
+class FileHost {
+  /** The path of events.jsonl: error messages name it. */
+  name;
+  /** The session directory. */
+  dir;
+  #events;
+  #counter;
+  #lock;
+  #torn;
+  /** Descriptors once opened for writing: { events, counter, lock }. */
+  #fds = null;
+  /** events.jsonl was created by this host and its directory not fsynced. */
+  #dirUnsynced = false;
+  /** The counter descriptor has been checked to hold exactly 16 bytes. */
+  #counterLenOk = false;
+  /** A read-only descriptor for reads before the first append. */
+  #readFd = -1;
+  /** Device and inode of the open events.jsonl, to notice a replaced file. */
+  #eventsId = null;
+  /** The files were reopened since takeReopened() last said so. */
+  #reopened = false;
+
+  /**
+   * @param {string | URL} dir the session directory; created at the first
+   *   append, not before.
+   */
+  constructor(dir) {
+    if (dir instanceof URL) dir = fileURLToPath(dir);
+    if (typeof dir !== "string" || dir === "") {
+      throw new TypeError(
+        `FileHost needs a session directory path (a non-empty string), got ${describe(dir)}`,
+      );
+    }
+    this.dir = path.resolve(dir);
+    this.#events = path.join(this.dir, EVENTS_FILE);
+    this.#counter = path.join(this.dir, COUNTER_FILE);
+    this.#lock = path.join(this.dir, LOCK_FILE);
+    this.#torn = path.join(this.dir, TORN_FILE);
+    this.name = this.#events;
+    refuseSymlink(this.dir);
+    refuseSymlink(this.#events);
+  }
+
+  /** Creates the directory and opens the three files, once. */
+  #open() {
+    if (this.#fds) return this.#fds;
+    refuseSymlink(this.dir);
+    fs.mkdirSync(this.dir, { recursive: true });
+    refuseSymlink(this.dir);
+    // events.jsonl first: a hard-linked one is refused before any sidecar
+    // is created.
+    const events = openPrivate(this.#events, C.O_RDWR | C.O_APPEND);
+    const fds = { events: events.fd, counter: -1, lock: -1 };
+    try {
+      const st = fs.fstatSync(events.fd);
+      if (st.nlink > 1) throw hardLinkError(this.#events, st.nlink);
+      this.#eventsId = { dev: st.dev, ino: st.ino };
+      fds.lock = openPrivate(this.#lock, C.O_RDWR).fd;
+      fds.counter = openPrivate(this.#counter, C.O_RDWR).fd;
+    } catch (e) {
+      for (const fd of [fds.events, fds.lock]) if (fd >= 0) fs.closeSync(fd);
+      throw e;
+    }
+    this.#closeReadFd();
+    this.#dirUnsynced = events.created;
+    this.#fds = fds;
+    return fds;
+  }
+
+  #closeReadFd() {
+    if (this.#readFd >= 0) {
+      fs.closeSync(this.#readFd);
+      this.#readFd = -1;
+    }
+  }
+
+  size() {
+    if (this.#fds) {
+      // One lstat of the path, not an fstat of the descriptor: it also says
+      // whether events.jsonl is still the file we hold. Deleted or replaced
+      // (a rename over it), appends to the old one would be acknowledged
+      // and lost, so the files are reopened, as the native store does.
+      let st = null;
+      try {
+        st = fs.lstatSync(this.#events);
+      } catch (e) {
+        if (e.code !== "ENOENT") throw e;
+      }
+      if (st && st.isSymbolicLink()) throw symlinkError(this.#events);
+      if (!st || st.ino !== this.#eventsId.ino || st.dev !== this.#eventsId.dev) {
+        this.close();
+        this.#reopened = true;
+        st = fs.fstatSync(this.#open().events);
+      }
+      if (st.nlink > 1) throw hardLinkError(this.#events, st.nlink);
+      return st.size;
+    }
+    let st;
+    try {
+      st = fs.lstatSync(this.#events);
+    } catch (e) {
+      if (e.code === "ENOENT") return 0;
+      throw e;
+    }
+    if (st.isSymbolicLink()) throw symlinkError(this.#events);
+    return st.size;
+  }
+
+  read(offset, length) {
+    let fd = this.#fds ? this.#fds.events : this.#readFd;
+    if (fd < 0) {
+      try {
+        fd = fs.openSync(this.#events, C.O_RDONLY | NOFOLLOW);
+      } catch (e) {
+        if (e.code === "ENOENT") return new Uint8Array(0);
+        if (e.code === "ELOOP") throw symlinkError(this.#events);
+        throw e;
+      }
+      this.#readFd = fd;
+    }
+    const buf = Buffer.allocUnsafe(length);
+    return buf.subarray(0, readFull(fd, buf, offset));
+  }
+
+  append(bytes) {
+    const { events } = this.#open();
+    // One write on an O_APPEND descriptor; the loop only finishes a short
+    // write (a full disk, a signal).
+    let done = 0;
+    while (done < bytes.length) {
+      done += fs.writeSync(events, bytes, done, bytes.length - done);
+    }
+  }
+
+  truncate(length) {
+    fs.ftruncateSync(this.#open().events, length);
+  }
+
+  loadCounter() {
+    // Reopened by path every time: treeship-core replaces the counter by
+    // rename, which would leave a kept descriptor on a dead file.
+    let fd;
+    if (this.#fds) {
+      try {
+        fd = openPrivate(this.#counter, C.O_RDWR).fd;
+      } catch (e) {
+        if (e.code === "ELOOP") return null;
+        throw e;
+      }
+      fs.closeSync(this.#fds.counter);
+      this.#fds.counter = fd;
+      this.#counterLenOk = false;
+    } else {
+      try {
+        fd = fs.openSync(this.#counter, C.O_RDONLY | NOFOLLOW);
+      } catch (e) {
+        if (e.code === "ENOENT" || e.code === "ELOOP") return null;
+        throw e;
+      }
+    }
+    try {
+      // One byte more than a counter: a longer file is no counter.
+      const buf = Buffer.alloc(COUNTER_LEN + 1);
+      return new Uint8Array(buf.subarray(0, readFull(fd, buf, 0)));
+    } finally {
+      if (!this.#fds) fs.closeSync(fd);
+    }
+  }
+
+  saveCounter(bytes) {
+    const fds = this.#open();
+    fs.writeSync(fds.counter, bytes, 0, bytes.length, 0);
+    if (!this.#counterLenOk) {
+      if (fs.fstatSync(fds.counter).size !== COUNTER_LEN) {
+        fs.ftruncateSync(fds.counter, COUNTER_LEN);
+      }
+      this.#counterLenOk = true;
+    }
+  }
+
+  saveTorn(bytes) {
+    this.#open();
+    const { fd } = openPrivate(this.#torn, C.O_WRONLY | C.O_APPEND);
+    try {
+      let done = 0;
+      while (done < bytes.length) {
+        done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** fdatasync events.jsonl (and fsync the directory after creating it). */
+  flush() {
+    if (!this.#fds) return;
+    fs.fdatasyncSync(this.#fds.events);
+    if (this.#dirUnsynced) {
+      const dirFd = fs.openSync(this.dir, C.O_RDONLY);
+      try {
+        fs.fsyncSync(dirFd);
+      } finally {
+        fs.closeSync(dirFd);
+      }
+      this.#dirUnsynced = false;
+    }
+  }
+
+  /** Whether the files were reopened (events.jsonl replaced behind this
+   *  host) since the last call: the log then forgets what it last wrote. */
+  takeReopened() {
+    const reopened = this.#reopened;
+    this.#reopened = false;
+    return reopened;
+  }
+
+  /** Closes the descriptors. The host opens them again if used after. */
+  close() {
+    this.#closeReadFd();
+    if (this.#fds) {
+      for (const fd of Object.values(this.#fds)) if (fd >= 0) fs.closeSync(fd);
+      this.#fds = null;
+      this.#eventsId = null;
+      this.#counterLenOk = false;
+    }
+  }
+}
+
+module.exports = { FileHost, EVENTS_FILE, COUNTER_FILE, LOCK_FILE, TORN_FILE };

@@ -1,0 +1,141 @@
+// Types of the web build: browsers and bundlers (`import ... from
+// "sessionlog"` outside Node). Call `await init()` once before anything else.
+import type {
+  CheckReport,
+  EventInput,
+  LogHost,
+  SessionEvent,
+  Stored,
+} from "./types.js";
+
+export type * from "./types.js";
+
+/** Where the .wasm comes from: by default `sessionlog_bg.wasm` beside the
+ *  module, fetched. */
+export type InitInput =
+  | RequestInfo
+  | URL
+  | Response
+  | BufferSource
+  | WebAssembly.Module;
+
+/** Loads and instantiates the wasm module; resolves once. */
+export default function init(
+  module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,
+): Promise<unknown>;
+
+/** Instantiates the wasm module from bytes or a compiled module, synchronously. */
+export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;
+
+/**
+ * An append-only session event log over a browser host. `append` and
+ * `appendBatch` return Promises: each takes the Web Lock
+ * `sessionlog:<host.name>`, pulls in other tabs' bytes (`host.refresh`),
+ * appends, and waits for `host.flush` before letting the lock go, so tabs
+ * sharing a log never share a sequence number.
+ *
+ * @example
+ * import init, { EventLog, IndexedDbHost } from "sessionlog";
+ * await init();
+ * const log = EventLog.withHost(await IndexedDbHost.open("ssn_1"));
+ * const stored = await log.append({
+ *   type: "agent.note", text: "hello",
+ *   session_id: "ssn_1", agent_id: "agent://me", agent_instance_id: "ai_1",
+ *   agent_name: "me", host_id: "browser",
+ * });
+ */
+export declare class EventLog {
+  private constructor();
+  /** Opens the log kept by `host`, continuing its numbering. Writes nothing. */
+  static withHost(host: LogHost): EventLog;
+  /** The host this log was made with. */
+  readonly host: LogHost;
+  /** Stores one event; resolves with it as stored. Rejects with an Error
+   *  naming the field or host method on bad input; nothing is written. */
+  append<I extends EventInput>(event: I): Promise<Stored<I>>;
+  /** Stores several events with contiguous numbers, in one write. */
+  appendBatch(events: readonly EventInput[]): Promise<SessionEvent[]>;
+  /** Pulls in what other tabs appended. */
+  refresh(): Promise<void>;
+  readAll(): SessionEvent[];
+  readAllWithStats(): { events: SessionEvent[]; skipped: number };
+  /** The count as this tab last saw it (after its open or last append). */
+  readonly eventCount: number;
+  check(): CheckReport;
+  flush(): Promise<void>;
+  /** Releases the wasm side of the log (the host stays open). */
+  free(): void;
+}
+
+/** Bytes in this page's memory: for tests, demos and checking a file's
+ *  bytes. Not storage, not shared with other tabs. */
+export declare class MemoryHost implements LogHost {
+  /** @param options.bytes events to start from (copied), e.g. a file to check. */
+  constructor(options?: { name?: string; bytes?: Uint8Array; counter?: Uint8Array });
+  readonly name: string;
+  size(): number;
+  read(offset: number, length: number): Uint8Array;
+  append(bytes: Uint8Array): void;
+  truncate(length: number): void;
+  loadCounter(): Uint8Array | null;
+  saveCounter(bytes: Uint8Array): void;
+  saveTorn(bytes: Uint8Array): void;
+  /** Every byte of the events, e.g. to download them as events.jsonl. */
+  bytes(): Uint8Array;
+  /** The torn tails cut so far, each followed by a newline. */
+  tornBytes(): Uint8Array;
+}
+
+/** A log in IndexedDB, shared by the tabs of one origin; an in-memory mirror
+ *  answers reads, writes are queued and `flush()` resolves when stored. */
+export declare class IndexedDbHost implements LogHost {
+  /** Opens (creating when new) the log `name` and loads its bytes. */
+  static open(
+    name: string,
+    options?: { durability?: "default" | "strict" | "relaxed" },
+  ): Promise<IndexedDbHost>;
+  /** Deletes the stored log `name` (close every host on it first). */
+  static delete(name: string): Promise<void>;
+  private constructor();
+  /** `indexeddb:<name>`. */
+  readonly name: string;
+  size(): number;
+  read(offset: number, length: number): Uint8Array;
+  append(bytes: Uint8Array): void;
+  truncate(length: number): void;
+  loadCounter(): Uint8Array | null;
+  saveCounter(bytes: Uint8Array): void;
+  saveTorn(bytes: Uint8Array): void;
+  flush(): Promise<void>;
+  refresh(): Promise<void>;
+  /** Every byte of the events. */
+  bytes(): Uint8Array;
+  tornBytes(): Promise<Uint8Array>;
+  close(): void;
+}
+
+/** A log stored as files in the Origin Private File System (the native
+ *  session layout), shared by the tabs of one origin. */
+export declare class OpfsHost implements LogHost {
+  /** Opens (creating when new) the OPFS log `name`. */
+  static open(name: string): Promise<OpfsHost>;
+  /** Deletes the stored log `name` (close every host on it first). */
+  static delete(name: string): Promise<void>;
+  private constructor();
+  /** `opfs:<name>`. */
+  readonly name: string;
+  /** "direct" in a dedicated Worker, "worker" in a window. */
+  readonly mode: "direct" | "worker";
+  size(): number;
+  read(offset: number, length: number): Uint8Array;
+  append(bytes: Uint8Array): void;
+  truncate(length: number): void;
+  loadCounter(): Uint8Array | null;
+  saveCounter(bytes: Uint8Array): void;
+  saveTorn(bytes: Uint8Array): void;
+  flush(): Promise<void>;
+  refresh(): Promise<void>;
+  /** Every byte of the events. */
+  bytes(): Uint8Array;
+  close(): Promise<void>;
+}

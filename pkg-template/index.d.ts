@@ -1,0 +1,95 @@
+// Types of the Node build: `require("sessionlog")` and `import ... from
+// "sessionlog"` under Node. Browsers and bundlers get browser.d.ts.
+import type {
+  CheckReport,
+  EventInput,
+  LogHost,
+  SessionEvent,
+  Stored,
+} from "./types.js";
+
+export type * from "./types.js";
+
+/**
+ * An append-only session event log. In Node every method but `flush` is
+ * synchronous: when `append` returns, the line has been written to the file
+ * (fs.writeSync), so a hook may call `process.exit()` right after.
+ *
+ * Node cannot take the native writers' flock: appends from Node are safe
+ * taking turns with other writers (each append re-checks the file's size
+ * and recounts after a foreign append), not at the same moment as another
+ * process. For many processes at once, use the native `sessionlog` CLI.
+ *
+ * @example
+ * const { EventLog } = require("sessionlog");
+ * const log = EventLog.open("/tmp/session-1");
+ * const stored = log.append({
+ *   type: "agent.called_tool", tool_name: "bash",
+ *   session_id: "ssn_1", agent_id: "agent://me", agent_instance_id: "ai_1",
+ *   agent_name: "me", host_id: "laptop",
+ * });
+ * stored.sequence_no; // 0 in a new directory
+ */
+export declare class EventLog {
+  private constructor();
+  /** Opens the log in session directory `dir` (created at the first
+   *  append): `EventLog.withHost(new FileHost(dir))`. Writes nothing. */
+  static open(dir: string | URL): EventLog;
+  /** Opens the log kept by `host`, continuing its numbering. Writes nothing. */
+  static withHost(host: LogHost): EventLog;
+  /** Appends one event and returns it as stored: `sequence_no` set, and
+   *  `event_id`, `timestamp`, `trace_id`, `span_id` filled when absent.
+   *  Throws an Error naming the field or host method on bad input; nothing
+   *  is written then. */
+  append<I extends EventInput>(event: I): Stored<I>;
+  /** Appends several events in one write, numbered contiguously; all or
+   *  nothing (a bad one throws, naming its index, and none is written). */
+  appendBatch(events: readonly EventInput[]): SessionEvent[];
+  /** Every readable event, in order; lines that are not events are skipped. */
+  readAll(): SessionEvent[];
+  /** Every readable event and the number of complete lines skipped. */
+  readAllWithStats(): { events: SessionEvent[]; skipped: number };
+  /** The events as this log last saw them: at open, then after each of its
+   *  own appends. */
+  readonly eventCount: number;
+  /** Reads the whole log and reports its integrity. */
+  check(): CheckReport;
+  /** Makes appended events durable (fdatasync for files). */
+  flush(): Promise<void>;
+  /** Frees the log and closes its files (logs made by `open`). */
+  close(): void;
+  /** Frees the wasm side of the log; the host stays open. */
+  free(): void;
+}
+
+/**
+ * The Node file host: a session directory with events.jsonl, its 16-byte
+ * counter events.jsonl.count, events.jsonl.lock and events.jsonl.torn, the
+ * same files, modes (0o600) and rules as the native crate. Refuses a
+ * symlinked directory or events.jsonl and a hard-linked events.jsonl.
+ */
+export declare class FileHost implements LogHost {
+  /** @param dir the session directory; created at the first append. */
+  constructor(dir: string | URL);
+  /** The path of events.jsonl. */
+  readonly name: string;
+  /** The session directory, resolved. */
+  readonly dir: string;
+  size(): number;
+  read(offset: number, length: number): Uint8Array;
+  append(bytes: Uint8Array): void;
+  truncate(length: number): void;
+  loadCounter(): Uint8Array | null;
+  saveCounter(bytes: Uint8Array): void;
+  saveTorn(bytes: Uint8Array): void;
+  /** fdatasync events.jsonl (and fsync the directory after creating it). */
+  flush(): void;
+  /** Whether events.jsonl was replaced behind this host (and reopened)
+   *  since the last call. */
+  takeReopened(): boolean;
+  /** Closes the files; they are opened again if the host is used after. */
+  close(): void;
+}
+
+declare const sessionlog: { EventLog: typeof EventLog; FileHost: typeof FileHost };
+export default sessionlog;

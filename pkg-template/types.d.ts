@@ -1,0 +1,270 @@
+// Types shared by the Node build (index.d.ts) and the web build
+// (browser.d.ts): the events, what append accepts, the integrity report and
+// the storage host contract. Event fields are snake_case: they are the wire
+// format, one JSON object per line of events.jsonl, the same as the Rust
+// crate and treeship-core 0.32 write.
+
+/** Any JSON value (the `meta` field holds one). */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** The fields every event has, besides `type` and the type's own fields. */
+export interface EventBase {
+  session_id: string;
+  /** `evt_` and 16 lowercase hex digits; filled by append when absent. */
+  event_id: string;
+  /** RFC 3339 UTC, e.g. `2026-11-26T03:04:05.678Z`; filled when absent. */
+  timestamp: string;
+  /** The position in the log, from 0, assigned by append. */
+  sequence_no: number;
+  /** 32 lowercase hex digits (W3C trace id); filled when absent. */
+  trace_id: string;
+  /** 16 lowercase hex digits (W3C span id); filled when absent. */
+  span_id: string;
+  parent_span_id?: string;
+  agent_id: string;
+  agent_instance_id: string;
+  agent_name: string;
+  agent_role?: string;
+  host_id: string;
+  tool_runtime_id?: string;
+  artifact_ref?: string;
+  meta?: JsonValue;
+}
+
+export interface SessionStarted extends EventBase {
+  type: "session.started";
+}
+
+export interface SessionClosed extends EventBase {
+  type: "session.closed";
+  summary?: string;
+  duration_ms?: number;
+}
+
+export interface AgentStarted extends EventBase {
+  type: "agent.started";
+  parent_agent_instance_id?: string;
+}
+
+export interface AgentSpawned extends EventBase {
+  type: "agent.spawned";
+  spawned_by_agent_instance_id: string;
+  reason?: string;
+}
+
+export interface AgentHandoff extends EventBase {
+  type: "agent.handoff";
+  from_agent_instance_id: string;
+  to_agent_instance_id: string;
+  /** Left out of the stored line when empty. */
+  artifacts?: string[];
+}
+
+export interface AgentCollaborated extends EventBase {
+  type: "agent.collaborated";
+  /** Left out of the stored line when empty. */
+  collaborator_agent_instance_ids?: string[];
+}
+
+export interface AgentReturned extends EventBase {
+  type: "agent.returned";
+  returned_to_agent_instance_id: string;
+}
+
+export interface AgentCompleted extends EventBase {
+  type: "agent.completed";
+  termination_reason?: string;
+}
+
+export interface AgentFailed extends EventBase {
+  type: "agent.failed";
+  reason?: string;
+}
+
+export interface AgentCalledTool extends EventBase {
+  type: "agent.called_tool";
+  tool_name: string;
+  tool_input_digest?: string;
+  tool_output_digest?: string;
+  /** A non-negative integer. */
+  duration_ms?: number;
+}
+
+export interface AgentReadFile extends EventBase {
+  type: "agent.read_file";
+  file_path: string;
+  digest?: string;
+}
+
+export interface AgentWroteFile extends EventBase {
+  type: "agent.wrote_file";
+  file_path: string;
+  digest?: string;
+  /** `"created"`, `"modified"` or `"deleted"`; absent in older events. */
+  operation?: string;
+  /** An integer from 0 to 4294967295. */
+  additions?: number;
+  /** An integer from 0 to 4294967295. */
+  deletions?: number;
+}
+
+export interface AgentOpenedPort extends EventBase {
+  type: "agent.opened_port";
+  /** An integer from 0 to 65535. */
+  port: number;
+  protocol?: string;
+}
+
+export interface AgentConnectedNetwork extends EventBase {
+  type: "agent.connected_network";
+  destination: string;
+  /** An integer from 0 to 65535. */
+  port?: number;
+}
+
+export interface AgentStartedProcess extends EventBase {
+  type: "agent.started_process";
+  process_name: string;
+  /** An integer from 0 to 4294967295. */
+  pid?: number;
+  /** The full command line, e.g. `npm test --runInBand`. */
+  command?: string;
+}
+
+export interface AgentCompletedProcess extends EventBase {
+  type: "agent.completed_process";
+  process_name: string;
+  /** A signed 32-bit integer. */
+  exit_code?: number;
+  /** A non-negative integer. */
+  duration_ms?: number;
+  command?: string;
+}
+
+/** Free text the agent wants on the timeline. */
+export interface AgentNote extends EventBase {
+  type: "agent.note";
+  text?: string;
+}
+
+/** A model decision with its token usage (no cost: prices change). */
+export interface AgentDecision extends EventBase {
+  type: "agent.decision";
+  model?: string;
+  /** A non-negative integer. */
+  tokens_in?: number;
+  /** A non-negative integer. */
+  tokens_out?: number;
+  /** e.g. `"anthropic"`, `"openai"`, `"bedrock"`. */
+  provider?: string;
+  summary?: string;
+  /** A finite number. */
+  confidence?: number;
+}
+
+/** One stored event: one line of the log, discriminated on `type`. */
+export type SessionEvent =
+  | SessionStarted
+  | SessionClosed
+  | AgentStarted
+  | AgentSpawned
+  | AgentHandoff
+  | AgentCollaborated
+  | AgentReturned
+  | AgentCompleted
+  | AgentFailed
+  | AgentCalledTool
+  | AgentReadFile
+  | AgentWroteFile
+  | AgentOpenedPort
+  | AgentConnectedNetwork
+  | AgentStartedProcess
+  | AgentCompletedProcess
+  | AgentNote
+  | AgentDecision;
+
+/** The 18 event type names. */
+export type EventType = SessionEvent["type"];
+
+/** The fields append fills in (`sequence_no` is always assigned). */
+export type FilledFields = "event_id" | "timestamp" | "trace_id" | "span_id" | "sequence_no";
+
+/** What append accepts: an event whose ids, timestamp and sequence number
+ *  may be left out. A `sequence_no` given is ignored. */
+export type EventInput = SessionEvent extends infer E
+  ? E extends SessionEvent
+    ? Omit<E, FilledFields> & Partial<Pick<E, FilledFields>>
+    : never
+  : never;
+
+/** The stored event for an input of type `I`. */
+export type Stored<I extends EventInput> = Extract<SessionEvent, { type: I["type"] }>;
+
+/** The result of `check()`: what the log holds and what is wrong with it. */
+export interface CheckReport {
+  /** No skipped line, no duplicate or missing number, no torn tail. A stale
+   *  counter is not damage. */
+  ok: boolean;
+  /** Lines that are events. */
+  events: number;
+  /** Complete lines (each holds one sequence number). */
+  lines: number;
+  /** Bytes of events stored. */
+  bytes: number;
+  /** Complete lines that are not events. */
+  skipped: number;
+  /** The first 100 of them: 1-based line number and why. */
+  skippedLines: { line: number; reason: string }[];
+  /** Sequence numbers that appear on more than one event. */
+  duplicates: number[];
+  /** Gaps among 0..highest as inclusive ranges (the first 100). */
+  missing: [number, number][];
+  /** How many numbers are missing in all. */
+  missingCount: number;
+  /** Events whose number is not their line's position. */
+  misplaced: number;
+  /** Bytes after the last newline: a torn tail. */
+  tornTailBytes: number;
+  counter: "missing" | "consistent" | "stale";
+}
+
+/**
+ * Where a log's bytes live. The wasm core keeps the format, numbering and
+ * recovery rules; a host only moves bytes. Every method is synchronous
+ * except `flush` and `refresh`. A method that throws fails the call with an
+ * Error naming the host and the method; nothing is acknowledged.
+ */
+export interface LogHost {
+  /** A name for error messages; browsers also use it for the Web Lock. */
+  readonly name: string;
+  /** Bytes of events stored so far. Cheap: read before every append. */
+  size(): number;
+  /** Up to `length` bytes from `offset` (fewer only at the end). */
+  read(offset: number, length: number): Uint8Array;
+  /** Store all of `bytes` after the current end, or throw. `bytes` may be a
+   *  view into wasm memory, valid only during the call: copy to keep. */
+  append(bytes: Uint8Array): void;
+  /** Cut the events back to `length` bytes (torn-tail repair only). */
+  truncate(length: number): void;
+  /** The 16-byte counter hint, or null. */
+  loadCounter?(): Uint8Array | null;
+  /** Record the 16-byte counter hint. A failure here is ignored: the hint
+   *  is checked against the size, so a lost one costs a recount. */
+  saveCounter?(bytes: Uint8Array): void;
+  /** Keep the bytes of a cut torn tail for inspection. */
+  saveTorn?(bytes: Uint8Array): void;
+  /** Make appended bytes durable. */
+  flush?(): void | Promise<void>;
+  /** Pull in bytes other tabs stored since the last call (browser hosts
+   *  shared across tabs; the browser EventLog calls it under its Web Lock). */
+  refresh?(): Promise<void>;
+  /** Whether the storage was reopened since the last call (a file replaced
+   *  behind the host): the log then recounts before numbering. */
+  takeReopened?(): boolean;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Why this exists: the wasm32 test suites need a runner that cargo does not
+# know about. wasm-bindgen-test-runner (installed with wasm-bindgen-cli, the
+# version Cargo.lock pins) runs tests/wasm_node.rs under Node and
+# tests/wasm_browser.rs in headless Chromium through ChromeDriver; both run
+# the scenarios of tests/wasm_common/ against the exported EventLog.
+#
+#   scripts/test-wasm.sh            both suites
+#   scripts/test-wasm.sh node       Node only
+#   scripts/test-wasm.sh browser    headless Chromium only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+
+which=${1:-all}
+case "$which" in
+  node | browser | all) ;;
+  *) echo "usage: scripts/test-wasm.sh [node|browser]" >&2; exit 2 ;;
+esac
+
+if [ "$which" != browser ]; then
+  cargo test --target wasm32-unknown-unknown --test wasm_node
+fi
+if [ "$which" != node ]; then
+  if [ ! -x "$CHROMEDRIVER" ]; then
+    echo "test-wasm: no ChromeDriver at $CHROMEDRIVER (scripts/setup.sh installs Debian's)" >&2
+    exit 1
+  fi
+  cargo test --target wasm32-unknown-unknown --test wasm_browser
+fi

@@ -1,0 +1,259 @@
+// The browser hosts (bindings/browser/) in real Chromium, through the
+// package's browser entry (pkg/web/index.js served at /pkg/): each host
+// appends and reads back; IndexedDB and OPFS logs survive a reload and go on
+// numbering; two pages appending to one log at once get unique, contiguous
+// numbers (the Web Lock in the EventLog wrapper).
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { AGENT, launch, server, uniqueName, watchedPage } from "./harness.js";
+
+let srv;
+let browser;
+let context;
+let errors;
+
+before(async () => {
+  srv = await server();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+/** A fresh page on the server's origin (a neutral same-origin document:
+ *  the package entry itself), with the package loaded as `window.sl`. */
+async function packagePage() {
+  const page = await watchedPage(context, errors);
+  await page.goto(`${srv.url}pkg/index.js`);
+  await page.evaluate(async () => {
+    window.sl = await import("/pkg/index.js");
+    await window.sl.default();
+  });
+  return page;
+}
+
+/** In `page`: opens log `name` on `kind`, appends `count` notes by
+ *  `writer` one at a time, and returns their sequence numbers. */
+function appendNotes(page, kind, name, count, writer) {
+  return page.evaluate(
+    async ({ kind, name, count, writer, agent }) => {
+      const { EventLog, IndexedDbHost, OpfsHost } = window.sl;
+      const host = kind === "indexeddb" ? await IndexedDbHost.open(name) : await OpfsHost.open(name);
+      const log = EventLog.withHost(host);
+      const numbers = [];
+      for (let i = 0; i < count; i++) {
+        const e = await log.append({ ...agent, agent_name: writer, type: "agent.note", text: `${writer} ${i}` });
+        numbers.push(e.sequence_no);
+      }
+      log.free();
+      await host.close();
+      return numbers;
+    },
+    { kind, name, count, writer, agent: AGENT },
+  );
+}
+
+/** In `page`: every event of log `name` on `kind` and its check report. */
+function readBack(page, kind, name) {
+  return page.evaluate(
+    async ({ kind, name }) => {
+      const { EventLog, IndexedDbHost, OpfsHost } = window.sl;
+      const host = kind === "indexeddb" ? await IndexedDbHost.open(name) : await OpfsHost.open(name);
+      const log = EventLog.withHost(host);
+      const out = { events: log.readAll(), report: log.check(), count: log.eventCount, mode: host.mode };
+      log.free();
+      await host.close();
+      return out;
+    },
+    { kind, name },
+  );
+}
+
+describe("browser hosts", () => {
+  before(async () => {
+    context = await browser.newContext();
+    errors = [];
+  });
+  after(async () => {
+    await context.close();
+    assert.deepEqual(errors, [], "no page errors");
+  });
+
+  test("MemoryHost appends, reads back, and repairs a torn tail into saveTorn", async () => {
+    const page = await packagePage();
+    const result = await page.evaluate(async (agent) => {
+      const { EventLog, MemoryHost } = window.sl;
+      const host = new MemoryHost();
+      const log = EventLog.withHost(host);
+      const first = await log.append({ ...agent, type: "session.started" });
+      const [a, b] = await log.appendBatch([
+        { ...agent, type: "agent.called_tool", tool_name: "bash", duration_ms: 12 },
+        { ...agent, type: "agent.opened_port", port: 8080 },
+      ]);
+      // A writer that died mid-line: bytes with no "\n" at the end.
+      host.append(new TextEncoder().encode('{"session_id":"ssn_e2e","torn'));
+      const after = await log.append({ ...agent, type: "session.closed" });
+      const text = new TextDecoder().decode(host.bytes());
+      return {
+        numbers: [first.sequence_no, a.sequence_no, b.sequence_no, after.sequence_no],
+        types: log.readAll().map((e) => e.type),
+        report: log.check(),
+        torn: new TextDecoder().decode(host.tornBytes()),
+        lines: text.split("\n").length - 1,
+      };
+    }, AGENT);
+    assert.deepEqual(result.numbers, [0, 1, 2, 3]);
+    assert.deepEqual(result.types, ["session.started", "agent.called_tool", "agent.opened_port", "session.closed"]);
+    assert.equal(result.report.ok, true);
+    assert.equal(result.report.events, 4);
+    assert.equal(result.torn, '{"session_id":"ssn_e2e","torn\n');
+    assert.equal(result.lines, 4);
+    await page.close();
+  });
+
+  test("IndexedDbHost appends, reads back, survives a reload and continues its numbering", async () => {
+    const name = uniqueName("idb");
+    const page = await packagePage();
+    assert.deepEqual(await appendNotes(page, "indexeddb", name, 5, "first"), [0, 1, 2, 3, 4]);
+    await page.reload();
+    await page.evaluate(async () => {
+      window.sl = await import("/pkg/index.js");
+      await window.sl.default();
+    });
+    const before = await readBack(page, "indexeddb", name);
+    assert.equal(before.count, 5, "a reopened log knows its count");
+    assert.deepEqual(before.events.map((e) => e.text), ["first 0", "first 1", "first 2", "first 3", "first 4"]);
+    assert.deepEqual(await appendNotes(page, "indexeddb", name, 3, "second"), [5, 6, 7]);
+    const after = await readBack(page, "indexeddb", name);
+    assert.deepEqual(after.events.map((e) => e.sequence_no), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(after.report.ok, true);
+    assert.equal(after.report.counter, "consistent", "the counter hint is stored too");
+    await page.close();
+  });
+
+  test("IndexedDbHost stores a torn-tail repair: the cut, the torn bytes and the epoch", async () => {
+    const name = uniqueName("idbtorn");
+    const page = await packagePage();
+    await appendNotes(page, "indexeddb", name, 2, "w");
+    // A torn line written straight to the host, as if a tab died mid-append.
+    await page.evaluate(async (name) => {
+      const host = await window.sl.IndexedDbHost.open(name);
+      host.append(new TextEncoder().encode('{"half":'));
+      await host.flush();
+      host.close();
+    }, name);
+    const torn = await readBack(page, "indexeddb", name);
+    assert.equal(torn.report.tornTailBytes, 8);
+    assert.deepEqual(await appendNotes(page, "indexeddb", name, 1, "w"), [2]);
+    await page.reload();
+    const repaired = await page.evaluate(async (name) => {
+      const sl = await import("/pkg/index.js");
+      await sl.default();
+      const host = await sl.IndexedDbHost.open(name);
+      const log = sl.EventLog.withHost(host);
+      const out = { report: log.check(), torn: new TextDecoder().decode(await host.tornBytes()) };
+      host.close();
+      return out;
+    }, name);
+    assert.equal(repaired.report.ok, true, JSON.stringify(repaired.report));
+    assert.equal(repaired.report.events, 3);
+    assert.equal(repaired.torn, '{"half":\n');
+    await page.close();
+  });
+
+  test("two pages appending to one IndexedDB log at once get unique, contiguous numbers", async () => {
+    const name = uniqueName("idbtwo");
+    const [a, b] = [await packagePage(), await packagePage()];
+    const [fromA, fromB] = await Promise.all([
+      appendNotes(a, "indexeddb", name, 60, "page-a"),
+      appendNotes(b, "indexeddb", name, 60, "page-b"),
+    ]);
+    const all = [...fromA, ...fromB].sort((x, y) => x - y);
+    assert.deepEqual(all, Array.from({ length: 120 }, (_, i) => i), "0..119, each once");
+    const back = await readBack(a, "indexeddb", name);
+    assert.equal(back.report.ok, true, JSON.stringify(back.report));
+    assert.equal(back.events.filter((e) => e.agent_name === "page-a").length, 60);
+    assert.equal(back.events.filter((e) => e.agent_name === "page-b").length, 60);
+    // What each page was told is what was stored.
+    for (const e of back.events) {
+      const told = e.agent_name === "page-a" ? fromA : fromB;
+      assert.equal(told[Number(e.text.split(" ")[1])], e.sequence_no);
+    }
+    await a.close();
+    await b.close();
+  });
+
+  test("OpfsHost in a window (through its Worker) appends, reads back, survives a reload", async () => {
+    const name = uniqueName("opfs");
+    const page = await packagePage();
+    assert.deepEqual(await appendNotes(page, "opfs", name, 4, "w"), [0, 1, 2, 3]);
+    await page.reload();
+    await page.evaluate(async () => {
+      window.sl = await import("/pkg/index.js");
+      await window.sl.default();
+    });
+    assert.deepEqual(await appendNotes(page, "opfs", name, 2, "w"), [4, 5]);
+    const back = await readBack(page, "opfs", name);
+    assert.equal(back.mode, "worker");
+    assert.deepEqual(back.events.map((e) => e.sequence_no), [0, 1, 2, 3, 4, 5]);
+    assert.equal(back.report.ok, true);
+    assert.equal(back.report.counter, "consistent");
+    await page.close();
+  });
+
+  test("two pages appending to one OPFS log at once get unique, contiguous numbers", async () => {
+    const name = uniqueName("opfstwo");
+    const [a, b] = [await packagePage(), await packagePage()];
+    const [fromA, fromB] = await Promise.all([
+      appendNotes(a, "opfs", name, 40, "page-a"),
+      appendNotes(b, "opfs", name, 40, "page-b"),
+    ]);
+    const all = [...fromA, ...fromB].sort((x, y) => x - y);
+    assert.deepEqual(all, Array.from({ length: 80 }, (_, i) => i));
+    const back = await readBack(a, "opfs", name);
+    assert.equal(back.report.ok, true, JSON.stringify(back.report));
+    await a.close();
+    await b.close();
+  });
+
+  test("OpfsHost opened inside a Worker writes the files directly, and a window reads them", async () => {
+    const name = uniqueName("opfsdirect");
+    const page = await packagePage();
+    const fromWorker = await page.evaluate(
+      ({ name, agent, origin }) => {
+        const source = `
+          import init, { EventLog, OpfsHost } from "${origin}pkg/index.js";
+          onmessage = async () => {
+            try {
+              await init();
+              const host = await OpfsHost.open(${JSON.stringify(name)});
+              const log = EventLog.withHost(host);
+              const stored = [];
+              for (const tool of ["grep", "sed", "cargo"]) {
+                stored.push((await log.append({ ...${JSON.stringify(agent)}, type: "agent.called_tool", tool_name: tool })).sequence_no);
+              }
+              postMessage({ mode: host.mode, stored, count: log.readAll().length });
+              await host.close();
+            } catch (e) {
+              postMessage({ error: e.message });
+            }
+          };`;
+        const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+        const worker = new Worker(url, { type: "module" });
+        return new Promise((resolve) => {
+          worker.onmessage = (m) => resolve(m.data);
+          worker.onerror = (e) => resolve({ error: e.message });
+          worker.postMessage("go");
+        });
+      },
+      { name, agent: AGENT, origin: srv.url },
+    );
+    assert.deepEqual(fromWorker, { mode: "direct", stored: [0, 1, 2], count: 3 });
+    const back = await readBack(page, "opfs", name);
+    assert.deepEqual(back.events.map((e) => e.tool_name), ["grep", "sed", "cargo"]);
+    assert.equal(back.report.ok, true);
+    await page.close();
+  });
+});

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Why this exists: the npm package must be tested as a user gets it, not as
+# it sits in pkg/. This script builds pkg/ (scripts/build-pkg.sh) and the
+# native CLI, packs pkg/ with `npm pack`, installs the tarball into an empty
+# temporary folder (so nothing in this repository can be resolved by
+# accident), copies the tests there and runs them with node:test. The bytes
+# tested are the bytes packed.
+#
+#   tests/js/run.sh                build, pack, install, run the tests
+#   tests/js/run.sh bench          the same, then run bench.mjs instead
+#   SESSIONLOG_NO_BUILD=1 tests/js/run.sh
+#                                  use the pkg/ and target/release/sessionlog
+#                                  already built (e.g. by `make`)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+mode=${1:-test}
+case "$mode" in test | bench) ;; *) echo "usage: tests/js/run.sh [bench]" >&2; exit 2 ;; esac
+
+if [ -z "${SESSIONLOG_NO_BUILD:-}" ]; then
+  "$repo/scripts/build-pkg.sh"
+  (cd "$repo" && cargo build --quiet --release --bin sessionlog)
+fi
+cli="$repo/target/release/sessionlog"
+[ -f "$repo/pkg/package.json" ] || { echo "run.sh: no pkg/; run scripts/build-pkg.sh" >&2; exit 1; }
+[ -x "$cli" ] || { echo "run.sh: no $cli; run cargo build --release --bin sessionlog" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sessionlog-pack.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+tarball=$(cd "$repo/pkg" && npm pack --silent --pack-destination "$work" | tail -n1)
+app="$work/app"
+mkdir "$app"
+cp "$here/package.json" "$app/"
+(cd "$app" && npm install --silent --no-audit --no-fund --no-package-lock "$work/$tarball")
+cp -R "$here"/*.mjs "$here"/*.cjs "$here/types" "$app/"
+echo "run.sh: installed $tarball ($(wc -c < "$work/$tarball") bytes) into $app"
+
+cd "$app"
+export SESSIONLOG_CLI="$cli"
+if [ "$mode" = bench ]; then
+  node bench.mjs
+else
+  node --test --test-concurrency=1 ./*.test.mjs ./*.test.cjs
+fi

@@ -1,0 +1,18 @@
+// Type-checked (never run) by types.test.mjs with moduleResolution
+// "bundler": the web build's types, as a bundler user sees them.
+import init, { EventLog, IndexedDbHost, MemoryHost, OpfsHost, type SessionEvent } from "sessionlog";
+
+export async function main(): Promise<number> {
+  await init();
+  const log = EventLog.withHost(new MemoryHost({ name: "m" }));
+  const stored = await log.append({
+    type: "agent.note", text: "hi",
+    session_id: "s", agent_id: "a", agent_instance_id: "i", agent_name: "n", host_id: "h",
+  });
+  const text: string | undefined = stored.text;
+  const batch: SessionEvent[] = await log.appendBatch([]);
+  const idb = EventLog.withHost(await IndexedDbHost.open("ssn_1"));
+  const opfs = EventLog.withHost(await OpfsHost.open("ssn_2"));
+  void [text, batch, idb.check().ok, opfs.readAll()];
+  return stored.sequence_no;
+}

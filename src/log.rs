@@ -279,6 +279,9 @@ fn reconcile<S: Store>(inner: &mut Inner<S>) -> Result<Known, EventLogError> {
             return Ok(known);
         }
     }
+    // Loaded before the torn-tail branch too: loading is also how a file
+    // store lets go of a counter another writer replaced by rename.
+    let counter = store.load_counter();
     if size > 0 && last_byte(store, size)? != b'\n' {
         let size = repair_torn_tail(store, size)?;
         return Ok(Known {
@@ -286,7 +289,7 @@ fn reconcile<S: Store>(inner: &mut Inner<S>) -> Result<Known, EventLogError> {
             size,
         });
     }
-    if let Some(counter) = store.load_counter() {
+    if let Some(counter) = counter {
         if counter.size == size && last_line_agrees(store, counter.count, size)? {
             return Ok(Known {
                 count: counter.count,
@@ -375,11 +378,12 @@ fn end_of_last_line<S: Store>(store: &mut S, size: u64) -> Result<u64, EventLogE
     // Start with a chunk the size of a typical line, and grow: a fresh
     // handle's first append reads only about one line back.
     let mut chunk_len = 1024;
-    let mut buf = vec![0u8; SCAN_CHUNK];
+    let mut buf = Vec::new();
     let mut end = size;
     while end > 0 {
         let start = end.saturating_sub(chunk_len as u64);
-        let chunk = &mut buf[..(end - start) as usize];
+        buf.resize((end - start) as usize, 0);
+        let chunk = &mut buf[..];
         read_exact_at(store, start, chunk)?;
         if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
             return Ok(start + i as u64 + 1);

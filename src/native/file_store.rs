@@ -3,14 +3,14 @@
 //! for cut-off tails.
 //!
 //! Descriptors are opened at the first append and kept, so a steady-state
-//! append is flock, two path `stat`s, fstat, one write, one 16-byte
-//! pwrite, unlock. Files are
+//! append is flock, three `fstat`s, one write, one 16-byte pwrite,
+//! unlock. Files are
 //! opened without following symbolic links and created 0o600; a looser mode
 //! on a file we own is tightened with fchmod. `events.jsonl` with more than
 //! one hard link is refused: appending would change the other name too.
 //!
 //! After taking the lock, the store checks that the lock file and
-//! `events.jsonl` are still the files their paths name (two `stat`s). If
+//! `events.jsonl` still have a name (two `fstat`s: `nlink > 0`). If
 //! either was deleted or replaced, a writer holding the old lock would not
 //! exclude one holding the new, and appends to a deleted file would be
 //! acknowledged and lost; so the store reopens everything and locks again.
@@ -36,9 +36,7 @@ pub const TORN_FILE: &str = "events.jsonl.torn";
 
 struct Open {
     lock: LockFile,
-    lock_id: (u64, u64),
     events: File,
-    events_id: (u64, u64),
     /// Opened (or reopened) by path at the next counter write when `None`.
     counter: Option<File>,
     /// The counter descriptor has been checked to hold exactly 16 bytes.
@@ -98,18 +96,14 @@ impl FileStore {
             fs_util::refuse_symlink(&self.dir)?;
             let lock_path = self.sidecar(LOCK_FILE);
             let lock = fs_util::open_private(&lock_path, Access::ReadWrite)?.0;
-            let lock_id = file_id(&lock, &lock_path)?;
             let (events, created) = fs_util::open_private(&self.events_path, Access::Append)?;
-            let events_id = file_id(&events, &self.events_path)?;
             // Opened now, not at the first counter write, so a symlinked
             // counter fails the append instead of silently costing a
             // recount on every one.
             let counter = fs_util::open_private(&self.sidecar(COUNTER_FILE), Access::ReadWrite)?.0;
             self.open = Some(Open {
                 lock: LockFile::new(lock, &lock_path),
-                lock_id,
                 events,
-                events_id,
                 counter: Some(counter),
                 counter_len_ok: false,
                 dir_unsynced: created,
@@ -118,21 +112,25 @@ impl FileStore {
         Ok(self.open.as_mut().expect("opened above"))
     }
 
-    /// Whether the locked files are still the ones the paths name.
+    /// Whether the locked files still have a name. A file deleted, or
+    /// replaced by a rename over its path, has no link left (`nlink == 0`
+    /// on the descriptor); two `fstat`s, no path lookups. Not caught: a
+    /// path replaced while another hard link keeps the old file alive.
     fn files_current(&self) -> Result<bool, EventLogError> {
         let Some(open) = &self.open else {
             return Ok(false);
         };
-        Ok(
-            fs_util::still_names(&self.sidecar(LOCK_FILE), open.lock_id)?
-                && fs_util::still_names(&self.events_path, open.events_id)?,
-        )
+        let lock_path = self.sidecar(LOCK_FILE);
+        let lock = open
+            .lock
+            .metadata()
+            .map_err(|e| io_at("stat", &lock_path, e))?;
+        let events = open
+            .events
+            .metadata()
+            .map_err(|e| io_at("stat", &self.events_path, e))?;
+        Ok(fs_util::link_count(&lock) > 0 && fs_util::link_count(&events) > 0)
     }
-}
-
-fn file_id(file: &File, path: &Path) -> Result<(u64, u64), EventLogError> {
-    let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
-    Ok(fs_util::file_id(&meta))
 }
 
 impl Store for FileStore {

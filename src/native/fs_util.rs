@@ -157,10 +157,6 @@ mod imp {
     pub fn link_count(meta: &Metadata) -> u64 {
         meta.nlink()
     }
-
-    pub fn file_id(meta: &Metadata) -> (u64, u64) {
-        (meta.dev(), meta.ino())
-    }
 }
 
 #[cfg(not(unix))]
@@ -193,26 +189,11 @@ mod imp {
         file.write_all(buf)
     }
 
+    /// No link count here: a deleted or replaced file goes unnoticed.
     pub fn link_count(_: &Metadata) -> u64 {
         1
     }
-
-    /// No cheap file identity here: every file looks the same, so a
-    /// replaced file goes unnoticed on these platforms.
-    pub fn file_id(_: &Metadata) -> (u64, u64) {
-        (0, 0)
-    }
 }
 
-pub use imp::{file_id, link_count, read_at, write_at};
+pub use imp::{link_count, read_at, write_at};
 use imp::{is_symlink_loop, no_follow, private_mode, tighten};
-
-/// Whether `path` still names the file whose identity is `id` (a missing
-/// path does not).
-pub fn still_names(path: &Path, id: (u64, u64)) -> Result<bool, EventLogError> {
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) => Ok(file_id(&meta) == id),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(io_at("stat", path, e)),
-    }
-}

@@ -75,6 +75,11 @@ impl LockFile {
         }
     }
 
+    /// The lock file's metadata, through its descriptor.
+    pub(crate) fn metadata(&self) -> std::io::Result<std::fs::Metadata> {
+        self.file.metadata()
+    }
+
     pub(crate) fn unlock(&self) {
         // Unlocking a held flock cannot fail on a valid descriptor; if it
         // somehow did, closing the descriptor (on drop) releases it anyway.

@@ -784,3 +784,26 @@ fn a_low_counter_from_an_interrupted_treeship_recount_is_caught() {
         [Some(0), Some(1), Some(2), None, Some(4), Some(5), Some(6)]
     );
 }
+
+/// A torn tail found right after a treeship-core append: the repair path
+/// must also let go of the counter treeship-core replaced by rename, or this
+/// handle keeps writing its counter into the dead file and every other
+/// writer recounts from then on.
+#[test]
+fn a_torn_tail_after_treeship_leaves_a_current_counter() {
+    let tmp = TempDir::new(&base(), "compat-torn-after-rename");
+    let dir = tmp.path().join("session");
+    let sl = EventLog::open(&dir).unwrap();
+    for n in 0..2 {
+        sl.append(&mut sl_called_tool("sessionlog", n)).unwrap();
+    }
+    ts::EventLog::open(&dir)
+        .unwrap()
+        .append(&mut ts_called_tool("treeship", 0))
+        .unwrap();
+    append_raw(&dir, b"{\"torn"); // a writer killed mid-line
+    let mut e = sl_called_tool("sessionlog", 2);
+    sl.append(&mut e).unwrap();
+    assert_eq!(e.sequence_no, 3);
+    assert_eq!(read_counter(&dir), Some((4, events_size(&dir))));
+}

@@ -171,6 +171,18 @@ fn append(args: &[String]) -> Result<(), Failure> {
     let args = Args::parse(args, &["timeout-ms"])?;
     args.allow(&["sync", "timeout-ms"])?;
     let dir = args.dir(2)?;
+    let options = Options {
+        durability: if args.has("sync") {
+            Durability::Sync
+        } else {
+            Durability::Buffered
+        },
+        lock_wait: match args.number("timeout-ms")? {
+            Some(ms) => LockWait::Timeout(Duration::from_millis(ms)),
+            None => LockWait::Block,
+        },
+        ..Options::default()
+    };
     let text = match args.words.get(1) {
         Some(json) => json.to_string(),
         None => {
@@ -184,18 +196,6 @@ fn append(args: &[String]) -> Result<(), Failure> {
     // Parse and check every event before touching the log, so bad input
     // writes nothing.
     let mut events = parse_events(&text)?;
-    let options = Options {
-        durability: if args.has("sync") {
-            Durability::Sync
-        } else {
-            Durability::Buffered
-        },
-        lock_wait: match args.number("timeout-ms")? {
-            Some(ms) => LockWait::Timeout(Duration::from_millis(ms)),
-            None => LockWait::Block,
-        },
-        ..Options::default()
-    };
     let log = EventLog::open_with(&dir, options)?;
     log.append_batch(&mut events)?;
     let mut out = BufWriter::new(std::io::stdout().lock());

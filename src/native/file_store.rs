@@ -249,24 +249,21 @@ impl Store for FileStore {
 
     fn load_counter(&mut self) -> Option<Counter> {
         let path = self.sidecar(COUNTER_FILE);
+        // Opened by path: another writer may have renamed a new counter into
+        // place since this handle's descriptor was opened. A handle that
+        // writes keeps the fresh descriptor (read-write, never created here,
+        // so a check creates nothing) for the counter write that follows.
+        // One read of 17 bytes: on a regular file a short read is the end,
+        // and anything but exactly 16 bytes is no counter.
         let mut bytes = [0u8; COUNTER_LEN + 1];
-        let read = |file: &File, bytes: &mut [u8]| -> Option<usize> {
-            let mut n = 0;
-            while n < bytes.len() {
-                match fs_util::read_at(file, n as u64, &mut bytes[n..]).ok()? {
-                    0 => break,
-                    k => n += k,
-                }
+        let n = match &mut self.open {
+            Some(open) => {
+                open.counter = fs_util::open_existing_rw(&path).ok().flatten();
+                open.counter_len_ok = false;
+                fs_util::read_at(open.counter.as_ref()?, 0, &mut bytes).ok()?
             }
-            Some(n)
+            None => fs_util::read_at(&fs_util::open_read(&path).ok()?, 0, &mut bytes).ok()?,
         };
-        // Read by path: another writer may have renamed a new counter into
-        // place since this handle's descriptor was opened, so that
-        // descriptor is also dropped and the next write reopens by path.
-        if let Some(open) = &mut self.open {
-            open.counter = None;
-        }
-        let n = read(&fs_util::open_read(&path).ok()?, &mut bytes)?;
         Counter::decode(&bytes[..n])
     }
 

@@ -76,6 +76,19 @@ pub fn refuse_hard_links(file: &File, path: &Path) -> Result<std::fs::Metadata, 
     Ok(meta)
 }
 
+/// Opens an existing file for reading and writing without following a final
+/// symlink; `None` when it does not exist. Creates nothing.
+pub fn open_existing_rw(path: &Path) -> Result<Option<File>, EventLogError> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true);
+    no_follow(&mut options);
+    match options.open(path) {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(open_error(path, e)),
+    }
+}
+
 /// Opens for reading without following a final symlink.
 pub fn open_read(path: &Path) -> Result<File, EventLogError> {
     let mut options = OpenOptions::new();
@@ -195,5 +208,5 @@ mod imp {
     }
 }
 
-pub use imp::{link_count, read_at, write_at};
 use imp::{is_symlink_loop, no_follow, private_mode, tighten};
+pub use imp::{link_count, read_at, write_at};

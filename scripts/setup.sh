@@ -20,13 +20,15 @@ for component in rustfmt clippy; do
 done
 
 # The CLI must equal the wasm-bindgen crate version in Cargo.lock, or the
-# generated glue and the wasm disagree. `--locked` fails on this registry
-# mirror (one pinned dependency is missing), so install without it.
+# generated glue and the wasm disagree. `--locked` pins the CLI's own
+# dependencies; some registry mirrors lack one of them, so fall back to an
+# unlocked install there.
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" != "$want" ]; then
   say "installing wasm-bindgen-cli $want (found: ${have:-none}); this takes a few minutes"
-  cargo install wasm-bindgen-cli --version "=$want"
+  cargo install wasm-bindgen-cli --version "=$want" --locked ||
+    cargo install wasm-bindgen-cli --version "=$want"
 fi
 
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then

@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+# The runner's defaults (20 s a run, 5 s for ChromeDriver to start) are
+# tight on a loaded 2-core CI machine; these only bound a hang.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-60}"
 
 which=${1:-all}
 case "$which" in

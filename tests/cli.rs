@@ -270,3 +270,40 @@ fn check_exits_1_on_damage_and_reports_it() {
     assert_eq!(report["torn_tail_bytes"], 6);
     assert_eq!(events_bytes(&dir), damaged, "check changed the log");
 }
+
+#[test]
+fn readers_refuse_a_session_that_does_not_exist() {
+    let tmp = TempDir::new("cli-missing");
+    let missing = tmp.path().join("typo");
+    for command in ["cat", "check"] {
+        let out = cli(&[command, missing.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(3), "{command}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("no session directory at") && err.contains("typo"),
+            "{err}"
+        );
+    }
+    assert!(!missing.exists());
+}
+
+/// `lstat("link/")` follows the link; the trailing slash must not let a
+/// symlinked session directory through.
+#[test]
+fn a_trailing_slash_does_not_let_a_symlinked_dir_through() {
+    let tmp = TempDir::new("cli-slash");
+    let target = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&target).unwrap();
+    let link = tmp.path().join("linked");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    for suffix in ["/", "/.", "/./"] {
+        let arg = format!("{}{suffix}", link.display());
+        let out = cli(
+            &["append", &arg, &event(r#""type":"session.started""#)],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(3), "{arg}");
+        assert!(text(&out.stderr).contains("symbolic link"), "{arg}");
+    }
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+}

@@ -233,10 +233,22 @@ fn parse_events(text: &str) -> Result<Vec<SessionEvent>, Failure> {
     Ok(events)
 }
 
+/// Readers need a session that exists: an empty report for a mistyped
+/// path would look like a healthy empty log.
+fn existing_session(dir: PathBuf) -> Result<PathBuf, Failure> {
+    match std::fs::symlink_metadata(&dir) {
+        Ok(_) => Ok(dir),
+        Err(e) => Err(Failure::Log(EventLogError::Io(std::io::Error::new(
+            e.kind(),
+            format!("no session directory at {}: {e}", dir.display()),
+        )))),
+    }
+}
+
 fn cat(args: &[String]) -> Result<(), Failure> {
     let args = Args::parse(args, &["from"])?;
     args.allow(&["pretty", "from"])?;
-    let dir = args.dir(1)?;
+    let dir = existing_session(args.dir(1)?)?;
     let log = EventLog::open(&dir)?;
     let mut events = log.read_from(args.number("from")?.unwrap_or(0))?;
     let mut out = BufWriter::new(std::io::stdout().lock());
@@ -290,7 +302,7 @@ fn timeline_row(event: &SessionEvent) -> String {
 fn check(args: &[String]) -> Result<(), Failure> {
     let args = Args::parse(args, &[])?;
     args.allow(&["json"])?;
-    let dir = args.dir(1)?;
+    let dir = existing_session(args.dir(1)?)?;
     let report = EventLog::open(&dir)?.check()?;
     if args.has("json") {
         let mut value = serde_json::to_value(&report).map_err(EventLogError::Json)?;

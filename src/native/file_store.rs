@@ -44,6 +44,9 @@ struct Open {
     /// events.jsonl was created by this handle and the directory entry has
     /// not been made durable yet.
     dir_unsynced: bool,
+    /// The session directory was created by this handle and its entry in
+    /// the parent directory has not been made durable yet.
+    parent_unsynced: bool,
 }
 
 /// A session directory on disk.
@@ -61,6 +64,10 @@ impl FileStore {
     /// Opens a session directory. Writes nothing; refuses a symlinked
     /// directory or events file.
     pub fn open(dir: &Path) -> Result<Self, EventLogError> {
+        // `lstat("link/")` and `lstat("link/.")` follow the link, so the
+        // symlink check needs the path without trailing `/` and `.`.
+        let dir: PathBuf = dir.components().collect();
+        let dir = dir.as_path();
         fs_util::refuse_symlink(dir)?;
         let events_path = dir.join(EVENTS_FILE);
         fs_util::refuse_symlink(&events_path)?;
@@ -91,9 +98,12 @@ impl FileStore {
     fn ensure_open(&mut self) -> Result<&mut Open, EventLogError> {
         if self.open.is_none() {
             fs_util::refuse_symlink(&self.dir)?;
+            let dir_created = !self.dir.exists();
             std::fs::create_dir_all(&self.dir)
                 .map_err(|e| io_at("create directory", &self.dir, e))?;
             fs_util::refuse_symlink(&self.dir)?;
+            // Reads before the first append used their own descriptor.
+            self.reading = None;
             let lock_path = self.sidecar(LOCK_FILE);
             let lock = fs_util::open_private(&lock_path, Access::ReadWrite)?.0;
             let (events, created) = fs_util::open_private(&self.events_path, Access::Append)?;
@@ -107,6 +117,7 @@ impl FileStore {
                 counter: Some(counter),
                 counter_len_ok: false,
                 dir_unsynced: created,
+                parent_unsynced: dir_created,
             });
         }
         Ok(self.open.as_mut().expect("opened above"))
@@ -207,6 +218,14 @@ impl Store for FileStore {
             fs_util::sync_dir(dir)?;
             open.dir_unsynced = false;
         }
+        if open.parent_unsynced {
+            // Only the nearest parent: levels above that `create_dir_all`
+            // also made are left to the caller, who chose the path.
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs_util::sync_dir(parent)?;
+            }
+            open.parent_unsynced = false;
+        }
         Ok(())
     }
 
@@ -284,6 +303,8 @@ impl Store for FileStore {
         // state stays one pwrite.
         if !open.counter_len_ok {
             let meta = fs_util::refuse_hard_links(file, &path)?;
+            // A counter renamed into place by another writer may be looser.
+            fs_util::tighten(file, &path)?;
             if meta.len() != COUNTER_LEN as u64 {
                 file.set_len(COUNTER_LEN as u64)
                     .map_err(|e| io_at("write counter", &path, e))?;

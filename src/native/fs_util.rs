@@ -208,5 +208,6 @@ mod imp {
     }
 }
 
-use imp::{is_symlink_loop, no_follow, private_mode, tighten};
+pub use imp::tighten;
+use imp::{is_symlink_loop, no_follow, private_mode};
 pub use imp::{link_count, read_at, write_at};

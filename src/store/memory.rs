@@ -123,7 +123,8 @@ impl Store for MemoryStore {
         let (mutex, freed) = &*self.shared;
         let deadline = match wait {
             LockWait::Block => None,
-            LockWait::Timeout(d) => Some((Instant::now() + d, d)),
+            // A timeout too long to add to now is no timeout.
+            LockWait::Timeout(d) => Instant::now().checked_add(d).map(|at| (at, d)),
         };
         let mut state = mutex.lock().unwrap_or_else(|e| e.into_inner());
         while state.locked {

@@ -58,7 +58,8 @@ impl fmt::Display for EventLogError {
                 f,
                 "could not lock {} within {} ms; nothing was written",
                 path.display(),
-                waited.as_millis()
+                // u64, not u128: u128 formatting is 1.5 KB of .wasm.
+                u64::try_from(waited.as_millis()).unwrap_or(u64::MAX)
             ),
             Self::LockUnsupported { path, source } => write!(
                 f,
@@ -98,8 +99,27 @@ impl From<serde_json::Error> for EventLogError {
 /// keeping its kind.
 #[cfg_attr(target_family = "wasm", allow(dead_code))]
 pub(crate) fn io_at(op: &str, path: &Path, e: std::io::Error) -> EventLogError {
-    EventLogError::Io(std::io::Error::new(
-        e.kind(),
-        format!("{op} {}: {e}", path.display()),
-    ))
+    EventLogError::Io(io_error(e.kind(), format!("{op} {}: {e}", path.display())))
+}
+
+/// An I/O error of `kind` with `message`.
+///
+/// Not `io::Error::new(kind, message)`: that boxes the `String` in a type
+/// whose `Debug` escapes it with `{:?}`, which brings Rust's string escaping
+/// and its Unicode tables (3.5 KB) into the `.wasm`. This one's `Debug` is
+/// the message as it is.
+pub(crate) fn io_error(kind: std::io::ErrorKind, message: String) -> std::io::Error {
+    struct Message(String);
+    impl fmt::Debug for Message {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl fmt::Display for Message {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl std::error::Error for Message {}
+    std::io::Error::new(kind, Message(message))
 }

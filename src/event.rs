@@ -5,161 +5,117 @@
 //! here and a line written by either parses in the other. Do not add fields to
 //! [`SessionEvent`]: that would break those struct literals. Optional fields are
 //! left out of the JSON when absent.
-
-use serde::{Deserialize, Serialize};
+//!
+//! The JSON is written and read by hand in `event_serde.rs` (its module doc
+//! says why), driven by the field table `EVENT_FIELDS` in `input.rs`: a field
+//! added to a variant here goes into that table too, in the same place, and
+//! into `event_serde::values` and `event_serde::build`; the tests there and
+//! in `input.rs` fail until all agree.
 
 use crate::platform;
 
 /// Every event type the log knows, flattened into the event as `"type": "…"`
-/// plus the type's own fields.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// plus the type's own fields. The wire names are [`EVENT_TYPE_NAMES`], in
+/// declaration order.
+#[derive(Debug, Clone, PartialEq)]
 pub enum EventType {
-    #[serde(rename = "session.started")]
     SessionStarted,
 
-    #[serde(rename = "session.closed")]
     SessionClosed {
-        #[serde(skip_serializing_if = "Option::is_none")]
         summary: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
         duration_ms: Option<u64>,
     },
 
-    #[serde(rename = "agent.started")]
     AgentStarted {
-        #[serde(skip_serializing_if = "Option::is_none")]
         parent_agent_instance_id: Option<String>,
     },
 
-    #[serde(rename = "agent.spawned")]
     AgentSpawned {
         spawned_by_agent_instance_id: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
 
-    #[serde(rename = "agent.handoff")]
     AgentHandoff {
         from_agent_instance_id: String,
         to_agent_instance_id: String,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         artifacts: Vec<String>,
     },
 
-    #[serde(rename = "agent.collaborated")]
     AgentCollaborated {
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         collaborator_agent_instance_ids: Vec<String>,
     },
 
-    #[serde(rename = "agent.returned")]
     AgentReturned {
         returned_to_agent_instance_id: String,
     },
 
-    #[serde(rename = "agent.completed")]
     AgentCompleted {
-        #[serde(skip_serializing_if = "Option::is_none")]
         termination_reason: Option<String>,
     },
 
-    #[serde(rename = "agent.failed")]
     AgentFailed {
-        #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
 
-    #[serde(rename = "agent.called_tool")]
     AgentCalledTool {
         tool_name: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
         tool_input_digest: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
         tool_output_digest: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
         duration_ms: Option<u64>,
     },
 
-    #[serde(rename = "agent.read_file")]
     AgentReadFile {
         file_path: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
         digest: Option<String>,
     },
 
-    #[serde(rename = "agent.wrote_file")]
     AgentWroteFile {
         file_path: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
         digest: Option<String>,
         /// `"created"`, `"modified"` or `"deleted"`; absent in older events.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         operation: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         additions: Option<u32>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         deletions: Option<u32>,
     },
 
-    #[serde(rename = "agent.opened_port")]
     AgentOpenedPort {
         port: u16,
-        #[serde(skip_serializing_if = "Option::is_none")]
         protocol: Option<String>,
     },
 
-    #[serde(rename = "agent.connected_network")]
     AgentConnectedNetwork {
         destination: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
         port: Option<u16>,
     },
 
-    #[serde(rename = "agent.started_process")]
     AgentStartedProcess {
         process_name: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
         pid: Option<u32>,
         /// The full command line, e.g. `npm test --runInBand`; absent in older events.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         command: Option<String>,
     },
 
-    #[serde(rename = "agent.completed_process")]
     AgentCompletedProcess {
         process_name: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
         exit_code: Option<i32>,
-        #[serde(skip_serializing_if = "Option::is_none")]
         duration_ms: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         command: Option<String>,
     },
 
     /// Free text the agent wants on the timeline, in its own words.
-    #[serde(rename = "agent.note")]
     AgentNote {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<String>,
     },
 
     /// A model decision with its token usage. No cost: prices change, a
     /// recorded event must not.
-    #[serde(rename = "agent.decision")]
     AgentDecision {
-        #[serde(skip_serializing_if = "Option::is_none")]
         model: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         tokens_in: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         tokens_out: Option<u64>,
         /// e.g. `"anthropic"`, `"openai"`, `"bedrock"`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         provider: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
         summary: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         confidence: Option<f64>,
     },
 }
@@ -189,7 +145,13 @@ pub const EVENT_TYPE_NAMES: [&str; 18] = [
 impl EventType {
     /// The wire name, as written in the `type` field.
     pub fn name(&self) -> &'static str {
-        let index = match self {
+        EVENT_TYPE_NAMES[self.index()]
+    }
+
+    /// The position of this type in [`EVENT_TYPE_NAMES`] (and in the field
+    /// table, `crate::EVENT_FIELDS`).
+    pub(crate) fn index(&self) -> usize {
+        match self {
             Self::SessionStarted => 0,
             Self::SessionClosed { .. } => 1,
             Self::AgentStarted { .. } => 2,
@@ -208,13 +170,12 @@ impl EventType {
             Self::AgentCompletedProcess { .. } => 15,
             Self::AgentNote { .. } => 16,
             Self::AgentDecision { .. } => 17,
-        };
-        EVENT_TYPE_NAMES[index]
+        }
     }
 }
 
 /// One event with its full context; one line of `events.jsonl`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionEvent {
     pub session_id: String,
     pub event_id: String,
@@ -222,37 +183,31 @@ pub struct SessionEvent {
     pub sequence_no: u64,
     pub trace_id: String,
     pub span_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_span_id: Option<String>,
     pub agent_id: String,
     pub agent_instance_id: String,
     pub agent_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_role: Option<String>,
     pub host_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_runtime_id: Option<String>,
-    #[serde(flatten)]
     pub event_type: EventType,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_ref: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
 
 /// A random event id: `evt_` and 16 lowercase hex digits.
 pub fn generate_event_id() -> String {
-    format!("evt_{}", random_hex::<8>())
+    random_hex::<8>("evt_")
 }
 
 /// A random W3C span id: 16 lowercase hex digits.
 pub fn generate_span_id() -> String {
-    random_hex::<8>()
+    random_hex::<8>("")
 }
 
 /// A random W3C trace id: 32 lowercase hex digits.
 pub fn generate_trace_id() -> String {
-    random_hex::<16>()
+    random_hex::<16>("")
 }
 
 /// The current time as RFC 3339 UTC with millisecond precision,
@@ -261,21 +216,35 @@ pub fn now_rfc3339() -> String {
     format_rfc3339_millis(platform::unix_millis())
 }
 
-fn random_hex<const N: usize>() -> String {
+/// `prefix` and `N` random bytes in lowercase hex. Written byte by byte, not
+/// through `format!`: ids are made on every append.
+fn random_hex<const N: usize>(prefix: &str) -> String {
     let mut bytes = [0u8; N];
     platform::fill_random(&mut bytes);
-    let mut out = String::with_capacity(N * 2);
-    for b in bytes {
-        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        out.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
+    hex(prefix, &bytes)
+}
+
+#[inline(never)]
+fn hex(prefix: &str, bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; 64];
+    let mut n = 0;
+    for &b in bytes.iter().take(32) {
+        digits[n] = HEX[usize::from(b >> 4)];
+        digits[n + 1] = HEX[usize::from(b & 0xf)];
+        n += 2;
     }
+    let mut out = String::with_capacity(prefix.len() + n);
+    out.push_str(prefix);
+    out.push_str(std::str::from_utf8(&digits[..n]).unwrap_or_default());
     out
 }
 
 /// Formats milliseconds since the Unix epoch (UTC) as RFC 3339.
 ///
 /// The civil date comes from Howard Hinnant's days-to-civil algorithm, so no
-/// date crate is needed on either target.
+/// date crate is needed on either target. Digits are written by hand, not
+/// through `format!`: this runs on every append.
 pub(crate) fn format_rfc3339_millis(unix_millis: u64) -> String {
     let millis = unix_millis % 1000;
     let secs = unix_millis / 1000;
@@ -290,7 +259,36 @@ pub(crate) fn format_rfc3339_millis(unix_millis: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{millis:03}Z")
+    let mut out = Vec::with_capacity(24);
+    // The epoch is day 0, so the year is at least 1970.
+    push_digits(&mut out, year.unsigned_abs(), 4);
+    out.push(b'-');
+    push_digits(&mut out, month.unsigned_abs(), 2);
+    out.push(b'-');
+    push_digits(&mut out, day.unsigned_abs(), 2);
+    out.push(b'T');
+    push_digits(&mut out, h, 2);
+    out.push(b':');
+    push_digits(&mut out, m, 2);
+    out.push(b':');
+    push_digits(&mut out, s, 2);
+    out.push(b'.');
+    push_digits(&mut out, millis, 3);
+    out.push(b'Z');
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `n` in decimal, zero-padded to `width` digits (as `{n:0width$}`).
+#[inline(never)]
+fn push_digits(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    while n > 0 || digits.len() - i < width {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 #[cfg(test)]
@@ -307,6 +305,35 @@ mod tests {
         assert_eq!(generate_span_id().len(), 16);
         assert_eq!(generate_trace_id().len(), 32);
         assert_ne!(generate_trace_id(), generate_trace_id());
+    }
+
+    #[test]
+    fn timestamps_are_written_as_format_wrote_them() {
+        fn with_format(unix_millis: u64) -> String {
+            let millis = unix_millis % 1000;
+            let secs = unix_millis / 1000;
+            let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+            let days = (secs / 86_400) as i64;
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z.rem_euclid(146_097);
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let day = doy - (153 * mp + 2) / 5 + 1;
+            let month = if mp < 10 { mp + 3 } else { mp - 9 };
+            let year = yoe + era * 400 + i64::from(month <= 2);
+            format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{millis:03}Z")
+        }
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for i in 0..100_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for t in [i * 86_399_999, x % 400_000_000_000_000, x] {
+                assert_eq!(format_rfc3339_millis(t), with_format(t), "{t}");
+            }
+        }
     }
 
     #[test]

@@ -16,8 +16,6 @@
 
 use std::io::Read;
 
-use serde::Deserialize;
-
 use crate::event::SessionEvent;
 
 /// Size in bytes of the counter sidecar.
@@ -95,18 +93,14 @@ pub fn parse_line(line: &[u8]) -> Result<SessionEvent, LineProblem> {
     if text.trim().is_empty() {
         return Err(LineProblem::Blank);
     }
-    serde_json::from_str(text).map_err(|e| LineProblem::NotAnEvent(e.to_string()))
+    crate::json::read_event(text).map_err(LineProblem::NotAnEvent)
 }
 
 /// Reads only the `sequence_no` of a line; other fields are not decoded.
 pub fn parse_sequence_no(line: &[u8]) -> Option<u64> {
-    #[derive(Deserialize)]
-    struct OnlySequence {
-        sequence_no: u64,
-    }
-    serde_json::from_slice::<OnlySequence>(line)
-        .ok()
-        .map(|s| s.sequence_no)
+    // From text, not bytes: the event reader reads text (src/json.rs). A
+    // line that is not UTF-8 has no number here; the caller then recounts.
+    crate::json::read_sequence_no(std::str::from_utf8(line).ok()?)
 }
 
 /// One line as the [`LineReader`] sees it.

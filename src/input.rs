@@ -10,10 +10,8 @@
 use serde_json::{Map, Value};
 
 use crate::error::EventLogError;
-use crate::event::{
-    generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, SessionEvent,
-    EVENT_TYPE_NAMES,
-};
+use crate::event::{SessionEvent, EVENT_TYPE_NAMES};
+use crate::json;
 
 /// The JSON shape a field must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,36 +133,52 @@ pub const COMMON_FIELDS: [FieldSpec; 12] = [
 
 /// The fields of the event type with this wire name.
 pub fn fields_of(type_name: &str) -> Option<&'static [FieldSpec]> {
-    let index = EVENT_TYPE_NAMES.iter().position(|&n| n == type_name)?;
-    Some(EVENT_FIELDS[index])
+    Some(EVENT_FIELDS[crate::event_serde::type_index(type_name)?])
 }
 
 /// Parses one event from JSON text; see [`event_from_value`].
 pub fn event_from_json(text: &str) -> Result<SessionEvent, EventLogError> {
-    let value: Value = serde_json::from_str(text)
+    let value = json::read_value(text)
         .map_err(|e| EventLogError::InvalidEvent(format!("not valid JSON: {e}")))?;
-    event_from_value(value)
+    check(&value)?;
+    named(json::read_input(text), &value)
 }
 
 /// Checks a JSON value field by field and turns it into an event, filling
 /// `event_id`, `timestamp`, `trace_id` and `span_id` when absent or null.
 /// `sequence_no` is ignored: the log assigns it.
 pub fn event_from_value(value: Value) -> Result<SessionEvent, EventLogError> {
+    check(&value)?;
+    named(json::read_input_value(&value), &value)
+}
+
+/// The event read from `value` (already checked), or the reader's error
+/// with the event's type.
+fn named(read: Result<SessionEvent, String>, value: &Value) -> Result<SessionEvent, EventLogError> {
+    read.map_err(|e| {
+        let type_name = value.get("type").and_then(Value::as_str).unwrap_or("");
+        EventLogError::InvalidEvent(format!("`{type_name}` event: {e}"))
+    })
+}
+
+/// The checks of [`event_from_value`]: the shape of every field the event
+/// and its type have, with errors that name the field.
+fn check(value: &Value) -> Result<(), EventLogError> {
     let invalid = |why: String| EventLogError::InvalidEvent(why);
-    let Value::Object(mut map) = value else {
+    let Value::Object(map) = value else {
         return Err(invalid(format!(
             "expected a JSON object, got {}",
-            kind_of(&value)
+            kind_of(value)
         )));
     };
     let type_name = match map.get("type") {
         None | Some(Value::Null) => {
             return Err(invalid(format!(
                 "missing field `type` (one of: {})",
-                EVENT_TYPE_NAMES.join(", ")
+                type_names()
             )))
         }
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => s,
         Some(other) => {
             return Err(invalid(format!(
                 "field `type` must be a string, got {}",
@@ -172,33 +186,28 @@ pub fn event_from_value(value: Value) -> Result<SessionEvent, EventLogError> {
             )))
         }
     };
-    let own = fields_of(&type_name).ok_or_else(|| {
+    let own = fields_of(type_name).ok_or_else(|| {
         invalid(format!(
             "unknown event type `{type_name}` (expected one of: {})",
-            EVENT_TYPE_NAMES.join(", ")
+            type_names()
         ))
     })?;
-    fill(&mut map, "event_id", generate_event_id);
-    fill(&mut map, "timestamp", now_rfc3339);
-    fill(&mut map, "trace_id", generate_trace_id);
-    fill(&mut map, "span_id", generate_span_id);
-    map.insert("sequence_no".into(), Value::from(0u64));
     for spec in COMMON_FIELDS.iter().chain(own) {
-        check_field(&map, spec, &type_name)?;
+        check_field(map, spec, type_name)?;
     }
-    if let Some(meta) = map.get("meta") {
-        if meta.is_null() {
-            map.remove("meta");
-        }
-    }
-    serde_json::from_value(Value::Object(map))
-        .map_err(|e| invalid(format!("`{type_name}` event: {e}")))
+    Ok(())
 }
 
-fn fill(map: &mut Map<String, Value>, key: &str, make: fn() -> String) {
-    if map.get(key).map_or(true, Value::is_null) {
-        map.insert(key.into(), Value::String(make()));
+/// The wire names, comma-separated.
+fn type_names() -> String {
+    let mut out = String::new();
+    for name in EVENT_TYPE_NAMES {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(name);
     }
+    out
 }
 
 fn check_field(
@@ -259,7 +268,7 @@ fn kind_of(value: &Value) -> &'static str {
 
 fn describe(value: &Value) -> String {
     match value {
-        Value::Number(n) => n.to_string(),
+        Value::Number(_) => json::value_to_string(value),
         Value::String(s) if s.len() <= 40 => format!("\"{s}\""),
         other => kind_of(other).to_string(),
     }

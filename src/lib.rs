@@ -4,8 +4,10 @@
 mod check;
 mod error;
 mod event;
+mod event_serde;
 mod format;
 mod input;
+mod json;
 mod log;
 mod store;
 

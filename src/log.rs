@@ -234,7 +234,7 @@ fn append_locked<S: Store>(
     for (i, event) in events.iter_mut().enumerate() {
         event.sequence_no = count + i as u64;
         let start = inner.line.len();
-        serde_json::to_writer(&mut inner.line, event)?;
+        crate::json::write_event(&mut inner.line, event)?;
         // A line the readers would skip is an event acknowledged and then
         // lost: refuse it while nothing is written.
         let len = inner.line.len() - start;

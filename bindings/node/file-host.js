@@ -17,9 +17,12 @@
 // events.jsonl, and an events.jsonl with more than one hard link, are
 // refused with an error that names the path. Nothing is created before the
 // first append. An events.jsonl deleted or replaced behind an open host is
-// noticed at the next append (its path no longer names the open file) and
-// the files are reopened, as the native store does. Every write is synchronous (fs.writeSync), so a hook that
-// appends and calls process.exit() at once loses nothing.
+// noticed at the next append (the open file has no name left: nlink 0) and
+// the files are reopened, as the native store does; as natively, an
+// events.jsonl renamed away (it keeps a name) or replaced while another hard
+// link keeps the old file alive is not. Every
+// write is synchronous (fs.writeSync), so a hook that appends and calls
+// process.exit() at once loses nothing.
 //
 // What it is not: a lock. Node has no flock(2), so this host cannot take the
 // lock the native writers take. Appends from Node are safe *taking turns*
@@ -156,8 +159,6 @@ class FileHost {
   #counterLenOk = false;
   /** A read-only descriptor for reads before the first append. */
   #readFd = -1;
-  /** Device and inode of the open events.jsonl, to notice a replaced file. */
-  #eventsId = null;
   /** The files were reopened since takeReopened() last said so. */
   #reopened = false;
 
@@ -195,7 +196,6 @@ class FileHost {
     try {
       const st = fs.fstatSync(events.fd);
       if (st.nlink > 1) throw hardLinkError(this.#events, st.nlink);
-      this.#eventsId = { dev: st.dev, ino: st.ino };
       fds.lock = openPrivate(this.#lock, C.O_RDWR).fd;
       fds.counter = openPrivate(this.#counter, C.O_RDWR).fd;
     } catch (e) {
@@ -217,18 +217,15 @@ class FileHost {
 
   size() {
     if (this.#fds) {
-      // One lstat of the path, not an fstat of the descriptor: it also says
-      // whether events.jsonl is still the file we hold. Deleted or replaced
-      // (a rename over it), appends to the old one would be acknowledged
-      // and lost, so the files are reopened, as the native store does.
-      let st = null;
-      try {
-        st = fs.lstatSync(this.#events);
-      } catch (e) {
-        if (e.code !== "ENOENT") throw e;
-      }
-      if (st && st.isSymbolicLink()) throw symlinkError(this.#events);
-      if (!st || st.ino !== this.#eventsId.ino || st.dev !== this.#eventsId.dev) {
+      // One fstat of the descriptor, as the native store does (a path
+      // lstat cost as much as the append's write): the size, and the link
+      // count, which says whether events.jsonl still has a name. Deleted,
+      // or replaced by a rename over its path, it has none (nlink 0);
+      // appends to it would be acknowledged and lost, so the files are
+      // reopened. Not caught, here as natively: events.jsonl renamed away,
+      // or replaced while another hard link keeps the old file alive.
+      let st = fs.fstatSync(this.#fds.events);
+      if (st.nlink === 0) {
         this.close();
         this.#reopened = true;
         st = fs.fstatSync(this.#open().events);
@@ -361,7 +358,6 @@ class FileHost {
     if (this.#fds) {
       for (const fd of Object.values(this.#fds)) if (fd >= 0) fs.closeSync(fd);
       this.#fds = null;
-      this.#eventsId = null;
       this.#counterLenOk = false;
     }
   }

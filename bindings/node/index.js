@@ -9,12 +9,15 @@
 // bindings/README.md) with two additions for files:
 //   EventLog.open(dir)  = EventLog.withHost(new FileHost(dir))
 //   log.close()         closes the files of a log made by open() and frees it
+// and a faster append (below) that returns the same event.
 // Node has no flock: see file-host.js for what that means for several
 // processes writing one directory.
 "use strict";
 
-const { EventLog } = require("./sessionlog.js");
+const wasm = require("./sessionlog.js");
 const { FileHost } = require("./file-host.js");
+
+const { EventLog } = wasm;
 
 /** The FileHost of each log made by EventLog.open, for close(). */
 const hosts = new WeakMap();
@@ -42,6 +45,165 @@ EventLog.prototype.close = function close() {
   hosts.delete(this);
   this.free();
   if (host) host.close();
+};
+
+// The fast append.
+//
+// The wasm class's append stringifies the event, and returns the stored
+// event by parsing the line it wrote: two JSON passes and two string copies
+// on top of the one JSON.stringify that any logger pays, on every tool call.
+// For the common event (a plain object with only the fields of its type,
+// which are strings, integers and lists of strings), this one reads each
+// field once into a new object, in the order the log writes them, gives the
+// wasm core that object's JSON.stringify text through its memory (not a
+// string crossing), and returns the object with the sequence number and the
+// ids and time the core filled in. What it returns is what is stored: the
+// same keys in the same order with the same values, nulls left out as the
+// stored line leaves them out. Anything else (another prototype, a toJSON
+// method, a key the type does not have, meta, a non-integer number, a value
+// of the wrong type, an unknown type) takes the wasm class's own append, which
+// also makes the errors: the fast path is only ever a shortcut to the same
+// result. The numbering, checks and file writes are the core's either way.
+
+const rawAppend = EventLog.prototype.append;
+const OBJECT = Object.prototype;
+
+/** For each event type: its keys in stored order, and a letter for each
+ *  (src/event_serde.rs KEY_ORDER): s string, x id the log fills, q the
+ *  sequence number, t the type, i integer, f float, l list, m meta. */
+const KEYS = new Map(
+  wasm
+    ._eventKeys()
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [type, ...pairs] = line.split(" ");
+      const split = pairs.map((p) => p.split(":"));
+      return [type, { names: split.map((p) => p[0]), kinds: split.map((p) => p[1]) }];
+    }),
+);
+
+let memory = null;
+/** A Buffer over all of wasm memory, made again when the memory grows. */
+function memoryBuffer() {
+  if (memory === null) memory = wasm._memory();
+  const buffer = memory.buffer;
+  if (memoryBuffer.cached === undefined || memoryBuffer.cached.buffer !== buffer) {
+    memoryBuffer.cached = Buffer.from(buffer);
+  }
+  return memoryBuffer.cached;
+}
+
+/** Per log: where the ids it filled come back (fixed while it lives). */
+const areas = new WeakMap();
+
+const FILLED = ["event_id", "timestamp", "trace_id", "span_id"];
+
+/**
+ * The event as it will be stored, with placeholders for what the log fills
+ * in; undefined when it needs the full append. Reads each field once.
+ */
+function plainEvent(event) {
+  if (
+    typeof event !== "object" ||
+    event === null ||
+    Object.getPrototypeOf(event) !== OBJECT ||
+    event.toJSON !== undefined
+  ) {
+    return undefined;
+  }
+  const keys = typeof event.type === "string" ? KEYS.get(event.type) : undefined;
+  if (keys === undefined) return undefined;
+  const { names, kinds } = keys;
+  const out = {};
+  let known = 0;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const kind = kinds[i];
+    let value = event[name];
+    if (value !== undefined || name in event) known++;
+    if (value === undefined || value === null) {
+      // Placeholders keep the log's fields in their place.
+      if (kind === "x") out[name] = null;
+      else if (kind === "q") out[name] = 0;
+      continue;
+    }
+    switch (kind) {
+      case "s":
+      case "x":
+      case "t":
+        if (typeof value !== "string") return undefined;
+        break;
+      case "q":
+        value = 0; // the log numbers the event
+        break;
+      case "i":
+      case "f":
+        if (!Number.isSafeInteger(value)) return undefined;
+        if (value === 0) value = 0; // -0 is stored as 0
+        break;
+      case "l": {
+        if (!Array.isArray(value)) return undefined;
+        if (value.length === 0) continue; // an empty list is not stored
+        const list = new Array(value.length);
+        for (let j = 0; j < value.length; j++) {
+          if (typeof value[j] !== "string") return undefined;
+          list[j] = value[j];
+        }
+        value = list;
+        break;
+      }
+      default:
+        return undefined; // meta: the full append
+    }
+    out[name] = value;
+  }
+  // Another key is not stored, but JSON.stringify of the event must still
+  // succeed (a circular value, a BigInt there is an error): the full append.
+  let all = 0;
+  for (const _ in event) all++;
+  return all === known ? out : undefined;
+}
+
+/** Appends `out` (from plainEvent) through wasm memory; returns it stored. */
+function appendPlain(log, out) {
+  const text = JSON.stringify(out);
+  const capacity = text.length * 3;
+  // Asked on every append, not kept: a freed log throws here, before
+  // anything is written into memory that is no longer its own.
+  const input = log._input(capacity);
+  const written = memoryBuffer().write(text, input, capacity, "utf8");
+  out.sequence_no = log._appendInput(written);
+  // The ids and time the log made, where the event had none.
+  let filled = areas.get(log);
+  if (filled === undefined) {
+    filled = log._filled();
+    areas.set(log, filled);
+  }
+  const mem = memoryBuffer();
+  let at = filled + 4;
+  for (let i = 0; i < 4; i++) {
+    const len = mem[filled + i];
+    if (len === 0) continue;
+    out[FILLED[i]] = mem.toString("latin1", at, at + len);
+    at += len;
+  }
+  return out;
+}
+
+/**
+ * Appends one event and returns it as stored (see the wasm class's append;
+ * this is the same, faster for plain events).
+ */
+EventLog.prototype.append = function append(event) {
+  let out;
+  try {
+    out = plainEvent(event);
+  } catch {
+    // A getter that throws, a Proxy: the full append says what is wrong.
+    out = undefined;
+  }
+  return out === undefined ? rawAppend.call(this, event) : appendPlain(this, out);
 };
 
 module.exports = { EventLog, FileHost };

@@ -1,31 +1,32 @@
 //! The wasm-bindgen exports: the JavaScript class `EventLog`.
 //!
 //! This module only translates. Events arrive as JavaScript objects, cross
-//! as JSON text (`JSON.stringify`, one string copy) and are parsed by serde
-//! into the crate's own types; the log is `EventLog<JsStore>`, the same
-//! append protocol as natively; results go back as JSON text through
-//! `JSON.parse`. Names are camelCase for JavaScript (`readAll`,
-//! `eventCount`), event fields stay snake_case (they are the wire format).
+//! as JSON text (`JSON.stringify`, one string copy) and are read by the
+//! crate's event reader (`crate::json`) into its own types; the log is
+//! `EventLog<JsStore>`, the same append protocol as natively; results go
+//! back as JSON text through `JSON.parse`. Names are camelCase for
+//! JavaScript (`readAll`, `eventCount`), event fields stay snake_case (they
+//! are the wire format). The exports whose names start with `_` serve the
+//! Node wrapper's fast append (bindings/node/index.js) and are left out of
+//! the TypeScript types.
 //!
 //! Nothing input-dependent here may panic: the release build aborts on a
 //! panic, which JavaScript sees as a wasm trap ("unreachable") that names
 //! nothing. Every failure is a thrown `Error` whose message names the field
 //! or the host method, with nothing written.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
 use js_sys::{Array, Promise};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::js_store::{describe, error_text, JsStore};
-use crate::check::{CheckReport, CounterState, SkippedLine};
+use crate::check::{CheckReport, CounterState};
 use crate::error::EventLogError;
-use crate::event::{
-    generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, EventType, SessionEvent,
-};
+use crate::event::SessionEvent;
 use crate::input;
+use crate::json::{self, codec};
 use crate::log::{EventLog, Options};
 
 #[wasm_bindgen]
@@ -70,7 +71,17 @@ pub struct JsEventLog {
     /// into the same log gets an error instead of a deadlock.
     busy: Cell<bool>,
     flush_handlers: OnceCell<FlushHandlers>,
+    /// The Node wrapper's fast path (`_input`, `_appendInput`): the event's
+    /// JSON text, written here by JavaScript.
+    input: RefCell<Vec<u8>>,
+    /// ... and the ids and time the log filled in, read from here by
+    /// JavaScript: four lengths, then the texts (see `_appendInput`).
+    filled: RefCell<[u8; FILLED_BYTES]>,
 }
+
+/// Room for the lengths and texts of a filled event id (20 bytes),
+/// timestamp (24, 26 in the year 100000), trace id (32) and span id (16).
+const FILLED_BYTES: usize = 128;
 
 /// Clears `busy` when a call leaves the log, however it leaves.
 struct Entered<'a>(&'a Cell<bool>);
@@ -103,6 +114,8 @@ impl JsEventLog {
             log,
             busy: Cell::new(false),
             flush_handlers: OnceCell::new(),
+            input: RefCell::new(Vec::new()),
+            filled: RefCell::new([0; FILLED_BYTES]),
         };
         if let Some(e) = this.log.with_store_mut(JsStore::take_pending) {
             return Err(this.error(e));
@@ -131,6 +144,74 @@ impl JsEventLog {
         let mut event = parse_event(&text).map_err(|e| self.error(e))?;
         self.log.append(&mut event).map_err(|e| self.error(e))?;
         self.stored(false)
+    }
+
+    /// The Node wrapper's fast path, step 1: the address in wasm memory of
+    /// `capacity` bytes for an event's JSON text. Stays valid until the next
+    /// call with a larger capacity.
+    #[wasm_bindgen(js_name = _input, skip_typescript)]
+    pub fn input_buffer(&self, capacity: usize) -> usize {
+        let mut input = self.input.borrow_mut();
+        if input.len() < capacity || input.len() > (1 << 20).max(capacity * 4) {
+            *input = vec![0; capacity];
+        }
+        input.as_mut_ptr() as usize
+    }
+
+    /// The address of the area `_appendInput` writes the filled ids to;
+    /// fixed for the life of the log.
+    #[wasm_bindgen(js_name = _filled, skip_typescript)]
+    pub fn filled_area(&self) -> usize {
+        self.filled.as_ptr() as usize
+    }
+
+    /// The Node wrapper's fast path, step 2: appends the event whose JSON
+    /// text (from `JSON.stringify`) is the first `len` bytes at `_input`,
+    /// exactly as `append` would, and returns its sequence number. The ids
+    /// and time it filled in are at `_filled`: byte `i` (0 to 3) is the
+    /// length of the `event_id`, `timestamp`, `trace_id` and `span_id` it
+    /// made (0 for one the event had), then those texts, in that order.
+    #[wasm_bindgen(js_name = _appendInput, skip_typescript)]
+    pub fn append_input(&self, len: usize) -> Result<f64, JsValue> {
+        let _entered = self.enter()?;
+        let input = self.input.borrow();
+        let text = input
+            .get(..len)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .ok_or_else(|| message_error("invalid event: the text is not UTF-8".into()))?;
+        let (mut event, filled) = match codec::read_input_filled(text) {
+            Ok(parsed) => parsed,
+            // The checks the CLI uses say which field is wrong; they refuse
+            // what the reader refused.
+            Err(e) => {
+                return Err(match input::event_from_json(text) {
+                    Err(e) => self.error(e),
+                    Ok(_) => message_error(format!("invalid event: {e}")),
+                })
+            }
+        };
+        drop(input);
+        self.log.append(&mut event).map_err(|e| self.error(e))?;
+        let mut area = self.filled.borrow_mut();
+        let mut at = 4;
+        let values = [
+            &event.event_id,
+            &event.timestamp,
+            &event.trace_id,
+            &event.span_id,
+        ];
+        for (i, value) in values.into_iter().enumerate() {
+            let bytes = value.as_bytes();
+            let fits = bytes.len() < 256 && at + bytes.len() <= FILLED_BYTES;
+            if filled & (1 << i) != 0 && fits {
+                area[i] = bytes.len() as u8;
+                area[at..at + bytes.len()].copy_from_slice(bytes);
+                at += bytes.len();
+            } else {
+                area[i] = 0;
+            }
+        }
+        Ok(event.sequence_no as f64)
     }
 
     /// Appends several events in one write, numbered contiguously in order;
@@ -171,7 +252,7 @@ impl JsEventLog {
     pub fn read_all(&self) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
         let events = self.log.read_all().map_err(|e| self.error(e))?;
-        to_js(&events)
+        to_js(|out| write_events(out, &events))
     }
 
     /// Every readable event and the number of complete lines skipped
@@ -183,14 +264,15 @@ impl JsEventLog {
     /// ```
     #[wasm_bindgen(js_name = readAllWithStats)]
     pub fn read_all_with_stats(&self) -> Result<JsValue, JsValue> {
-        #[derive(Serialize)]
-        struct WithStats {
-            events: Vec<SessionEvent>,
-            skipped: usize,
-        }
         let _entered = self.enter()?;
         let (events, skipped) = self.log.read_all_with_stats().map_err(|e| self.error(e))?;
-        to_js(&WithStats { events, skipped })
+        to_js(|out| {
+            out.extend_from_slice(b"{\"events\":");
+            write_events(out, &events);
+            out.extend_from_slice(b",\"skipped\":");
+            codec::write_u64(out, skipped as u64);
+            out.push(b'}');
+        })
     }
 
     /// The number of events as this log last saw them: at open, then after
@@ -218,7 +300,7 @@ impl JsEventLog {
         if let Some(e) = self.log.with_store_mut(JsStore::take_pending) {
             return Err(self.error(e));
         }
-        to_js(&JsCheckReport::from(&report))
+        to_js(|out| write_report(out, &report))
     }
 
     /// Makes appended events durable: resolves when `host.flush()` has
@@ -354,66 +436,68 @@ fn stringify(value: &JsValue, call: &str) -> Result<String, JsValue> {
     })
 }
 
-/// What `append` accepts: an event whose ids, timestamp and sequence number
-/// may be missing. Only the fast path: when serde refuses the text,
-/// [`input::event_from_json`] (the checks the CLI uses) says which field is
-/// wrong, so the message never depends on serde's wording.
-#[derive(Deserialize)]
-struct EventInput {
-    session_id: String,
-    event_id: Option<String>,
-    timestamp: Option<String>,
-    trace_id: Option<String>,
-    span_id: Option<String>,
-    parent_span_id: Option<String>,
-    agent_id: String,
-    agent_instance_id: String,
-    agent_name: String,
-    agent_role: Option<String>,
-    host_id: String,
-    tool_runtime_id: Option<String>,
-    #[serde(flatten)]
-    event_type: EventType,
-    artifact_ref: Option<String>,
-    meta: Option<serde_json::Value>,
-}
-
-impl From<EventInput> for SessionEvent {
-    fn from(i: EventInput) -> SessionEvent {
-        SessionEvent {
-            session_id: i.session_id,
-            event_id: i.event_id.unwrap_or_else(generate_event_id),
-            timestamp: i.timestamp.unwrap_or_else(now_rfc3339),
-            sequence_no: 0,
-            trace_id: i.trace_id.unwrap_or_else(generate_trace_id),
-            span_id: i.span_id.unwrap_or_else(generate_span_id),
-            parent_span_id: i.parent_span_id,
-            agent_id: i.agent_id,
-            agent_instance_id: i.agent_instance_id,
-            agent_name: i.agent_name,
-            agent_role: i.agent_role,
-            host_id: i.host_id,
-            tool_runtime_id: i.tool_runtime_id,
-            event_type: i.event_type,
-            artifact_ref: i.artifact_ref,
-            meta: i.meta,
+/// The keys of each event type in the order they are stored, each with a
+/// letter for its kind (`event_serde::KEY_ORDER`), for the Node wrapper's
+/// fast path, which builds the event it returns in this order. One line per
+/// type: its name, then ` key:letter` for each key (names and keys are
+/// plain ASCII words).
+#[wasm_bindgen(js_name = _eventKeys, skip_typescript)]
+pub fn event_keys() -> String {
+    use crate::event_serde::{kind_letter, KEY_ORDER};
+    use crate::input::EVENT_FIELDS;
+    let mut out = String::new();
+    for (t, name) in crate::event::EVENT_TYPE_NAMES.iter().enumerate() {
+        out.push_str(name);
+        for &(key, letter) in &KEY_ORDER {
+            if letter == '*' {
+                for f in EVENT_FIELDS[t] {
+                    out.push(' ');
+                    out.push_str(f.name);
+                    out.push(':');
+                    out.push(kind_letter(f.kind));
+                }
+            } else {
+                out.push(' ');
+                out.push_str(key);
+                out.push(':');
+                out.push(letter);
+            }
         }
+        out.push('\n');
     }
+    out
 }
 
+/// The wasm instance's memory, for the Node wrapper's fast path.
+#[wasm_bindgen(js_name = _memory, skip_typescript)]
+pub fn memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// What `append` accepts: an event whose ids, timestamp and sequence number
+/// may be missing (see `json::read_input`). Only the fast path: when it
+/// refuses the text, [`input::event_from_json`] (the checks the CLI uses)
+/// says which field is wrong.
 fn parse_event(text: &str) -> Result<SessionEvent, EventLogError> {
-    match serde_json::from_str::<EventInput>(text) {
-        Ok(input) => Ok(input.into()),
+    match json::read_input(text) {
+        Ok(event) => Ok(event),
         Err(_) => input::event_from_json(text),
     }
 }
 
 fn parse_batch(text: &str) -> Result<Vec<SessionEvent>, EventLogError> {
-    if let Ok(inputs) = serde_json::from_str::<Vec<EventInput>>(text) {
-        return Ok(inputs.into_iter().map(SessionEvent::from).collect());
+    if let Ok(events) = json::read_inputs(text) {
+        return Ok(events);
     }
-    let values: Vec<serde_json::Value> = serde_json::from_str(text)
-        .map_err(|e| EventLogError::InvalidEvent(format!("appendBatch(events): {e}")))?;
+    let values = match json::read_value(text) {
+        Ok(serde_json::Value::Array(values)) => values,
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            return Err(EventLogError::InvalidEvent(format!(
+                "appendBatch(events): {e}"
+            )))
+        }
+    };
     values
         .into_iter()
         .enumerate()
@@ -428,50 +512,91 @@ fn parse_batch(text: &str) -> Result<Vec<SessionEvent>, EventLogError> {
         .collect()
 }
 
-/// `JSON.parse(serde_json::to_string(value))`.
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+/// `JSON.parse` of the text `write` makes.
+fn to_js(write: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
+    let mut out = Vec::new();
+    write(&mut out);
+    parse_json(&out)
+}
+
+#[inline(never)]
+fn parse_json(text: &[u8]) -> Result<JsValue, JsValue> {
     let text =
-        serde_json::to_string(value).map_err(|e| message_error(format!("event log json: {e}")))?;
-    js_sys::JSON::parse(&text)
+        std::str::from_utf8(text).map_err(|e| message_error(format!("event log json: {e}")))?;
+    js_sys::JSON::parse(text)
 }
 
-/// `CheckReport` as JavaScript sees it (bindings/README.md).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsCheckReport<'a> {
-    ok: bool,
-    events: u64,
-    lines: u64,
-    bytes: u64,
-    skipped: u64,
-    skipped_lines: &'a [SkippedLine],
-    duplicates: &'a [u64],
-    missing: &'a [(u64, u64)],
-    missing_count: u64,
-    misplaced: u64,
-    torn_tail_bytes: u64,
-    counter: &'static str,
-}
-
-impl<'a> From<&'a CheckReport> for JsCheckReport<'a> {
-    fn from(r: &'a CheckReport) -> Self {
-        JsCheckReport {
-            ok: r.is_ok(),
-            events: r.events,
-            lines: r.lines,
-            bytes: r.bytes,
-            skipped: r.skipped,
-            skipped_lines: &r.skipped_lines,
-            duplicates: &r.duplicates,
-            missing: &r.missing,
-            missing_count: r.missing_count,
-            misplaced: r.misplaced,
-            torn_tail_bytes: r.torn_tail_bytes,
-            counter: match r.counter {
-                CounterState::Missing => "missing",
-                CounterState::Consistent => "consistent",
-                CounterState::Stale { .. } => "stale",
-            },
+/// Events as a JSON array of their lines.
+fn write_events(out: &mut Vec<u8>, events: &[SessionEvent]) {
+    out.push(b'[');
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
+        codec::write_event(out, event);
     }
+    out.push(b']');
+}
+
+/// `CheckReport` as JavaScript sees it (bindings/README.md): camelCase, `ok`
+/// first, the counter's state as a word.
+fn write_report(out: &mut Vec<u8>, r: &CheckReport) {
+    let number = |out: &mut Vec<u8>, name: &str, n: u64| {
+        out.push(b',');
+        codec::write_str(out, name);
+        out.push(b':');
+        codec::write_u64(out, n);
+    };
+    out.extend_from_slice(if r.is_ok() {
+        b"{\"ok\":true"
+    } else {
+        b"{\"ok\":false"
+    });
+    number(out, "events", r.events);
+    number(out, "lines", r.lines);
+    number(out, "bytes", r.bytes);
+    number(out, "skipped", r.skipped);
+    out.extend_from_slice(b",\"skippedLines\":[");
+    for (i, s) in r.skipped_lines.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"line\":");
+        codec::write_u64(out, s.line);
+        out.extend_from_slice(b",\"reason\":");
+        codec::write_str(out, &s.reason);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"duplicates\":[");
+    for (i, n) in r.duplicates.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        codec::write_u64(out, *n);
+    }
+    out.extend_from_slice(b"],\"missing\":[");
+    for (i, (first, last)) in r.missing.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        codec::write_u64(out, *first);
+        out.push(b',');
+        codec::write_u64(out, *last);
+        out.push(b']');
+    }
+    out.push(b']');
+    number(out, "missingCount", r.missing_count);
+    number(out, "misplaced", r.misplaced);
+    number(out, "tornTailBytes", r.torn_tail_bytes);
+    out.extend_from_slice(b",\"counter\":");
+    codec::write_str(
+        out,
+        match r.counter {
+            CounterState::Missing => "missing",
+            CounterState::Consistent => "consistent",
+            CounterState::Stale { .. } => "stale",
+        },
+    );
+    out.push(b'}');
 }

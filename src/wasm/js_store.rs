@@ -383,7 +383,7 @@ impl Read for JsReader {
                 ReadFailure::Threw(e) => host_error(&self.name, "read(offset, length)", &e),
                 ReadFailure::Wrong(e) => e,
             };
-            std::io::Error::other(err.to_string())
+            crate::error::io_error(std::io::ErrorKind::Other, err.to_string())
         })?;
         self.offset += n as u64;
         Ok(n)
@@ -412,14 +412,25 @@ pub(crate) fn describe(v: &JsValue) -> String {
         return "null".into();
     }
     if let Some(s) = v.as_string() {
-        let mut shown: String = s.chars().take(40).collect();
-        if shown.len() < s.len() {
+        // The first 40 characters, JSON-quoted: the writer is in the .wasm
+        // anyway, `{:?}` would add Rust's escaping and its Unicode tables.
+        let cut = s.char_indices().nth(40).map_or(s.len(), |(i, _)| i);
+        let mut shown = s.get(..cut).unwrap_or("").to_string();
+        if cut < s.len() {
             shown.push('…');
         }
-        return format!("the string {shown:?}");
+        let mut quoted = Vec::new();
+        crate::json::codec::write_str(&mut quoted, &shown);
+        return format!(
+            "the string {}",
+            String::from_utf8(quoted).unwrap_or_default()
+        );
     }
-    if let Some(n) = v.as_f64() {
-        return format!("the number {n}");
+    if v.as_f64().is_some() {
+        // As JavaScript writes it (`String(n)`); Rust's float formatting
+        // would be 20 KB of .wasm.
+        let text = v.unchecked_ref::<js_sys::Number>().to_string_with_radix(10);
+        return format!("the number {}", text.map(String::from).unwrap_or_default());
     }
     if let Some(b) = v.as_bool() {
         return format!("{b}");

@@ -41,18 +41,22 @@ pub(crate) fn unix_millis() -> u64 {
 ///
 /// A call into JavaScript for random bytes costs more than the rest of an
 /// append (Node's randomFillSync most of all), and an append needs three
-/// ids, so random bytes are drawn 4 KiB at a time and handed out from a pool. Ids are unique labels, not secrets; a pool in
-/// this module's memory is as good as fresh bytes for that.
+/// ids, so random bytes are drawn 4 KiB at a time and handed out from a
+/// pool. Ids are unique labels, not secrets; a pool in this module's memory
+/// is as good as fresh bytes for that.
 pub(crate) fn fill_random(buf: &mut [u8]) {
     use std::cell::RefCell;
 
     const POOL: usize = 4096;
     struct Pool {
         bytes: [u8; POOL],
-        used: usize,
+        /// Bytes not handed out yet, at the end of `bytes`. All zero at
+        /// first, so the pool is in the .wasm's zeroed memory, not 4 KiB of
+        /// its data.
+        left: usize,
     }
     thread_local! {
-        static RANDOM: RefCell<Pool> = const { RefCell::new(Pool { bytes: [0; POOL], used: POOL }) };
+        static RANDOM: RefCell<Pool> = const { RefCell::new(Pool { bytes: [0; POOL], left: 0 }) };
     }
 
     if buf.len() > POOL {
@@ -64,18 +68,35 @@ pub(crate) fn fill_random(buf: &mut [u8]) {
             fill_fresh(buf);
             return;
         };
-        if POOL - pool.used < buf.len() {
+        if pool.left < buf.len() {
             fill_fresh(&mut pool.bytes);
-            pool.used = 0;
+            pool.left = POOL;
         }
-        let start = pool.used;
+        let start = POOL - pool.left;
         buf.copy_from_slice(&pool.bytes[start..start + buf.len()]);
-        pool.used += buf.len();
+        pool.left -= buf.len();
     });
 }
 
+#[cfg(target_os = "unknown")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `crypto.getRandomValues(buf)`, the Web Crypto of browsers and of
+    /// Node 19 and later, filling `buf` in wasm memory in place.
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]) -> Result<(), wasm_bindgen::JsValue>;
+}
+
 fn fill_fresh(buf: &mut [u8]) {
-    // Only a host without crypto.getRandomValues gets here: ids must still
+    // Web Crypto straight into the pool, up to its limit of 65536 bytes a
+    // call: getrandom 0.2 goes through a 256-byte buffer, 16 calls into
+    // JavaScript per pool, which cost a quarter of a microsecond an append.
+    // getrandom remains for hosts without it (Node 18's `require("crypto")`).
+    #[cfg(target_os = "unknown")]
+    if buf.len() <= 65536 && get_random_values(buf).is_ok() {
+        return;
+    }
+    // Only a host without any crypto gets past getrandom: ids must still
     // differ, so stretch the clock and a call counter with xorshift.
     if getrandom::getrandom(buf).is_err() {
         use std::sync::atomic::{AtomicU64, Ordering};

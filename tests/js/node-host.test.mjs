@@ -192,6 +192,60 @@ test("every event type round-trips with its fields", () => {
   log.close();
 });
 
+test("append returns exactly the stored event, with its keys in the stored order", () => {
+  // Node's append takes a shortcut for plain events (bindings/node/index.js)
+  // and the full wasm append for the rest; both must return what is stored.
+  const dir = path.join(tempDir("returned"), "s");
+  const log = EventLog.open(dir);
+  class Custom {
+    constructor() {
+      Object.assign(this, event("agent.note", { text: "from a class" }));
+    }
+  }
+  const withGetter = event("agent.note");
+  Object.defineProperty(withGetter, "text", { get: () => "from a getter", enumerable: true });
+  const inputs = [
+    event("agent.called_tool", { tool_name: "bash", duration_ms: 5, unknown: { x: 1 }, parent_span_id: null }),
+    { type: "agent.note", text: "type first", ...event("agent.note") },
+    event("agent.note", { text: "ünïcode ✓ \u2028 \"quoted\" \n\t\u0001" }),
+    event("agent.handoff", { from_agent_instance_id: "a", to_agent_instance_id: "b", artifacts: [] }),
+    event("agent.handoff", { from_agent_instance_id: "a", to_agent_instance_id: "b", artifacts: ["x", "y"] }),
+    event("agent.decision", { tokens_in: -0, confidence: 1 }),
+    event("agent.decision", { confidence: 0.1 }),
+    event("agent.note", { meta: { b: [1, 2.5, null], a: { c: "d" } } }),
+    event("agent.note", { event_id: "mine", timestamp: "then", trace_id: "t", span_id: "s", sequence_no: 99 }),
+    event("agent.note", { event_id: null, timestamp: undefined }),
+    event("agent.opened_port", { port: 2 ** 16 - 1 }),
+    event("agent.completed_process", { process_name: "p", exit_code: -2147483648 }),
+    event("agent.started_process", { process_name: "p", pid: 2 ** 32 - 1, command: "x" }),
+    event("session.closed", { duration_ms: Number.MAX_SAFE_INTEGER }),
+    new Custom(),
+    withGetter,
+    Object.assign(Object.create(null), event("agent.note", { text: "no prototype" })),
+  ];
+  inputs.forEach((input, i) => {
+    const returned = log.append(input);
+    const line = fs.readFileSync(path.join(dir, EVENTS), "utf8").trimEnd().split("\n")[i];
+    const stored = JSON.parse(line);
+    assert.deepStrictEqual(returned, stored, `input ${i}`);
+    assert.deepStrictEqual(Object.keys(returned), Object.keys(stored), `key order of input ${i}`);
+    assert.equal(returned.sequence_no, i);
+  });
+  // The returned lists are the log's own, not the caller's.
+  const artifacts = ["x"];
+  const stored = log.append(event("agent.handoff", { from_agent_instance_id: "a", to_agent_instance_id: "b", artifacts }));
+  artifacts.push("later");
+  assert.deepEqual(stored.artifacts, ["x"]);
+  assert.equal(log.check().ok, true);
+  log.close();
+  // A closed log throws, and writes nothing anywhere: another log is whole.
+  assert.throws(() => log.append(event("agent.note", { text: "after close" })));
+  const other = EventLog.open(path.join(tempDir("returned-other"), "s"));
+  for (let i = 0; i < 50; i++) assert.equal(other.append(event("agent.note", { text: `n${i}` })).sequence_no, i);
+  assert.equal(other.check().ok, true);
+  other.close();
+});
+
 test("bad events throw an Error naming the problem and write nothing", () => {
   const dir = path.join(tempDir("bad"), "s");
   const log = EventLog.open(dir);

@@ -138,7 +138,7 @@ impl CheckReport {
     }
 
     fn find_gaps(&mut self, mut numbers: Vec<u64>) {
-        numbers.sort_unstable();
+        radix_sort(&mut numbers);
         let mut expected = 0u64;
         for (i, &n) in numbers.iter().enumerate() {
             if i > 0 && numbers[i - 1] == n {
@@ -155,6 +155,36 @@ impl CheckReport {
             }
             expected = n.saturating_add(1);
         }
+    }
+}
+
+/// Sorts by the bytes of the numbers, least significant first, skipping a
+/// byte where all numbers agree (the high bytes of sequence numbers): linear
+/// time, and a fraction of the code of the standard sort, which counts in
+/// the size-budgeted `.wasm`.
+fn radix_sort(values: &mut Vec<u64>) {
+    let mut scratch = vec![0u64; values.len()];
+    for shift in (0..64).step_by(8) {
+        let digit = |v: u64| ((v >> shift) & 0xff) as usize;
+        let mut starts = [0usize; 256];
+        for &v in values.iter() {
+            starts[digit(v)] += 1;
+        }
+        if starts.contains(&values.len()) {
+            continue;
+        }
+        let mut total = 0;
+        for slot in starts.iter_mut() {
+            let count = *slot;
+            *slot = total;
+            total += count;
+        }
+        for &v in values.iter() {
+            let d = digit(v);
+            scratch[starts[d]] = v;
+            starts[d] += 1;
+        }
+        std::mem::swap(values, &mut scratch);
     }
 }
 
@@ -237,6 +267,30 @@ mod tests {
         let r = report(&[1]);
         assert_eq!(r.missing, [(0, 0)]);
         assert!(report(&[0, 1, 2]).missing.is_empty());
+    }
+
+    #[test]
+    fn radix_sort_sorts() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut values: Vec<u64> = (0..5000)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                if i % 3 == 0 {
+                    seed
+                } else {
+                    seed % 1000
+                }
+            })
+            .collect();
+        let mut expected = values.clone();
+        expected.sort_unstable();
+        radix_sort(&mut values);
+        assert_eq!(values, expected);
+        let mut same = vec![7u64; 10];
+        radix_sort(&mut same);
+        assert_eq!(same, [7; 10]);
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub const EVENT_FIELDS: [&[FieldSpec]; 18] = [
 ];
 
 /// The fields every event has besides `type` and its own fields.
-pub const COMMON_FIELDS: [FieldSpec; 12] = [
+pub const COMMON_FIELDS: [FieldSpec; 13] = [
     req("session_id", Str),
     opt("event_id", Str),
     opt("timestamp", Str),
@@ -129,6 +129,7 @@ pub const COMMON_FIELDS: [FieldSpec; 12] = [
     opt("agent_role", Str),
     req("host_id", Str),
     opt("tool_runtime_id", Str),
+    opt("artifact_ref", Str),
 ];
 
 /// The fields of the event type with this wire name.
@@ -219,6 +220,14 @@ fn check_field(
         None | Some(Value::Null) if spec.required => {
             return Err(EventLogError::InvalidEvent(format!(
                 "missing field `{}` (required in `{type_name}` events)",
+                spec.name
+            )))
+        }
+        // A list is optional by being absent or empty; null is not a list
+        // (treeship-core refuses it too), so say so by name.
+        Some(Value::Null) if spec.kind == FieldKind::StrList => {
+            return Err(EventLogError::InvalidEvent(format!(
+                "field `{}` must be an array of strings, got null",
                 spec.name
             )))
         }
@@ -346,7 +355,24 @@ mod tests {
 
     #[test]
     fn bad_input_is_named() {
-        let cases: [(Value, &str); 7] = [
+        let with = |type_name: &str, key: &str, value: Value| {
+            let mut m = base(type_name);
+            m.insert(key.into(), value);
+            Value::Object(m)
+        };
+        let cases: [(Value, &str); 9] = [
+            (
+                with("session.started", "artifact_ref", json!(5)),
+                "field `artifact_ref` must be a string, got 5",
+            ),
+            (
+                with(
+                    "agent.collaborated",
+                    "collaborator_agent_instance_ids",
+                    Value::Null,
+                ),
+                "field `collaborator_agent_instance_ids` must be an array of strings, got null",
+            ),
             (json!([1]), "expected a JSON object, got an array"),
             (json!({}), "missing field `type`"),
             (json!({"type": 3}), "field `type` must be a string"),

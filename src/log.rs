@@ -123,6 +123,13 @@ impl<S: Store> EventLog<S> {
         if events.is_empty() {
             return Ok(());
         }
+        // Under wasm every event reaches the log through the JSON reader,
+        // whose nesting limit is the readers' own, and the .wasm has a size
+        // budget; natively a Rust caller can build any `meta`.
+        #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+        for (i, event) in events.iter().enumerate() {
+            check_meta_depth(i, event)?;
+        }
         let mut guard = self.lock_inner();
         let inner = &mut *guard;
         inner.store.lock(self.options.lock_wait)?;
@@ -267,6 +274,34 @@ fn append_locked<S: Store>(
     Ok(after.count)
 }
 
+/// The deepest `meta` an event may carry. JSON readers stop at 128 levels
+/// (serde_json, and the wasm codec with it), and the event object is one of
+/// them; a deeper `meta` would be acknowledged and then unreadable.
+pub const MAX_META_DEPTH: usize = 100;
+
+#[cfg_attr(all(target_family = "wasm", target_os = "unknown"), allow(dead_code))]
+fn check_meta_depth(index: usize, event: &SessionEvent) -> Result<(), EventLogError> {
+    let Some(meta) = &event.meta else {
+        return Ok(());
+    };
+    // Iterative, so a pathological value cannot overflow the stack here.
+    let mut stack = vec![(meta, 1usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let before = stack.len();
+        match value {
+            serde_json::Value::Array(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+            serde_json::Value::Object(map) => stack.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+        if depth > MAX_META_DEPTH && stack.len() > before {
+            return Err(EventLogError::InvalidEvent(format!(
+                "event {index} of the append: field `meta` nests deeper than {MAX_META_DEPTH} levels, which readers cannot parse back; nothing was written"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Finds the count and size to append after, repairing a torn tail.
 fn reconcile<S: Store>(inner: &mut Inner<S>) -> Result<Known, EventLogError> {
     let store = &mut inner.store;
@@ -317,18 +352,7 @@ fn count_hint<S: Store>(store: &mut S) -> Result<u64, EventLogError> {
             return Ok(c.count);
         }
     }
-    let mut buf = vec![0u8; SCAN_CHUNK];
-    let (mut offset, mut count) = (0u64, 0u64);
-    while offset < size {
-        let want = (size - offset).min(SCAN_CHUNK as u64) as usize;
-        let n = store.read_at(offset, &mut buf[..want])?;
-        if n == 0 {
-            break;
-        }
-        count += format::count_newlines(&buf[..n]);
-        offset += n as u64;
-    }
-    Ok(count)
+    count_lines(store, size)
 }
 
 const SCAN_CHUNK: usize = 64 * 1024;
@@ -361,14 +385,21 @@ fn read_exact_at<S: Store>(
 }
 
 /// Counts `\n` bytes in the first `size` bytes.
+///
+/// Stops early where the bytes end: without the lock (`count_hint`) another
+/// writer may cut a torn tail while this counts, and under it the next size
+/// check notices any difference.
 fn count_lines<S: Store>(store: &mut S, size: u64) -> Result<u64, EventLogError> {
     let mut buf = vec![0u8; SCAN_CHUNK];
     let (mut offset, mut count) = (0u64, 0u64);
     while offset < size {
         let want = (size - offset).min(SCAN_CHUNK as u64) as usize;
-        read_exact_at(store, offset, &mut buf[..want])?;
-        count += format::count_newlines(&buf[..want]);
-        offset += want as u64;
+        let n = store.read_at(offset, &mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        count += format::count_newlines(&buf[..n]);
+        offset += n as u64;
     }
     Ok(count)
 }
@@ -469,5 +500,59 @@ impl<R: std::io::Read> Iterator for Events<R> {
                 Err(_) => self.skipped += 1,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventType, SessionEvent};
+    use crate::store::MemoryStore;
+
+    fn note_with_meta(meta: serde_json::Value) -> SessionEvent {
+        SessionEvent {
+            session_id: "s".into(),
+            event_id: "evt_0".into(),
+            timestamp: "t".into(),
+            sequence_no: 0,
+            trace_id: "t".into(),
+            span_id: "s".into(),
+            parent_span_id: None,
+            agent_id: "a".into(),
+            agent_instance_id: "i".into(),
+            agent_name: "n".into(),
+            agent_role: None,
+            host_id: "h".into(),
+            tool_runtime_id: None,
+            event_type: EventType::AgentNote { text: None },
+            artifact_ref: None,
+            meta: Some(meta),
+        }
+    }
+
+    fn nested(levels: usize) -> serde_json::Value {
+        let mut v = serde_json::json!(1);
+        for _ in 0..levels {
+            v = serde_json::json!([v]);
+        }
+        v
+    }
+
+    /// A `meta` the readers could not parse back is refused before anything
+    /// is written; the deepest allowed one round-trips.
+    #[test]
+    fn meta_deeper_than_readers_parse_is_refused() {
+        let store = MemoryStore::new();
+        let log = EventLog::with_store(store.clone(), Options::default()).unwrap();
+        let err = log
+            .append(&mut note_with_meta(nested(MAX_META_DEPTH + 1)))
+            .unwrap_err();
+        assert!(err.to_string().contains("`meta` nests deeper"), "{err}");
+        assert!(store.bytes().is_empty());
+
+        let mut ok = note_with_meta(nested(MAX_META_DEPTH));
+        log.append(&mut ok).unwrap();
+        assert_eq!(log.read_all().unwrap(), [ok]);
+        assert!(log.check().unwrap().is_ok());
     }
 }

@@ -78,11 +78,15 @@ function refuseSymlink(p) {
   if (st.isSymbolicLink()) throw symlinkError(p);
 }
 
-/** Tightens a looser mode on a file we own to 0o600, through its descriptor. */
+/**
+ * Tightens a looser mode on a file we own to 0o600, through its descriptor.
+ * Not a file with other hard links: the mode belongs to the other names too,
+ * and such a file is refused before anything is written to it.
+ */
 function tighten(fd) {
   if (typeof process.geteuid !== "function") return;
   const st = fs.fstatSync(fd);
-  if (st.uid === process.geteuid() && (st.mode & 0o777) !== PRIVATE_MODE) {
+  if (st.uid === process.geteuid() && st.nlink === 1 && (st.mode & 0o777) !== PRIVATE_MODE) {
     fs.fchmodSync(fd, PRIVATE_MODE);
   }
 }
@@ -307,19 +311,24 @@ class FileHost {
 
   saveCounter(bytes) {
     const fds = this.#open();
-    fs.writeSync(fds.counter, bytes, 0, bytes.length, 0);
+    // Once per descriptor, before its first write, as natively: refuse a
+    // counter with another hard link (the log ignores a failed counter
+    // write: a recount later), cut one longer than 16 bytes.
     if (!this.#counterLenOk) {
-      if (fs.fstatSync(fds.counter).size !== COUNTER_LEN) {
-        fs.ftruncateSync(fds.counter, COUNTER_LEN);
-      }
+      const st = fs.fstatSync(fds.counter);
+      if (st.nlink > 1) throw hardLinkError(this.#counter, st.nlink);
+      if (st.size > COUNTER_LEN) fs.ftruncateSync(fds.counter, COUNTER_LEN);
       this.#counterLenOk = true;
     }
+    fs.writeSync(fds.counter, bytes, 0, bytes.length, 0);
   }
 
   saveTorn(bytes) {
     this.#open();
     const { fd } = openPrivate(this.#torn, C.O_WRONLY | C.O_APPEND);
     try {
+      const st = fs.fstatSync(fd);
+      if (st.nlink > 1) throw hardLinkError(this.#torn, st.nlink);
       let done = 0;
       while (done < bytes.length) {
         done += fs.writeSync(fd, bytes, done, bytes.length - done);

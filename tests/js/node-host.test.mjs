@@ -401,6 +401,35 @@ test("a hard-linked events.jsonl is refused before anything is written", () => {
   log2.close();
 });
 
+test("a refused hard link leaves its target's mode alone, and hard-linked sidecars are not written", () => {
+  const root = tempDir("hardlink-mode");
+  const dir = path.join(root, "s");
+  fs.mkdirSync(dir);
+  const target = path.join(root, "someone-elses.jsonl");
+  fs.writeFileSync(target, "");
+  fs.chmodSync(target, 0o644);
+  fs.linkSync(target, path.join(dir, EVENTS));
+  const log = EventLog.open(dir);
+  assert.throws(() => log.append(event("agent.note")), /2 hard links/);
+  log.close();
+  assert.equal(fs.statSync(target).mode & 0o777, 0o644);
+
+  // A counter hard-linked to another file: the append succeeds (the counter
+  // is only a hint), the other file keeps its bytes.
+  const dir2 = path.join(root, "s2");
+  const log2 = EventLog.open(dir2);
+  log2.append(event("session.started"));
+  log2.close();
+  const precious = path.join(root, "precious");
+  fs.writeFileSync(precious, "0123456789abcdef");
+  fs.rmSync(path.join(dir2, "events.jsonl.count"));
+  fs.linkSync(precious, path.join(dir2, "events.jsonl.count"));
+  const log3 = EventLog.open(dir2);
+  assert.equal(log3.append(event("agent.note")).sequence_no, 1);
+  log3.close();
+  assert.equal(fs.readFileSync(precious, "utf8"), "0123456789abcdef");
+});
+
 test("append then process.exit() at once loses nothing", () => {
   const dir = path.join(tempDir("exit"), "s");
   const script = `

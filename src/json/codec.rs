@@ -995,7 +995,7 @@ impl<'a> Reader<'a> {
                 let mut first = true;
                 while self.has_next(b'}', &mut first)? {
                     self.key()?;
-                    self.skip()?;
+                    self.skip_value()?;
                 }
                 self.close();
                 Loose::Other(Shape::Map)
@@ -1006,7 +1006,7 @@ impl<'a> Reader<'a> {
 
     /// Skips a value without building it (serde_json's `ignore_value`: no
     /// nesting limit, no recursion).
-    fn skip(&mut self) -> Result<()> {
+    fn skip_value(&mut self) -> Result<()> {
         self.frames.clear();
         let mut enclosing: Option<u8> = None;
         loop {
@@ -1209,7 +1209,7 @@ impl<'a> Reader<'a> {
                     let value = self.loose()?;
                     read.early.push((name, value));
                 }
-                Key::Unknown => self.skip()?,
+                Key::Unknown => self.skip_value()?,
             }
         }
         self.close();
@@ -1312,7 +1312,7 @@ pub(crate) fn read_sequence_no(text: &str) -> Option<u64> {
                 }
                 seq = Some(r.u64()?);
             } else {
-                r.skip()?;
+                r.skip_value()?;
             }
         }
         r.close();

@@ -4,6 +4,10 @@
 //! firing, so this binary is the fast path for shell and hook users: one
 //! lock, one write, no runtime to start. Errors go to stderr with a non-zero
 //! exit and nothing half-written.
+//!
+//! This file parses the command line and holds the small commands (`append`,
+//! `cat`, `check`); a command with more to it lives in a module of its own
+//! beside this file.
 
 // Native only. Cargo builds every bin for integration tests, the wasm32
 // suites (tests/wasm_*.rs) included, so under wasm this is an empty program.

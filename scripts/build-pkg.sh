@@ -65,7 +65,7 @@ if [ -n "${SESSIONLOG_WASM_OPT:-}" ]; then
   done
 fi
 
-cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js pkg/node/
+cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js bindings/node/flock.js pkg/node/
 printf '{\n  "type": "commonjs"\n}\n' > pkg/node/package.json
 
 if [ -d bindings/browser ]; then

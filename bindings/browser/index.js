@@ -5,10 +5,14 @@
 // hosts shared across tabs.
 //
 // EventLog here wraps the raw, synchronous wasm class with one change:
-// append and appendBatch return Promises. Each takes the Web Lock
-// "sessionlog:<host.name>", pulls in other tabs' bytes (host.refresh), runs
-// the wasm append, and waits for host.flush before letting the lock go. That
-// lock is what keeps two tabs from handing out the same sequence number; an
+// append and appendBatch return Promises. The lock itself belongs to the
+// host, as in the LogHost contract (bindings/README.md): the wasm core calls
+// host.lock() before each append and host.unlock() after. Hosts shared by
+// tabs (IndexedDbHost, OpfsHost) hold a Web Lock, "sessionlog:<host.name>",
+// which can only be waited for asynchronously, so they offer withLock(fn):
+// each append here runs inside it (pull in other tabs' bytes, the wasm
+// append, host.flush), and their lock() refuses an append outside it. That
+// is what keeps two tabs from handing out the same sequence number; an
 // append resolves only once its bytes are stored.
 //
 // Not the Node entry (pkg/node has its own, with the file host), and not a
@@ -31,7 +35,7 @@ export { OpfsHost } from "./opfs-host.js";
 export class EventLog {
   #raw;
   #host;
-  #queue = Promise.resolve(); // only without Web Locks; see #locked
+  #queue = Promise.resolve(); // hosts without withLock; see #locked
 
   /** Wraps `host` (a LogHost) in a log; reads the host's bytes to seed the
    *  numbering, writes nothing. */
@@ -95,24 +99,23 @@ export class EventLog {
 
   #locked(action, flush = true) {
     const run = async () => {
-      await this.#host.refresh?.();
       const result = action();
       if (flush) await this.#host.flush?.();
       return result;
     };
-    if (globalThis.navigator?.locks) {
-      return navigator.locks.request(`sessionlog:${this.#host.name}`, run);
-    }
+    if (typeof this.#host.withLock === "function") return this.#host.withLock(run);
     if (typeof this.#host.refresh === "function") {
-      // A shared host without a cross-tab lock would hand out duplicates.
-      return Promise.reject(
-        new Error(
-          `${this.#host.name}: Web Locks (navigator.locks) are unavailable, so appends from ` +
-            "several tabs cannot be kept apart; serve the page over https or from localhost",
-        ),
+      // Shared with other tabs (it can pull in their bytes) but with no way
+      // to take turns with them: appends would hand out duplicate numbers.
+      const e = new Error(
+        `${this.#host.name}: a host shared across tabs (it has refresh()) needs withLock(fn) ` +
+          "and lock() (see WebLock in web-lock.js); refusing to append without a lock",
       );
+      e.code = "LOCK_UNSUPPORTED";
+      return Promise.reject(e);
     }
-    // A host private to this page (MemoryHost) only needs its own calls in order.
+    // A host private to this page (MemoryHost) only needs its own calls in
+    // order; its lock() is taken inside the wasm append.
     const next = this.#queue.then(run);
     this.#queue = next.catch(() => {});
     return next;

@@ -14,13 +14,16 @@
 // read(), and writes are queued: the writes of one task go in one
 // transaction, in order. flush() resolves when they are committed.
 //
+// The lock is a Web Lock (web-lock.js): the browser EventLog runs each
+// append inside withLock() (refresh, append, flush), and lock() refuses an
+// append outside it; that is what keeps numbers unique across tabs.
+//
 // What it is not: durable before flush() resolves (the EventLog wrapper
-// awaits it before an append resolves); a lock (the wrapper takes a Web Lock
-// around refresh + append + flush, which is what keeps numbers unique across
-// tabs); small (the mirror holds the whole log in memory).
+// awaits it before an append resolves); small (the mirror holds the whole log in memory).
 
 import { ByteBuffer } from "./byte-buffer.js";
 import { openDatabase, requestDone, transactionDone } from "./idb.js";
+import { WebLock } from "./web-lock.js";
 
 const CHUNKS = "chunks";
 const META = "meta";
@@ -39,6 +42,7 @@ export class IndexedDbHost {
   #stored = Promise.resolve();
   #refreshing = Promise.resolve();
   #failure = null;
+  #lock;
 
   /**
    * Opens (creating when new) the log `name` and loads its bytes.
@@ -75,6 +79,7 @@ export class IndexedDbHost {
   constructor(token, name, db, durability) {
     if (token !== PRIVATE) throw new TypeError("use `await IndexedDbHost.open(name)`");
     this.name = `indexeddb:${name}`;
+    this.#lock = new WebLock(this.name);
     this.#db = db;
     this.#durability = durability;
     // Another tab deleting the database must not wait forever on this one.
@@ -82,6 +87,20 @@ export class IndexedDbHost {
       db.close();
       this.#failure ??= new Error(`${this.name}: the database was deleted in another tab; reopen the log`);
     };
+  }
+
+  /** The synchronous half of the lock (the wasm core calls it before each
+   *  append): throws unless this host is inside withLock. */
+  lock() {
+    this.#lock.assertHeld();
+  }
+
+  unlock() {}
+
+  /** Runs `fn` under the Web Lock "sessionlog:<name>", after pulling in
+   *  what other tabs stored; resolves with fn's result. */
+  withLock(fn) {
+    return this.#lock.run(() => this.refresh(), fn);
   }
 
   size() {

@@ -2,7 +2,9 @@
 // MemoryHost keeps a log's bytes in this page's memory: for tests, demos,
 // and for checking a file's bytes (load them with `new MemoryHost({ bytes })`
 // and call `check()`). It is not storage: everything is gone on reload, and
-// it is not shared with other tabs (it has no `refresh`).
+// it is not shared with other tabs (it has no `refresh`). Its lock is an
+// in-process flag: calls in one realm never interleave, so it only catches
+// an append that starts inside another.
 
 import { ByteBuffer } from "./byte-buffer.js";
 
@@ -14,6 +16,7 @@ export class MemoryHost {
   #events;
   #counter = null;
   #torn = new ByteBuffer();
+  #locked = false;
 
   /**
    * @param {{ name?: string, bytes?: Uint8Array, counter?: Uint8Array }} [options]
@@ -24,6 +27,20 @@ export class MemoryHost {
     this.name = name ?? `memory:${++unnamed}`;
     this.#events = new ByteBuffer(bytes);
     if (counter) this.saveCounter(counter);
+  }
+
+  /** Takes the in-process lock (the wasm core calls it before each append). */
+  lock() {
+    if (this.#locked) {
+      const e = new Error(`${this.name}: already locked by an append in progress`);
+      e.code = "LOCK_NOT_HELD";
+      throw e;
+    }
+    this.#locked = true;
+  }
+
+  unlock() {
+    this.#locked = false;
   }
 
   size() {

@@ -11,12 +11,14 @@
 //   answers size() and read(), and sends writes to the Worker in order;
 //   flush() resolves when the Worker has written and flushed them.
 //
-// What it is not: a lock (the EventLog wrapper's Web Lock serialises writers
-// across tabs and workers); usable from a SharedWorker or service worker (no
+// The lock is a Web Lock (web-lock.js): the browser EventLog runs each
+// append inside withLock(), and lock() refuses an append outside it, so
+// writers in every tab and worker take turns. Not usable from a SharedWorker or service worker (no
 // access handles there); small from a window (the mirror holds the log).
 
 import { ByteBuffer } from "./byte-buffer.js";
 import { OpfsFiles, checkName } from "./opfs-files.js";
+import { WebLock } from "./web-lock.js";
 
 const PRIVATE = Symbol("OpfsHost");
 
@@ -32,6 +34,7 @@ export class OpfsHost {
   #calls = new Map();
   #nextId = 0;
   #failure = null;
+  #lock;
 
   /** Opens (creating when new) the OPFS log `name`. */
   static async open(name) {
@@ -66,6 +69,21 @@ export class OpfsHost {
   constructor(token, name) {
     if (token !== PRIVATE) throw new TypeError("use `await OpfsHost.open(name)`");
     this.name = `opfs:${name}`;
+    this.#lock = new WebLock(this.name);
+  }
+
+  /** The synchronous half of the lock (the wasm core calls it before each
+   *  append): throws unless this host is inside withLock. */
+  lock() {
+    this.#lock.assertHeld();
+  }
+
+  unlock() {}
+
+  /** Runs `fn` under the Web Lock "sessionlog:<name>", after pulling in
+   *  what other tabs stored; resolves with fn's result. */
+  withLock(fn) {
+    return this.#lock.run(() => this.refresh(), fn);
   }
 
   size() {

@@ -1,4 +1,5 @@
-// Runs in Node (18 or later), as CommonJS. Needs only node:fs and node:path.
+// Runs in Node (18 or later), as CommonJS. Needs node:fs, node:path, and
+// ./flock.js (koffi) for the lock.
 //
 // FileHost: the LogHost of bindings/README.md over a session directory, with
 // the files, modes and rules of the native crate (src/native/), so a log
@@ -8,8 +9,7 @@
 //   events.jsonl        the events, one JSON object per line
 //   events.jsonl.count  16 bytes: u64 LE event count, u64 LE byte size of
 //                       events.jsonl when counted (a hint, checked by size)
-//   events.jsonl.lock   the native writers' flock target (created, never
-//                       locked here: see below)
+//   events.jsonl.lock   empty; every writer's flock target (see below)
 //   events.jsonl.torn   bytes of torn final lines, cut off before an append
 //
 // Files are created 0o600 and opened with O_NOFOLLOW; a looser mode on a
@@ -24,20 +24,21 @@
 // write is synchronous (fs.writeSync), so a hook that appends and calls
 // process.exit() at once loses nothing.
 //
-// What it is not: a lock. Node has no flock(2), so this host cannot take the
-// lock the native writers take. Appends from Node are safe *taking turns*
-// with other writers, native or Node: before each append the wasm core
-// compares the file's size with what it last wrote and, after a foreign
-// append, recounts (or trusts a counter that matches) before numbering.
-// They are not safe *at the same moment* as another process's append: two
-// writers can then read the same count and hand out one sequence number
-// twice. For many processes appending at once, use the native CLI
-// (`sessionlog append DIR`) or the Rust crate, which lock.
+// The lock: before every append the wasm core calls lock(), which takes
+// flock(2) on events.jsonl.lock through ./flock.js, the same lock the native
+// crate, the CLI and treeship-core take; unlock() after. So Node writers and
+// native writers can append to one directory at the same moment without a
+// number handed out twice. After locking, the host checks that the lock
+// file and events.jsonl still have a name (nlink > 0 on the descriptors) and
+// reopens and locks again if either was deleted or replaced, as natively.
+// `{ lock: "none" }` turns the lock off by name; it is unsafe whenever
+// another process writes the session.
 "use strict";
 
 const fs = require("node:fs");
 const path = require("node:path");
 const { fileURLToPath } = require("node:url");
+const flock = require("./flock.js");
 
 const EVENTS_FILE = "events.jsonl";
 const COUNTER_FILE = "events.jsonl.count";
@@ -128,6 +129,25 @@ function openPrivate(p, flags) {
   return { fd, created };
 }
 
+/** Opens an existing `p` read-write without following a symlink (a
+ *  symlink throws); -1 when there is none. */
+function openExisting(p) {
+  try {
+    const fd = fs.openSync(p, C.O_RDWR | NOFOLLOW);
+    try {
+      tighten(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+    return fd;
+  } catch (e) {
+    if (e.code === "ENOENT") return -1;
+    if (e.code === "ELOOP") throw symlinkError(p);
+    throw e;
+  }
+}
+
 /** Reads into `buf` from `position` until full or at the end; the count. */
 function readFull(fd, buf, position) {
   let n = 0;
@@ -137,6 +157,35 @@ function readFull(fd, buf, position) {
     n += k;
   }
   return n;
+}
+
+/** The lock modes of `new FileHost(dir, { lock })`. */
+const LOCK_MODES = ["flock", "none"];
+
+/** Checks FileHost's options; returns { lock, lockTimeoutMs }. */
+function hostOptions(options) {
+  if (options === undefined) return { lock: "flock", lockTimeoutMs: undefined };
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`the options of a session log must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "lock" && key !== "lockTimeoutMs") {
+      throw new TypeError(`unknown option ${JSON.stringify(key)} (known: lock, lockTimeoutMs)`);
+    }
+  }
+  const { lock = "flock", lockTimeoutMs } = options;
+  if (!LOCK_MODES.includes(lock)) {
+    throw new TypeError(`option lock must be "flock" (the default) or "none", got ${describe(lock)}`);
+  }
+  if (
+    lockTimeoutMs !== undefined &&
+    !(typeof lockTimeoutMs === "number" && Number.isFinite(lockTimeoutMs) && lockTimeoutMs >= 0)
+  ) {
+    throw new TypeError(
+      `option lockTimeoutMs must be a non-negative number of milliseconds, got ${describe(lockTimeoutMs)}`,
+    );
+  }
+  return { lock, lockTimeoutMs };
 }
 
 function describe(v) {
@@ -165,12 +214,23 @@ class FileHost {
   #readFd = -1;
   /** The files were reopened since takeReopened() last said so. */
   #reopened = false;
+  /** "flock", or "none" when the caller turned locking off by name. */
+  #locking;
+  #lockTimeoutMs;
+  /** This host holds the flock now. */
+  #held = false;
 
   /**
    * @param {string | URL} dir the session directory; created at the first
    *   append, not before.
+   * @param {{ lock?: "flock" | "none", lockTimeoutMs?: number }} [options]
+   *   lock: "flock" (the default) takes flock(2) on events.jsonl.lock
+   *   around every append; "none" takes no lock, which is unsafe when any
+   *   other process writes the session. lockTimeoutMs: give up waiting for
+   *   the lock after this long (an Error with code LOCK_TIMEOUT, nothing
+   *   written); without it, wait as long as it takes.
    */
-  constructor(dir) {
+  constructor(dir, options) {
     if (dir instanceof URL) dir = fileURLToPath(dir);
     if (typeof dir !== "string" || dir === "") {
       throw new TypeError(
@@ -183,8 +243,58 @@ class FileHost {
     this.#lock = path.join(this.dir, LOCK_FILE);
     this.#torn = path.join(this.dir, TORN_FILE);
     this.name = this.#events;
+    const { lock, lockTimeoutMs } = hostOptions(options);
+    this.#locking = lock;
+    this.#lockTimeoutMs = lockTimeoutMs;
     refuseSymlink(this.dir);
     refuseSymlink(this.#events);
+    // Fails here, before anything is written, when flock cannot be called.
+    if (lock === "flock") flock.load();
+  }
+
+  /** "flock", or "none" when this host was made with { lock: "none" }. */
+  get locking() {
+    return this.#locking;
+  }
+
+  /**
+   * Takes the exclusive lock that every writer of the session takes (the
+   * wasm core calls this before each append). Blocks, or throws an Error
+   * with code LOCK_TIMEOUT after lockTimeoutMs; LOCK_UNSUPPORTED where the
+   * file system cannot lock. A no-op with { lock: "none" }.
+   */
+  lock() {
+    if (this.#locking === "none" || this.#held) return;
+    // Two rounds cover a file replaced once; more means something keeps
+    // deleting the session's files.
+    for (let round = 0; round < 3; round++) {
+      const fds = this.#open();
+      flock.lockExclusive(fds.lock, this.#lock, this.#lockTimeoutMs);
+      this.#held = true;
+      let current;
+      try {
+        current = fs.fstatSync(fds.lock).nlink > 0 && fs.fstatSync(fds.events).nlink > 0;
+      } catch (e) {
+        this.unlock();
+        throw e;
+      }
+      if (current) return;
+      // A writer holding the old lock file would not exclude one holding a
+      // new one, and appends to a deleted events.jsonl would be lost.
+      this.unlock();
+      this.close();
+      this.#reopened = true;
+    }
+    throw new Error(
+      `cannot lock ${this.#lock}: the lock file or events.jsonl was replaced three times while locking`,
+    );
+  }
+
+  /** Releases the lock taken by lock(). */
+  unlock() {
+    if (!this.#held) return;
+    this.#held = false;
+    if (this.#fds) flock.unlock(this.#fds.lock);
   }
 
   /** Creates the directory and opens the three files, once. */
@@ -201,7 +311,10 @@ class FileHost {
       const st = fs.fstatSync(events.fd);
       if (st.nlink > 1) throw hardLinkError(this.#events, st.nlink);
       fds.lock = openPrivate(this.#lock, C.O_RDWR).fd;
-      fds.counter = openPrivate(this.#counter, C.O_RDWR).fd;
+      // The counter is opened now when it exists, so a symlinked one fails
+      // the append instead of costing a recount on every one; it is created
+      // by the first counter write, so a failed append leaves none behind.
+      fds.counter = openExisting(this.#counter);
     } catch (e) {
       for (const fd of [fds.events, fds.lock]) if (fd >= 0) fs.closeSync(fd);
       throw e;
@@ -229,7 +342,9 @@ class FileHost {
       // reopened. Not caught, here as natively: events.jsonl renamed away,
       // or replaced while another hard link keeps the old file alive.
       let st = fs.fstatSync(this.#fds.events);
-      if (st.nlink === 0) {
+      // Under the lock, lock() has just checked the link count: reopening
+      // here would close the lock file and so let the lock go.
+      if (st.nlink === 0 && !this.#held) {
         this.close();
         this.#reopened = true;
         st = fs.fstatSync(this.#open().events);
@@ -283,15 +398,18 @@ class FileHost {
     // rename, which would leave a kept descriptor on a dead file.
     let fd;
     if (this.#fds) {
+      // Read-write for the counter write that follows, but never created
+      // here (as natively): a load that fails must leave nothing behind.
       try {
-        fd = openPrivate(this.#counter, C.O_RDWR).fd;
+        fd = openExisting(this.#counter);
       } catch (e) {
         if (e.code === "ELOOP") return null;
         throw e;
       }
-      fs.closeSync(this.#fds.counter);
+      if (this.#fds.counter >= 0) fs.closeSync(this.#fds.counter);
       this.#fds.counter = fd;
       this.#counterLenOk = false;
+      if (fd < 0) return null;
     } else {
       try {
         fd = fs.openSync(this.#counter, C.O_RDONLY | NOFOLLOW);
@@ -311,6 +429,10 @@ class FileHost {
 
   saveCounter(bytes) {
     const fds = this.#open();
+    if (fds.counter < 0) {
+      fds.counter = openPrivate(this.#counter, C.O_RDWR).fd;
+      this.#counterLenOk = false;
+    }
     // Once per descriptor, before its first write, as natively: refuse a
     // counter with another hard link (the log ignores a failed counter
     // write: a recount later), cut one longer than 16 bytes.
@@ -361,8 +483,10 @@ class FileHost {
     return reopened;
   }
 
-  /** Closes the descriptors. The host opens them again if used after. */
+  /** Closes the descriptors (which releases the lock). The host opens them
+   *  again if used after. */
   close() {
+    this.#held = false;
     this.#closeReadFd();
     if (this.#fds) {
       for (const fd of Object.values(this.#fds)) if (fd >= 0) fs.closeSync(fd);

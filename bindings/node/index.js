@@ -6,12 +6,13 @@
 // index.mjs, so `require` and `import` share one wasm instance.
 //
 // The exported EventLog is the wasm class itself (synchronous, see
-// bindings/README.md) with two additions for files:
-//   EventLog.open(dir)  = EventLog.withHost(new FileHost(dir))
+// bindings/README.md) with additions for files:
+//   EventLog.open(dir, options) = EventLog.withHost(new FileHost(dir, options))
 //   log.close()         closes the files of a log made by open() and frees it
-// and a faster append (below) that returns the same event.
-// Node has no flock: see file-host.js for what that means for several
-// processes writing one directory.
+//   log.locking         "flock", or "none" for a log opened with { lock: "none" }
+// and a faster append (below) that returns the same event. Every append
+// takes flock(2) on events.jsonl.lock (file-host.js, flock.js), as the
+// native writers do.
 "use strict";
 
 const wasm = require("./sessionlog.js");
@@ -22,12 +23,25 @@ const { EventLog } = wasm;
 /** The FileHost of each log made by EventLog.open, for close(). */
 const hosts = new WeakMap();
 
+/** Said once per process when a log is opened without the lock. */
+let warnedUnlocked = false;
+
 /**
  * Opens the session log in directory `dir` (created at the first append).
  * @param {string | URL} dir
+ * @param {{ lock?: "flock" | "none", lockTimeoutMs?: number }} [options]
  */
-EventLog.open = function open(dir) {
-  const host = new FileHost(dir);
+EventLog.open = function open(dir, options) {
+  const host = new FileHost(dir, options);
+  if (host.locking === "none" && !warnedUnlocked) {
+    warnedUnlocked = true;
+    process.emitWarning(
+      `sessionlog: ${host.name} is opened with { lock: "none" }: its appends take no lock, so ` +
+        "another process appending to the same session at the same moment can be handed the same " +
+        "sequence numbers",
+      { code: "SESSIONLOG_UNLOCKED" },
+    );
+  }
   let log;
   try {
     log = EventLog.withHost(host);
@@ -38,6 +52,15 @@ EventLog.open = function open(dir) {
   hosts.set(log, host);
   return log;
 };
+
+Object.defineProperty(EventLog.prototype, "locking", {
+  /** "flock" for a log made by EventLog.open (every append locks), "none"
+   *  when it was opened with { lock: "none" }; undefined for withHost. */
+  get() {
+    return hosts.get(this)?.locking;
+  },
+  configurable: true,
+});
 
 /** Frees the log and closes its files (for logs made by EventLog.open). */
 EventLog.prototype.close = function close() {

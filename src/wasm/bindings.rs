@@ -178,7 +178,9 @@ impl JsEventLog {
         let text = input
             .get(..len)
             .and_then(|bytes| std::str::from_utf8(bytes).ok())
-            .ok_or_else(|| message_error("invalid event: the text is not UTF-8".into()))?;
+            .ok_or_else(|| {
+                message_error(INVALID_EVENT, "invalid event: the text is not UTF-8".into())
+            })?;
         let (mut event, filled) = match codec::read_input_filled(text) {
             Ok(parsed) => parsed,
             // The checks the CLI uses say which field is wrong; they refuse
@@ -186,7 +188,7 @@ impl JsEventLog {
             Err(e) => {
                 return Err(match input::event_from_json(text) {
                     Err(e) => self.error(e),
-                    Ok(_) => message_error(format!("invalid event: {e}")),
+                    Ok(_) => message_error(INVALID_EVENT, format!("invalid event: {e}")),
                 })
             }
         };
@@ -226,10 +228,13 @@ impl JsEventLog {
     pub fn append_batch(&self, events: JsValue) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
         if !Array::is_array(&events) {
-            return Err(message_error(format!(
-                "appendBatch(events) needs an array of event objects, got {}",
-                describe(&events)
-            )));
+            return Err(message_error(
+                INVALID_EVENT,
+                format!(
+                    "appendBatch(events) needs an array of event objects, got {}",
+                    describe(&events)
+                ),
+            ));
         }
         let text = stringify(&events, "appendBatch(events)")?;
         let mut events = parse_batch(&text).map_err(|e| self.error(e))?;
@@ -332,10 +337,13 @@ impl JsEventLog {
                 let handlers = self.flush_handlers.get_or_init(|| FlushHandlers {
                     fulfilled: Closure::new(|_| Ok(JsValue::UNDEFINED)),
                     rejected: Closure::new(move |e: JsValue| {
-                        let err = js_sys::Error::new(&format!(
-                            "storage host failed: {name}: host.flush() rejected: {}",
-                            error_text(&e)
-                        ));
+                        let err = coded_error(
+                            HOST_FAILED,
+                            &format!(
+                                "storage host failed: {name}: host.flush() rejected: {}",
+                                error_text(&e)
+                            ),
+                        );
                         err.set_cause(&e);
                         Err(err.into())
                     }),
@@ -345,10 +353,13 @@ impl JsEventLog {
                     .then_with(handlers.fulfilled.as_ref(), handlers.rejected.as_ref())
             }
             Err(e) => {
-                let err = js_sys::Error::new(&format!(
-                    "storage host failed: {name}: host.flush() threw: {}",
-                    error_text(&e)
-                ));
+                let err = coded_error(
+                    HOST_FAILED,
+                    &format!(
+                        "storage host failed: {name}: host.flush() threw: {}",
+                        error_text(&e)
+                    ),
+                );
                 err.set_cause(&e);
                 Promise::reject(&err)
             }
@@ -360,6 +371,7 @@ impl JsEventLog {
     fn enter(&self) -> Result<Entered<'_>, JsValue> {
         if self.busy.replace(true) {
             return Err(message_error(
+                REENTRANT,
                 "EventLog was called from inside one of its own host methods; \
                  a host must not use the log it stores"
                     .into(),
@@ -380,7 +392,7 @@ impl JsEventLog {
             let lines = store.last_appended();
             let lines = lines.strip_suffix(b"\n").unwrap_or(lines);
             let text = std::str::from_utf8(lines)
-                .map_err(|e| message_error(format!("event log json: {e}")))?;
+                .map_err(|e| message_error(HOST_FAILED, format!("event log json: {e}")))?;
             if batch {
                 js_sys::JSON::parse(&format!("[{}]", text.replace('\n', ",")))
             } else {
@@ -391,30 +403,70 @@ impl JsEventLog {
 
     /// The JavaScript `Error` for `e`, with what the host threw as `cause`.
     fn error(&self, e: EventLogError) -> JsValue {
-        let err = js_sys::Error::new(&e.to_string());
-        if let Some(cause) = self.log.with_store_mut(JsStore::take_thrown) {
+        let cause = self.log.with_store_mut(JsStore::take_thrown);
+        let mut code = error_code(&e);
+        // A host that says why it failed in our own words keeps them: the
+        // Node file host's LOCK_UNSUPPORTED, where the file system cannot lock.
+        if let Some(c) = cause.as_ref().and_then(|c| {
+            js_sys::Reflect::get(c, &JsValue::from_str("code"))
+                .ok()?
+                .as_string()
+        }) {
+            if c == LOCK_UNSUPPORTED {
+                code = LOCK_UNSUPPORTED;
+            }
+        }
+        let err = coded_error(code, &e.to_string());
+        if let Some(cause) = cause {
             err.set_cause(&cause);
         }
         err.into()
     }
 }
 
-fn plain_error(e: &EventLogError) -> JsValue {
-    js_sys::Error::new(&e.to_string()).into()
+// The stable `code` of every Error the log throws (pkg-template/types.d.ts
+// lists them): programs branch on these, messages are for people.
+const INVALID_EVENT: &str = "INVALID_EVENT";
+const LOCK_TIMEOUT: &str = "LOCK_TIMEOUT";
+const LOCK_UNSUPPORTED: &str = "LOCK_UNSUPPORTED";
+const HOST_FAILED: &str = "HOST_FAILED";
+const REENTRANT: &str = "REENTRANT";
+
+fn error_code(e: &EventLogError) -> &'static str {
+    match e {
+        EventLogError::InvalidEvent(_) | EventLogError::Json(_) => INVALID_EVENT,
+        EventLogError::LockTimeout { .. } => LOCK_TIMEOUT,
+        EventLogError::LockUnsupported { .. } => LOCK_UNSUPPORTED,
+        _ => HOST_FAILED,
+    }
 }
 
-fn message_error(message: String) -> JsValue {
-    js_sys::Error::new(&message).into()
+/// `new Error(message)` with `code` set.
+fn coded_error(code: &str, message: &str) -> js_sys::Error {
+    let err = js_sys::Error::new(message);
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
+    err
+}
+
+fn plain_error(e: &EventLogError) -> JsValue {
+    coded_error(error_code(e), &e.to_string()).into()
+}
+
+fn message_error(code: &str, message: String) -> JsValue {
+    coded_error(code, &message).into()
 }
 
 /// `JSON.stringify(event)` for `append`, with errors that say what was
 /// given instead of an event object.
 fn stringify_event(value: &JsValue) -> Result<String, JsValue> {
     if !value.is_object() || Array::is_array(value) {
-        return Err(message_error(format!(
-            "invalid event: append(event) needs an event object, got {}",
-            describe(value)
-        )));
+        return Err(message_error(
+            INVALID_EVENT,
+            format!(
+                "invalid event: append(event) needs an event object, got {}",
+                describe(value)
+            ),
+        ));
     }
     stringify(value, "append(event)")
 }
@@ -422,17 +474,23 @@ fn stringify_event(value: &JsValue) -> Result<String, JsValue> {
 /// `JSON.stringify(value)`; `call` names the export in error messages.
 fn stringify(value: &JsValue, call: &str) -> Result<String, JsValue> {
     let text = js_sys::JSON::stringify(value).map_err(|e| {
-        message_error(format!(
-            "invalid event: {call}: the event cannot be turned into JSON: {}",
-            error_text(&e)
-        ))
+        message_error(
+            INVALID_EVENT,
+            format!(
+                "invalid event: {call}: the event cannot be turned into JSON: {}",
+                error_text(&e)
+            ),
+        )
     })?;
     // A toJSON method can make JSON.stringify return undefined.
     text.as_string().ok_or_else(|| {
-        message_error(format!(
-            "invalid event: {call}: JSON.stringify gave {} (a toJSON method?)",
-            describe(&text)
-        ))
+        message_error(
+            INVALID_EVENT,
+            format!(
+                "invalid event: {call}: JSON.stringify gave {} (a toJSON method?)",
+                describe(&text)
+            ),
+        )
     })
 }
 
@@ -521,8 +579,8 @@ fn to_js(write: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
 
 #[inline(never)]
 fn parse_json(text: &[u8]) -> Result<JsValue, JsValue> {
-    let text =
-        std::str::from_utf8(text).map_err(|e| message_error(format!("event log json: {e}")))?;
+    let text = std::str::from_utf8(text)
+        .map_err(|e| message_error(HOST_FAILED, format!("event log json: {e}")))?;
     js_sys::JSON::parse(text)
 }
 

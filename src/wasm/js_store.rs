@@ -17,6 +17,8 @@
 //!   saveTorn?(bytes: Uint8Array): void;
 //!   flush?(): void | Promise<void>;
 //!   takeReopened?(): boolean;
+//!   lock?(): void;
+//!   unlock?(): void;
 //! }
 //! ```
 //!
@@ -25,13 +27,16 @@
 //! host and the method, never a panic. What the host threw is kept for the
 //! JavaScript `Error`'s `cause`.
 //!
-//! What this store does not do:
-//! - Lock. JavaScript runs one call at a time in a realm, so appends through
-//!   one `EventLog` cannot interleave. Across browser tabs the browser
-//!   wrapper takes a Web Lock around each append; across processes (Node)
-//!   there is no lock at all: see `bindings/node/file-host.js`.
-//! - Make bytes durable in `sync`: JavaScript asks for durability with
-//!   `EventLog.flush()`, which may be asynchronous.
+//! The lock is the host's: `log.rs` calls [`Store::lock`] before every
+//! append and [`Store::unlock`] after, and this store passes both on to
+//! `host.lock()` and `host.unlock()`. The Node file host takes flock(2) on
+//! `events.jsonl.lock` there, the browser hosts check that their Web Lock is
+//! held, the memory host takes an in-process lock. A host without `lock`
+//! declares that nothing but this JavaScript realm reaches its bytes; calls
+//! in one realm never interleave, so it needs none.
+//!
+//! What this store does not do: make bytes durable in `sync`. JavaScript
+//! asks for durability with `EventLog.flush()`, which may be asynchronous.
 
 use std::io::Read;
 
@@ -80,6 +85,8 @@ pub struct JsStore {
     save_torn: Option<Function>,
     flush: Option<Function>,
     take_reopened: Option<Function>,
+    lock: Option<Function>,
+    unlock: Option<Function>,
     /// A failure of `loadCounter`, whose trait method cannot return one.
     /// Held until the next write or until the caller takes it, so that
     /// nothing is written after a host method failed.
@@ -133,6 +140,8 @@ impl JsStore {
             save_torn: method("saveTorn")?,
             flush: method("flush")?,
             take_reopened: method("takeReopened")?,
+            lock: method("lock")?,
+            unlock: method("unlock")?,
             host: host.unchecked_into(),
             name,
             pending: None,
@@ -252,11 +261,42 @@ impl Store for JsStore {
         Ok(())
     }
 
+    /// The host decides how long to wait (the Node file host's
+    /// `lockTimeoutMs`); a host that gives up throws an error with code
+    /// `LOCK_TIMEOUT`, which becomes [`EventLogError::LockTimeout`].
     fn lock(&mut self, _wait: LockWait) -> Result<(), EventLogError> {
-        Ok(())
+        let Some(f) = self.lock.clone() else {
+            return Ok(());
+        };
+        match f.call0(&self.host) {
+            Ok(v) => self.not_async("lock()", &v),
+            Err(e) => {
+                let code = Reflect::get(&e, &JsValue::from_str("code")).ok();
+                if code.and_then(|c| c.as_string()).as_deref() == Some("LOCK_TIMEOUT") {
+                    let waited = Reflect::get(&e, &JsValue::from_str("timeoutMs"))
+                        .ok()
+                        .and_then(|v| v.as_f64())
+                        .filter(|ms| (0.0..=MAX_SAFE).contains(ms))
+                        .unwrap_or(0.0);
+                    self.thrown = Some(e);
+                    return Err(EventLogError::LockTimeout {
+                        path: self.name.clone().into(),
+                        waited: std::time::Duration::from_millis(waited as u64),
+                    });
+                }
+                Err(self.threw("lock()", e))
+            }
+        }
     }
 
-    fn unlock(&mut self) {}
+    fn unlock(&mut self) {
+        if let Some(f) = self.unlock.clone() {
+            // Nothing to do with a failure here: the append's outcome is
+            // decided, and a host whose unlock throws releases its lock when
+            // it is closed (the Node host closes the lock file's descriptor).
+            let _ = f.call0(&self.host);
+        }
+    }
 
     fn load_counter(&mut self) -> Option<Counter> {
         let f = self.load_counter.clone()?;

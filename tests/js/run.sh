@@ -4,7 +4,10 @@
 # native CLI, packs pkg/ with `npm pack`, installs the tarball into an empty
 # temporary folder (so nothing in this repository can be resolved by
 # accident), copies the tests there and runs them with node:test. The bytes
-# tested are the bytes packed.
+# tested are the bytes packed. A second install of the same tarball, made
+# with --omit=optional (and --ignore-scripts), has no koffi binary: the lock tests check the error
+# a user who installed that way gets. The mixed-writer tests also need the
+# treeship-core 0.32 writer (tests/treeship-compat), built here.
 #
 #   tests/js/run.sh                build, pack, install, run the tests
 #   tests/js/run.sh bench          the same, then run bench.mjs instead
@@ -22,6 +25,8 @@ if [ -z "${SESSIONLOG_NO_BUILD:-}" ]; then
   (cd "$repo" && cargo build --quiet --release --bin sessionlog)
 fi
 cli="$repo/target/release/sessionlog"
+(cd "$repo" && cargo build --quiet --manifest-path tests/treeship-compat/Cargo.toml --bin treeship-writer)
+treeship_writer="$repo/tests/treeship-compat/target/debug/treeship-writer"
 [ -f "$repo/pkg/package.json" ] || { echo "run.sh: no pkg/; run scripts/build-pkg.sh" >&2; exit 1; }
 [ -x "$cli" ] || { echo "run.sh: no $cli; run cargo build --release --bin sessionlog" >&2; exit 1; }
 
@@ -34,9 +39,17 @@ cp "$here/package.json" "$app/"
 (cd "$app" && npm install --silent --no-audit --no-fund --no-package-lock "$work/$tarball")
 cp -R "$here"/*.mjs "$here"/*.cjs "$here/types" "$app/"
 echo "run.sh: installed $tarball ($(wc -c < "$work/$tarball") bytes) into $app"
+no_koffi="$work/app-no-koffi-binary"
+mkdir "$no_koffi"
+printf '{ "private": true }\n' > "$no_koffi/package.json"
+# --ignore-scripts too: without its binary, koffi's install script would try to
+# build from source and fail the install.
+(cd "$no_koffi" && npm install --silent --no-audit --no-fund --no-package-lock --omit=optional --ignore-scripts "$work/$tarball")
 
 cd "$app"
 export SESSIONLOG_CLI="$cli"
+export SESSIONLOG_TREESHIP_WRITER="$treeship_writer"
+export SESSIONLOG_APP_NO_KOFFI_BINARY="$no_koffi"
 if [ "$mode" = bench ]; then
   node bench.mjs
 else

@@ -29,10 +29,11 @@ export function initSync(module: { module: BufferSource | WebAssembly.Module } |
 
 /**
  * An append-only session event log over a browser host. `append` and
- * `appendBatch` return Promises: each takes the Web Lock
- * `sessionlog:<host.name>`, pulls in other tabs' bytes (`host.refresh`),
- * appends, and waits for `host.flush` before letting the lock go, so tabs
- * sharing a log never share a sequence number.
+ * `appendBatch` return Promises: for hosts tabs share, each runs inside
+ * `host.withLock` (the Web Lock `sessionlog:<host.name>`; other tabs' bytes
+ * pulled in first), appends (the core calls `host.lock()`, which refuses an
+ * append outside the Web Lock), and waits for `host.flush` before letting
+ * the lock go, so tabs sharing a log never share a sequence number.
  *
  * @example
  * import init, { EventLog, IndexedDbHost } from "sessionlog";
@@ -73,6 +74,9 @@ export declare class MemoryHost implements LogHost {
   /** @param options.bytes events to start from (copied), e.g. a file to check. */
   constructor(options?: { name?: string; bytes?: Uint8Array; counter?: Uint8Array });
   readonly name: string;
+  /** An in-process lock, taken by the core around each append. */
+  lock(): void;
+  unlock(): void;
   size(): number;
   read(offset: number, length: number): Uint8Array;
   append(bytes: Uint8Array): void;
@@ -107,6 +111,11 @@ export declare class IndexedDbHost implements LogHost {
   saveCounter(bytes: Uint8Array): void;
   saveTorn(bytes: Uint8Array): void;
   flush(): Promise<void>;
+  /** Throws unless inside `withLock` (the core calls it before appends). */
+  lock(): void;
+  unlock(): void;
+  /** Runs `fn` under the Web Lock `sessionlog:<name>`, after `refresh()`. */
+  withLock<T>(fn: () => T | Promise<T>): Promise<T>;
   refresh(): Promise<void>;
   /** Every byte of the events. */
   bytes(): Uint8Array;
@@ -134,6 +143,11 @@ export declare class OpfsHost implements LogHost {
   saveCounter(bytes: Uint8Array): void;
   saveTorn(bytes: Uint8Array): void;
   flush(): Promise<void>;
+  /** Throws unless inside `withLock` (the core calls it before appends). */
+  lock(): void;
+  unlock(): void;
+  /** Runs `fn` under the Web Lock `sessionlog:<name>`, after `refresh()`. */
+  withLock<T>(fn: () => T | Promise<T>): Promise<T>;
   refresh(): Promise<void>;
   /** Every byte of the events. */
   bytes(): Uint8Array;

@@ -8,6 +8,17 @@ import type {
   Stored,
 } from "./types.js";
 
+/** The options of `EventLog.open` and `new FileHost`. */
+export interface OpenOptions {
+  /** "flock" (the default): every append takes flock(2) on
+   *  events.jsonl.lock, as the native writers and treeship-core do. "none":
+   *  no lock at all, unsafe when any other process writes the session. */
+  lock?: "flock" | "none";
+  /** Give up waiting for the lock after this many milliseconds: an Error
+   *  with code LOCK_TIMEOUT, nothing written. Default: wait. */
+  lockTimeoutMs?: number;
+}
+
 export type * from "./types.js";
 
 /**
@@ -15,10 +26,10 @@ export type * from "./types.js";
  * synchronous: when `append` returns, the line has been written to the file
  * (fs.writeSync), so a hook may call `process.exit()` right after.
  *
- * Node cannot take the native writers' flock: appends from Node are safe
- * taking turns with other writers (each append re-checks the file's size
- * and recounts after a foreign append), not at the same moment as another
- * process. For many processes at once, use the native `sessionlog` CLI.
+ * Every append takes flock(2) on events.jsonl.lock (through koffi), the
+ * lock the native CLI, the Rust crate and treeship-core take: Node and
+ * native processes can append to one session at the same moment. Errors
+ * carry a stable `code` (`EventLogError` in types.d.ts).
  *
  * @example
  * const { EventLog } = require("sessionlog");
@@ -33,8 +44,10 @@ export type * from "./types.js";
 export declare class EventLog {
   private constructor();
   /** Opens the log in session directory `dir` (created at the first
-   *  append): `EventLog.withHost(new FileHost(dir))`. Writes nothing. */
-  static open(dir: string | URL): EventLog;
+   *  append): `EventLog.withHost(new FileHost(dir, options))`. Writes
+   *  nothing. Throws LOCK_UNSUPPORTED when flock cannot be called (koffi
+   *  missing, Windows) unless `options.lock` is "none". */
+  static open(dir: string | URL, options?: OpenOptions): EventLog;
   /** Opens the log kept by `host`, continuing its numbering. Writes nothing. */
   static withHost(host: LogHost): EventLog;
   /** Appends one event and returns it as stored: `sequence_no` set, and
@@ -58,6 +71,9 @@ export declare class EventLog {
   flush(): Promise<void>;
   /** Frees the log and closes its files (logs made by `open`). */
   close(): void;
+  /** "flock", or "none" for a log opened with `{ lock: "none" }`;
+   *  undefined for a log made by `withHost`. */
+  readonly locking: "flock" | "none" | undefined;
   /** Frees the wasm side of the log; the host stays open. */
   free(): void;
 }
@@ -70,7 +86,14 @@ export declare class EventLog {
  */
 export declare class FileHost implements LogHost {
   /** @param dir the session directory; created at the first append. */
-  constructor(dir: string | URL);
+  constructor(dir: string | URL, options?: OpenOptions);
+  /** "flock", or "none" when made with `{ lock: "none" }`. */
+  readonly locking: "flock" | "none";
+  /** Takes flock(2) on events.jsonl.lock (waits, or throws LOCK_TIMEOUT
+   *  after `lockTimeoutMs`); a no-op with `{ lock: "none" }`. */
+  lock(): void;
+  /** Releases the lock taken by `lock`. */
+  unlock(): void;
   /** The path of events.jsonl. */
   readonly name: string;
   /** The session directory, resolved. */

@@ -267,4 +267,28 @@ export interface LogHost {
   /** Whether the storage was reopened since the last call (a file replaced
    *  behind the host): the log then recounts before numbering. */
   takeReopened?(): boolean;
+  /** Take the exclusive lock every writer of this log takes; the core calls
+   *  it before each append. Throw to refuse (an Error with code
+   *  `LOCK_TIMEOUT` and `timeoutMs` becomes the log's LOCK_TIMEOUT). A host
+   *  without `lock` says that nothing outside this JavaScript realm writes
+   *  its bytes. */
+  lock?(): void;
+  /** Release the lock taken by `lock`; called after each append. */
+  unlock?(): void;
+}
+
+/** The stable `code` of every Error the log throws. */
+export type EventLogErrorCode =
+  | "INVALID_EVENT"
+  | "LOCK_TIMEOUT"
+  | "LOCK_UNSUPPORTED"
+  | "LOCK_NOT_HELD"
+  | "HOST_FAILED"
+  | "REENTRANT";
+
+/** An Error thrown by the log: `code` to branch on, the message for people,
+ *  and what the storage host threw as `cause`. */
+export interface EventLogError extends Error {
+  code: EventLogErrorCode;
+  cause?: unknown;
 }

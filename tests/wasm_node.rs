@@ -17,4 +17,5 @@ wasm_scenarios!(
     wrong_types_from_the_host_are_errors,
     hosts_that_are_not_hosts_are_refused,
     reentry_from_a_host_method_is_an_error,
+    every_append_takes_the_host_lock,
 );

@@ -271,9 +271,11 @@ class FileHost {
       const fds = this.#open();
       flock.lockExclusive(fds.lock, this.#lock, this.#lockTimeoutMs);
       this.#held = true;
+      // The lock file here; events.jsonl's link count comes with the size
+      // check that follows (size()), one fstat instead of two.
       let current;
       try {
-        current = fs.fstatSync(fds.lock).nlink > 0 && fs.fstatSync(fds.events).nlink > 0;
+        current = fs.fstatSync(fds.lock).nlink > 0;
       } catch (e) {
         this.unlock();
         throw e;
@@ -342,11 +344,14 @@ class FileHost {
       // reopened. Not caught, here as natively: events.jsonl renamed away,
       // or replaced while another hard link keeps the old file alive.
       let st = fs.fstatSync(this.#fds.events);
-      // Under the lock, lock() has just checked the link count: reopening
-      // here would close the lock file and so let the lock go.
-      if (st.nlink === 0 && !this.#held) {
+      if (st.nlink === 0) {
+        // Closing the files lets the lock go, so a host that held it takes
+        // it again on the new files before answering.
+        const held = this.#held;
+        this.unlock();
         this.close();
         this.#reopened = true;
+        if (held) this.lock();
         st = fs.fstatSync(this.#open().events);
       }
       if (st.nlink > 1) throw hardLinkError(this.#events, st.nlink);

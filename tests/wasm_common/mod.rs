@@ -22,6 +22,23 @@ export class TestHost {
     this.torn = [];
     this.failing = null;    // a method name: that method throws
     this.wrong = null;      // a method name: that method returns a wrong type
+    this.locks = 0;         // lock() calls
+    this.unlocks = 0;       // unlock() calls
+    this.held = false;
+    this.lockFailure = null; // a code: lock() throws an Error with it
+  }
+  lock() {
+    this.locks++;
+    if (this.lockFailure) {
+      throw Object.assign(new Error(`lock failed with ${this.lockFailure}`),
+        { code: this.lockFailure, timeoutMs: 25 });
+    }
+    if (this.held) throw new Error("locked twice");
+    this.held = true;
+  }
+  unlock() {
+    this.unlocks++;
+    this.held = false;
   }
   #trip(method) {
     if (this.failing === method) throw new Error(`${method} failed on purpose`);
@@ -38,6 +55,10 @@ export class TestHost {
   }
   append(bytes) {
     this.#trip("append");
+    if (this.locks > 0 && !this.held) throw new Error("append without the lock");
+    this.#store(bytes);
+  }
+  #store(bytes) {
     const next = new Uint8Array(this.bytes.length + bytes.length);
     next.set(this.bytes);
     next.set(bytes, this.bytes.length);
@@ -67,7 +88,8 @@ export class TestHost {
   }
   text() { return new TextDecoder().decode(this.bytes); }
   tornText() { return new TextDecoder().decode(new Uint8Array(this.torn)); }
-  appendRaw(text) { this.append(new TextEncoder().encode(text)); }
+  // Another writer's bytes, as if under its own lock.
+  appendRaw(text) { this.#store(new TextEncoder().encode(text)); }
   counterNumbers() {
     if (!this.counter) return null;
     const v = new DataView(this.counter.buffer, this.counter.byteOffset, 16);
@@ -121,6 +143,14 @@ extern "C" {
     pub fn set_wrong(this: &TestHost, method: &str);
     #[wasm_bindgen(method, setter)]
     pub fn set_counter(this: &TestHost, bytes: &JsValue);
+    #[wasm_bindgen(method, getter)]
+    pub fn locks(this: &TestHost) -> u32;
+    #[wasm_bindgen(method, getter)]
+    pub fn unlocks(this: &TestHost) -> u32;
+    #[wasm_bindgen(method, getter)]
+    pub fn held(this: &TestHost) -> bool;
+    #[wasm_bindgen(method, setter, js_name = lockFailure)]
+    pub fn set_lock_failure(this: &TestHost, code: &str);
 
     pub fn event(ty: &str, extra: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = withoutMethod)]
@@ -165,6 +195,16 @@ fn error_message<T>(result: Result<T, JsValue>) -> String {
                 .expect("the thrown value is an Error");
             String::from(err.message())
         }
+    }
+}
+
+/// The `code` of the JavaScript `Error` in `result`.
+fn error_code<T>(result: Result<T, JsValue>) -> String {
+    match result {
+        Ok(_) => panic!("expected an Error, got Ok"),
+        Err(e) => get(&e, "code")
+            .as_string()
+            .unwrap_or_else(|| panic!("the Error has no string code: {e:?}")),
     }
 }
 
@@ -501,6 +541,57 @@ pub async fn flush_resolves_and_names_the_host_when_it_fails() {
         &String::from(err.message()),
         &["flushy", "host.flush() threw"],
     );
+}
+
+/// The lock is part of the host contract: the core takes it around every
+/// append (one `lock`, one `unlock`, whatever happens in between), never for
+/// an event it refuses before writing, and a host that cannot lock fails the
+/// append with nothing written and an error code a program can branch on.
+pub fn every_append_takes_the_host_lock() {
+    let host = TestHost::new("locking host");
+    let log = open(&host);
+    log.append(ev("session.started")).expect("append");
+    assert_eq!((host.locks(), host.unlocks(), host.held()), (1, 1, false));
+    log.append_batch(Array::of2(&ev("agent.note"), &ev("agent.note")).into())
+        .expect("batch");
+    assert_eq!((host.locks(), host.unlocks()), (2, 2));
+
+    // Refused before the lock: nothing to release.
+    let bad = log.append(ev_with("agent.opened_port", r#"{"port":"x"}"#));
+    assert_eq!(error_code(bad), "INVALID_EVENT");
+    assert_eq!(host.locks(), 2);
+
+    // A host failure under the lock still lets it go.
+    host.set_failing("append");
+    assert_eq!(error_code(log.append(ev("agent.note"))), "HOST_FAILED");
+    assert_eq!((host.locks(), host.unlocks(), host.held()), (3, 3, false));
+    host.set_failing("");
+
+    let before = host.text();
+    host.set_lock_failure("LOCK_TIMEOUT");
+    let timed_out = log.append(ev("agent.note"));
+    let message = error_message(log.append(ev("agent.note")));
+    assert_eq!(error_code(timed_out), "LOCK_TIMEOUT");
+    assert_contains(
+        &message,
+        &[
+            "could not lock locking host within 25 ms",
+            "nothing was written",
+        ],
+    );
+    host.set_lock_failure("EACCES");
+    let failed = log.append(ev("agent.note"));
+    let message = error_message(log.append(ev("agent.note")));
+    assert_eq!(error_code(failed), "HOST_FAILED");
+    assert_contains(
+        &message,
+        &["locking host: host.lock() threw", "lock failed with EACCES"],
+    );
+    assert_eq!(host.text(), before, "nothing written without the lock");
+    assert_eq!(host.unlocks(), 3, "a lock that failed is not released");
+
+    host.set_lock_failure("");
+    assert_eq!(seq(&log.append(ev("agent.note")).expect("append")), 3.0);
 }
 
 /// Runs each scenario as a `#[wasm_bindgen_test]` in the including file.

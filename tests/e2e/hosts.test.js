@@ -2,7 +2,8 @@
 // package's browser entry (pkg/web/index.js served at /pkg/): each host
 // appends and reads back; IndexedDB and OPFS logs survive a reload and go on
 // numbering; two pages appending to one log at once get unique, contiguous
-// numbers (the Web Lock in the EventLog wrapper).
+// numbers (the Web Lock the shared hosts hold, which the core takes through
+// host.lock() and the browser EventLog enters through host.withLock).
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -183,6 +184,45 @@ describe("browser hosts", () => {
     }
     await a.close();
     await b.close();
+  });
+
+  test("a shared host's lock is its Web Lock: the raw wasm class cannot append to it outside withLock", async () => {
+    const name = uniqueName("idblock");
+    const page = await packagePage();
+    const out = await page.evaluate(
+      async ({ name, agent }) => {
+        const raw = await import("/pkg/sessionlog.js");
+        const { IndexedDbHost, EventLog } = window.sl;
+        const host = await IndexedDbHost.open(name);
+        const unlocked = raw.EventLog.withHost(host);
+        const result = {};
+        try {
+          unlocked.append({ ...agent, type: "agent.note", text: "no lock" });
+          result.appended = true;
+        } catch (e) {
+          result.code = e.code;
+          result.message = e.message;
+          result.causeCode = e.cause?.code;
+        }
+        result.sizeAfter = host.size();
+        // Inside withLock the same raw append goes through, and the browser
+        // EventLog takes that path itself.
+        result.inside = await host.withLock(() => unlocked.append({ ...agent, type: "agent.note", text: "locked" }).sequence_no);
+        result.viaEventLog = (await EventLog.withHost(host).append({ ...agent, type: "agent.note", text: "x" })).sequence_no;
+        unlocked.free();
+        host.close();
+        return result;
+      },
+      { name, agent: AGENT },
+    );
+    assert.equal(out.appended, undefined, "refused");
+    assert.equal(out.code, "HOST_FAILED");
+    assert.equal(out.causeCode, "LOCK_NOT_HELD");
+    assert.match(out.message, /host\.lock\(\) threw: Error: indexeddb:.*needs the Web Lock "sessionlog:indexeddb:/);
+    assert.equal(out.sizeAfter, 0, "nothing written");
+    assert.equal(out.inside, 0);
+    assert.equal(out.viaEventLog, 1);
+    await page.close();
   });
 
   test("OpfsHost in a window (through its Worker) appends, reads back, survives a reload", async () => {

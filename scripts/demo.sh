@@ -27,8 +27,14 @@ echo "   a bad event is refused with a message, and nothing is written:"
 
 if [ -f pkg/package.json ]; then
   echo
-  echo "== 3. a Node agent records through the npm package (pkg/)"
-  node scripts/demo-node.cjs "$dir"
+  echo "== 3. a Node agent records through the npm package (pkg/, packed and installed as a user gets it)"
+  app="$scratch/node-agent"
+  mkdir "$app"
+  printf '{ "private": true }\n' > "$app/package.json"
+  tarball=$(cd pkg && npm pack --silent --pack-destination "$scratch" | tail -n1)
+  (cd "$app" && npm install --silent --no-audit --no-fund --no-package-lock "$scratch/$tarball")
+  cp scripts/demo-node.cjs "$app/"
+  node "$app/demo-node.cjs" "$dir"
 fi
 
 echo

@@ -102,6 +102,27 @@ fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
+/// Compact JSON with object keys sorted, whether or not serde_json's
+/// `preserve_order` is on: what the hook's tool digests are taken over.
+fn sorted_json(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let sorted: std::collections::BTreeMap<&String, String> =
+                map.iter().map(|(k, v)| (k, sorted_json(v))).collect();
+            let fields: Vec<String> = sorted
+                .into_iter()
+                .map(|(k, v)| format!("{}:{v}", Value::from(k.as_str())))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(sorted_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        scalar => scalar.to_string(),
+    }
+}
+
 /// The scripted session: every fixture, in the order Claude Code would
 /// fire them, with the event types each adds.
 const SCRIPT: &[(&str, &[&str])] = &[
@@ -323,7 +344,7 @@ fn each_fixture_gives_the_documented_fields() {
         let e = get(name);
         let payload = fixture_value(name);
         assert_eq!(e["tool_name"], tool);
-        let json = |v: &Value| serde_json::to_string(v).unwrap();
+        let json = sorted_json;
         assert_eq!(
             e["tool_input_digest"],
             sha256(json(&payload["tool_input"]).as_bytes())

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use sessionlog::{generate_event_id, generate_span_id, EventType, SessionEvent};
 
 use super::edits;
-use super::ids::{self, digest, SessionIds};
+use super::ids::{self, digest, json_digest, SessionIds};
 
 /// Hook events `--print-settings` registers, each with whether it takes a
 /// tool-name matcher.
@@ -502,13 +502,11 @@ impl Builder<'_, '_> {
             }
             meta.remove("duration_ms");
         }
-        let serialized =
-            |v: &Value| digest(serde_json::to_string(v).unwrap_or_default().as_bytes());
         self.tool_event(
             EventType::AgentCalledTool {
                 tool_name: tool.to_string(),
-                tool_input_digest: Some(serialized(input)),
-                tool_output_digest: (!failed && !response.is_null()).then(|| serialized(response)),
+                tool_input_digest: Some(json_digest(input)),
+                tool_output_digest: (!failed && !response.is_null()).then(|| json_digest(response)),
                 duration_ms: duration,
             },
             meta,
@@ -535,8 +533,7 @@ impl Builder<'_, '_> {
             }
         }
         if !response.is_null() {
-            let text = serde_json::to_string(response).unwrap_or_default();
-            meta.insert("output_digest".into(), digest(text.as_bytes()).into());
+            meta.insert("output_digest".into(), json_digest(response).into());
         }
         if response.get("interrupted") == Some(&Value::Bool(true)) {
             meta.insert("interrupted".into(), true.into());

@@ -8,6 +8,7 @@
 //! span, and a subagent's tool calls sit under the subagent's span, with no
 //! coordination. Event ids stay random (`generate_event_id`).
 
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// `sha256:` and the 64 hex digits of the SHA-256 of `bytes`: how the hook
@@ -17,6 +18,47 @@ pub fn digest(bytes: &[u8]) -> String {
     out.push_str("sha256:");
     push_hex(&mut out, &Sha256::digest(bytes));
     out
+}
+
+/// The digest of a JSON value: SHA-256 of its compact JSON with object keys
+/// sorted, written here rather than by `serde_json::to_string` so that the
+/// digest cannot change with serde_json's `preserve_order` feature (which
+/// any crate in a build may switch on).
+pub fn json_digest(value: &Value) -> String {
+    let mut text = String::new();
+    canonical(value, &mut text);
+    digest(text.as_bytes())
+}
+
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::from(key.as_str()).to_string());
+                out.push(':');
+                canonical(item, out);
+            }
+            out.push('}');
+        }
+        // Scalars print the same either way.
+        scalar => out.push_str(&scalar.to_string()),
+    }
 }
 
 /// The first `len` bytes (at most 32) of SHA-256 over `parts`, in hex. Parts
@@ -102,6 +144,15 @@ mod tests {
         assert_eq!(
             digest(b"abc"),
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn json_digests_sort_keys_at_every_depth() {
+        let a: Value = serde_json::from_str(r#"{"b":[{"y":1,"x":"\n"}],"a":null}"#).unwrap();
+        assert_eq!(
+            json_digest(&a),
+            digest(br#"{"a":null,"b":[{"x":"\n","y":1}]}"#)
         );
     }
 

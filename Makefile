@@ -57,11 +57,11 @@ bench: setup cli pkg
 	node tests/e2e/bench.mjs
 	bash scripts/bench-hook.sh
 
-# `sessionlog hook claude-code`: its process tests (Claude Code fixtures)
+# `sessionlog hook`: its process tests (Claude Code and Gemini CLI fixtures)
 # and the hook module's unit tests. test-native runs them too; this target
 # runs only them.
 test-hook:
-	$(CARGO) test --test hook_claude_code
+	$(CARGO) test --test hook_claude_code --test hook_gemini_cli
 	$(CARGO) test --bin sessionlog hook::
 
 # One hook process against `true` and `sessionlog append` (BENCHMARKS.md).

@@ -109,6 +109,8 @@ pub enum Timing {
 
 /// One payload, its common fields checked.
 pub struct Hook<'a> {
+    /// The agent CLI, as in `agent://claude-code`.
+    pub agent: &'static str,
     pub session_id: &'a str,
     pub event_name: &'a str,
     /// Set inside a subagent, and on SubagentStart/Stop (the subagent's id).
@@ -121,7 +123,9 @@ const SESSION_KEY: &str = "session";
 
 impl<'a> Hook<'a> {
     /// Checks the fields every payload needs, naming the first one wrong.
-    pub fn parse(payload: &'a Value) -> Result<Hook<'a>, String> {
+    /// A payload of `agent` (`claude-code`, or `gemini-cli` once
+    /// `gemini_cli::to_claude_shape` has translated it).
+    pub fn parse(agent: &'static str, payload: &'a Value) -> Result<Hook<'a>, String> {
         let Value::Object(payload) = payload else {
             return Err(format!(
                 "the payload is {}, not a JSON object",
@@ -137,6 +141,7 @@ impl<'a> Hook<'a> {
             None => Err(format!("field {name} is missing")),
         };
         let hook = Hook {
+            agent,
             session_id: required("session_id")?,
             event_name: required("hook_event_name")?,
             agent_id: optional_str(payload, "agent_id")?.filter(|s| !s.is_empty()),
@@ -341,9 +346,9 @@ impl Builder<'_, '_> {
     fn actor(&self, agent_id: Option<&str>) -> Actor {
         match agent_id {
             None => Actor {
-                agent_id: "agent://claude-code".into(),
+                agent_id: format!("agent://{}", self.hook.agent),
                 instance: self.ids.agent_instance(None),
-                name: "claude-code".into(),
+                name: self.hook.agent.into(),
                 role: "main",
                 span: self.ids.agent_span(None),
                 parent: Some(self.ids.session_span()),
@@ -351,7 +356,7 @@ impl Builder<'_, '_> {
             Some(id) => {
                 let kind = self.hook.agent_type.unwrap_or("subagent");
                 Actor {
-                    agent_id: format!("agent://claude-code/{kind}"),
+                    agent_id: format!("agent://{}/{kind}", self.hook.agent),
                     instance: self.ids.agent_instance(Some(id)),
                     name: kind.to_string(),
                     role: "subagent",
@@ -543,10 +548,16 @@ impl Builder<'_, '_> {
             meta.insert("background_task_id".into(), task.into());
             return None;
         }
-        let given = ["exit_code", "exitCode", "returnCode"]
+        // An `exit_code` of null is a translated payload saying the code is
+        // unknown (`gemini_cli.rs`).
+        match ["exit_code", "exitCode", "returnCode"]
             .iter()
-            .find_map(|k| response.get(*k).and_then(Value::as_i64));
-        Some(given.map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)))
+            .find_map(|k| response.get(*k))
+        {
+            Some(Value::Null) => None,
+            Some(code) => code.as_i64().map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+            None => Some(0),
+        }
     }
 
     /// The event for a tool with an effect outside the agent: a file read
@@ -752,23 +763,6 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-/// The settings.json `hooks` block that runs `command` for every hook
-/// event this module maps, as pretty JSON in [`HOOK_EVENTS`] order (a
-/// `serde_json::Map` would sort the events by name).
-pub fn settings(command: &str) -> String {
-    let command = Value::from(command).to_string();
-    let groups: Vec<String> = HOOK_EVENTS
-        .iter()
-        .map(|(event, matcher)| {
-            let matcher = if *matcher { "\"matcher\": \"*\", " } else { "" };
-            format!(
-                "    \"{event}\": [\n      {{ {matcher}\"hooks\": [{{ \"type\": \"command\", \"command\": {command}, \"timeout\": 10 }}] }}\n    ]"
-            )
-        })
-        .collect();
-    format!("{{\n  \"hooks\": {{\n{}\n  }}\n}}\n", groups.join(",\n"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -786,7 +780,7 @@ mod tests {
     }
 
     fn events(payload: Value, ctx: &Context) -> Vec<SessionEvent> {
-        Hook::parse(&payload).unwrap().events(ctx)
+        Hook::parse("claude-code", &payload).unwrap().events(ctx)
     }
 
     #[test]
@@ -810,7 +804,7 @@ mod tests {
                 "agent_id: expected a string",
             ),
         ] {
-            let err = Hook::parse(&payload).err().unwrap();
+            let err = Hook::parse("claude-code", &payload).err().unwrap();
             assert!(err.contains(want), "{err}");
         }
     }
@@ -888,7 +882,7 @@ mod tests {
     fn timing_keys_pair_pre_with_post_and_start_with_stop() {
         let hook = |v: Value| {
             let v = Box::leak(Box::new(v));
-            Hook::parse(v).unwrap().timing(true)
+            Hook::parse("claude-code", v).unwrap().timing(true)
         };
         let pre = hook(
             json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_use_id": "t"}),

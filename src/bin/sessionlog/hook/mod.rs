@@ -10,12 +10,14 @@
 //! is read and checked whole before anything is written; the events of one
 //! firing go in as one batch; the lock wait is bounded (`--timeout-ms`).
 //!
-//! `claude_code.rs` maps payloads to events; `ids.rs` derives the trace and
+//! `claude_code.rs` maps payloads to events, `gemini_cli.rs` rewrites Gemini
+//! CLI's payloads into Claude Code's shape first; `ids.rs` derives the trace and
 //! span ids every firing of a session agrees on; `pending.rs` keeps start
 //! times between firings; `place.rs` says where sessions live.
 
 mod claude_code;
 mod edits;
+mod gemini_cli;
 mod ids;
 mod pending;
 mod place;
@@ -30,15 +32,16 @@ use sessionlog::{now_rfc3339, EventLog, LockWait, Options, EVENTS_FILE};
 use claude_code::{Context, Hook, Keep, Timing};
 use pending::Pending;
 
-pub const USAGE: &str = "  sessionlog hook claude-code [--keep LIST] [--timeout-ms N]
-      Record one Claude Code hook firing: its JSON payload on stdin becomes
+pub const USAGE: &str = "  sessionlog hook AGENT [--keep LIST] [--timeout-ms N]
+      AGENT: claude-code or gemini-cli.
+      Record one hook firing: its JSON payload on stdin becomes
       events in $SESSIONLOG_ROOT/<session_id>/ (default root: the user data
       directory, e.g. ~/.local/share/sessionlog/sessions). Prints nothing;
       exit 0, or 1 with one line on stderr. --keep command,prompt,notification
       stores those texts verbatim instead of as sha256 digests and lengths.
       --timeout-ms bounds the lock wait (default 5000).
-  sessionlog hook claude-code --print-settings [--keep LIST]
-      Print the settings.json block that records every Claude Code session.
+  sessionlog hook AGENT --print-settings [--keep LIST]
+      Print the settings.json block that records every session of AGENT.
 ";
 
 const DEFAULT_TIMEOUT_MS: u64 = 5000;
@@ -70,20 +73,29 @@ fn run(args: &[String]) -> Result<(), String> {
         print!("usage:\n{USAGE}");
         return Ok(());
     }
-    if agent != "claude-code" {
-        return Err(format!("unknown agent {agent:?}; known: claude-code"));
-    }
+    let agent: &'static str = match agent.as_str() {
+        "claude-code" => "claude-code",
+        "gemini-cli" => "gemini-cli",
+        other => {
+            return Err(format!(
+                "unknown agent {other:?}; known: claude-code, gemini-cli"
+            ))
+        }
+    };
     let options = parse_options(rest)?;
     if options.print_settings {
-        return print_settings(options.keep);
+        return print_settings(agent, options.keep);
     }
     let mut input = Vec::new();
     std::io::stdin()
         .read_to_end(&mut input)
         .map_err(|e| format!("could not read the payload from stdin: {e}"))?;
-    let payload: serde_json::Value = serde_json::from_slice(&input)
+    let mut payload: serde_json::Value = serde_json::from_slice(&input)
         .map_err(|e| format!("the payload is not valid JSON: {e}"))?;
-    record(&payload, &options)
+    if agent == "gemini-cli" {
+        payload = gemini_cli::to_claude_shape(payload);
+    }
+    record(agent, &payload, &options)
 }
 
 fn parse_options(args: &[String]) -> Result<HookOptions, String> {
@@ -115,8 +127,12 @@ fn parse_options(args: &[String]) -> Result<HookOptions, String> {
     Ok(options)
 }
 
-fn record(payload: &serde_json::Value, options: &HookOptions) -> Result<(), String> {
-    let hook = Hook::parse(payload)?;
+fn record(
+    agent: &'static str,
+    payload: &serde_json::Value,
+    options: &HookOptions,
+) -> Result<(), String> {
+    let hook = Hook::parse(agent, payload)?;
     place::check_session_id(hook.session_id)?;
     let dir = place::sessions_root()?.join(hook.session_id);
     // The log refuses a symlinked session directory; the sidecar must not
@@ -176,18 +192,48 @@ fn has_events(events_file: &Path) -> bool {
 
 /// The settings.json block, with this very binary as the command so it
 /// works without `sessionlog` on PATH, and the same `--keep` list.
-fn print_settings(keep: Keep) -> Result<(), String> {
+fn print_settings(agent: &str, keep: Keep) -> Result<(), String> {
     let exe = std::env::current_exe()
         .map_err(|e| format!("could not find this program's own path: {e}"))?;
     let mut command = shell_word(&exe.to_string_lossy());
-    command.push_str(" hook claude-code");
+    command.push_str(" hook ");
+    command.push_str(agent);
     let list = keep.to_list();
     if !list.is_empty() {
         command.push_str(" --keep ");
         command.push_str(&list);
     }
-    print!("{}", claude_code::settings(&command));
+    print!("{}", settings(agent, &command));
     Ok(())
+}
+
+/// The `hooks` block of the agent's settings.json that runs `command` for
+/// every hook event its module maps, as pretty JSON in the module's order
+/// (a `serde_json::Map` would sort the events by name). Claude Code takes
+/// its timeout in seconds, Gemini CLI in milliseconds and a hook `name`.
+pub fn settings(agent: &str, command: &str) -> String {
+    let (events, fields): (&[(&str, bool)], &str) = if agent == "gemini-cli" {
+        (
+            &gemini_cli::HOOK_EVENTS,
+            r#""name": "sessionlog", "type": "command", "timeout": 10000"#,
+        )
+    } else {
+        (
+            &claude_code::HOOK_EVENTS,
+            r#""type": "command", "timeout": 10"#,
+        )
+    };
+    let command = serde_json::Value::from(command).to_string();
+    let groups: Vec<String> = events
+        .iter()
+        .map(|(event, matcher)| {
+            let matcher = if *matcher { r#""matcher": "*", "# } else { "" };
+            format!(
+                "    \"{event}\": [\n      {{ {matcher}\"hooks\": [{{ {fields}, \"command\": {command} }}] }}\n    ]"
+            )
+        })
+        .collect();
+    format!("{{\n  \"hooks\": {{\n{}\n  }}\n}}\n", groups.join(",\n"))
 }
 
 /// `word` as one shell word: as is when it holds only safe characters,

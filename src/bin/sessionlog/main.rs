@@ -38,7 +38,7 @@ usage:
   sessionlog check DIR [--json]
       Report events, skipped lines, duplicate and missing sequence numbers,
       a torn tail and the counter. Exit 1 when the log is damaged.
-  sessionlog hook claude-code   (see `sessionlog hook --help`)
+  sessionlog hook claude-code|gemini-cli   (see `sessionlog hook --help`)
 
 DIR is a session directory holding events.jsonl (created by the first append).
 ";

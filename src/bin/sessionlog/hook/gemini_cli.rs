@@ -41,9 +41,11 @@ pub fn to_claude_shape(payload: Value) -> Value {
         .get("hook_event_name")
         .and_then(Value::as_str)
         .unwrap_or("");
+    // Read before the response is rewritten below.
+    let error = tool_error(&map);
     let claude_event = match event {
         "BeforeTool" => "PreToolUse",
-        "AfterTool" if tool_error(&map).is_some() => "PostToolUseFailure",
+        "AfterTool" if error.is_some() => "PostToolUseFailure",
         "AfterTool" => "PostToolUse",
         "BeforeAgent" => "UserPromptSubmit",
         "AfterAgent" => "Stop",
@@ -53,7 +55,7 @@ pub fn to_claude_shape(payload: Value) -> Value {
     if matches!(event, "BeforeTool" | "AfterTool") {
         translate_tool(&mut map, claude_event == "PostToolUseFailure");
     }
-    if let Some(error) = tool_error(&map) {
+    if let Some(error) = error {
         map.insert("error".into(), error.into());
     }
     map.insert("hook_event_name".into(), claude_event.into());

@@ -40,7 +40,7 @@ pub const USAGE: &str = "  sessionlog hook AGENT [--keep LIST] [--timeout-ms N]
       exit 0, or 1 with one line on stderr. --keep command,prompt,notification
       stores those texts verbatim instead of as sha256 digests and lengths.
       --timeout-ms bounds the lock wait (default 5000).
-  sessionlog hook AGENT --print-settings [--keep LIST]
+  sessionlog hook AGENT --print-settings [--keep LIST] [--timeout-ms N]
       Print the settings.json block that records every session of AGENT.
 ";
 
@@ -84,7 +84,7 @@ fn run(args: &[String]) -> Result<(), String> {
     };
     let options = parse_options(rest)?;
     if options.print_settings {
-        return print_settings(agent, options.keep);
+        return print_settings(agent, &options);
     }
     let mut input = Vec::new();
     std::io::stdin()
@@ -191,17 +191,21 @@ fn has_events(events_file: &Path) -> bool {
 }
 
 /// The settings.json block, with this very binary as the command so it
-/// works without `sessionlog` on PATH, and the same `--keep` list.
-fn print_settings(agent: &str, keep: Keep) -> Result<(), String> {
+/// works without `sessionlog` on PATH, and the same `--keep` and
+/// `--timeout-ms` as given.
+fn print_settings(agent: &str, options: &HookOptions) -> Result<(), String> {
     let exe = std::env::current_exe()
         .map_err(|e| format!("could not find this program's own path: {e}"))?;
     let mut command = shell_word(&exe.to_string_lossy());
     command.push_str(" hook ");
     command.push_str(agent);
-    let list = keep.to_list();
+    let list = options.keep.to_list();
     if !list.is_empty() {
         command.push_str(" --keep ");
         command.push_str(&list);
+    }
+    if options.timeout != Duration::from_millis(DEFAULT_TIMEOUT_MS) {
+        command.push_str(&format!(" --timeout-ms {}", options.timeout.as_millis()));
     }
     print!("{}", settings(agent, &command));
     Ok(())

@@ -122,9 +122,9 @@ pub struct Hook<'a> {
 const SESSION_KEY: &str = "session";
 
 impl<'a> Hook<'a> {
-    /// Checks the fields every payload needs, naming the first one wrong.
     /// A payload of `agent` (`claude-code`, or `gemini-cli` once
-    /// `gemini_cli::to_claude_shape` has translated it).
+    /// `gemini_cli::to_claude_shape` has translated it), with the fields
+    /// every payload needs checked; the error names the first one wrong.
     pub fn parse(agent: &'static str, payload: &'a Value) -> Result<Hook<'a>, String> {
         let Value::Object(payload) = payload else {
             return Err(format!(
@@ -587,12 +587,13 @@ impl Builder<'_, '_> {
         };
         match tool {
             "Read" => {
+                let file_path = path()?;
                 let content = response.get("file").and_then(|f| text(f, "content"));
                 if let Some(content) = content {
                     meta.insert("bytes".into(), content.len().into());
                 }
                 Some(EventType::AgentReadFile {
-                    file_path: path()?,
+                    file_path,
                     digest: content.map(|c| digest(c.as_bytes())),
                 })
             }

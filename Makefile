@@ -6,7 +6,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 CLI := target/release/sessionlog
 
-.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean
+.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
@@ -24,7 +24,7 @@ cli:
 demo: setup cli pkg
 	@bash scripts/demo.sh
 
-test: setup lint test-native test-compat test-wasm pkg test-js test-e2e
+test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hook
 	@echo "make test: every suite passed"
 
 lint:
@@ -55,6 +55,18 @@ bench: setup cli pkg
 	$(CARGO) run --release --manifest-path tests/treeship-compat/Cargo.toml --bin bench
 	SESSIONLOG_NO_BUILD=1 bash tests/js/run.sh bench
 	node tests/e2e/bench.mjs
+	bash scripts/bench-hook.sh
+
+# `sessionlog hook`: its process tests (Claude Code and Gemini CLI fixtures)
+# and the hook module's unit tests. test-native runs them too; this target
+# runs only them.
+test-hook:
+	$(CARGO) test --test hook_claude_code --test hook_gemini_cli
+	$(CARGO) test --bin sessionlog hook::
+
+# One hook process against `true` and `sessionlog append` (BENCHMARKS.md).
+bench-hook:
+	bash scripts/bench-hook.sh
 
 www: pkg
 	node www/serve.mjs

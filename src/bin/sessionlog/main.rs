@@ -14,6 +14,9 @@
 #![cfg_attr(target_family = "wasm", no_main)]
 #![cfg(not(target_family = "wasm"))]
 
+#[cfg(feature = "hook")]
+mod hook;
+
 use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +38,7 @@ usage:
   sessionlog check DIR [--json]
       Report events, skipped lines, duplicate and missing sequence numbers,
       a torn tail and the counter. Exit 1 when the log is damaged.
+  sessionlog hook claude-code|gemini-cli   (see `sessionlog hook --help`)
 
 DIR is a session directory holding events.jsonl (created by the first append).
 ";
@@ -65,6 +69,11 @@ impl From<std::io::Error> for Failure {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Its own exit codes: an agent reads 2 as "block", so a hook never uses it.
+    #[cfg(feature = "hook")]
+    if args.first().map(String::as_str) == Some("hook") {
+        return hook::main(&args[1..]);
+    }
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Damaged) => ExitCode::from(1),

@@ -1,0 +1,243 @@
+//! Reading a growing `events.jsonl` from where the last read stopped.
+//!
+//! The viewer's pages and its session list come back for more every few
+//! hundred milliseconds while writers append, so each read starts at a byte
+//! offset (the end of the last complete line seen) instead of at the top of
+//! the file: an update costs the new lines, not the whole log. Lines are
+//! judged by the crate's own rules ([`sessionlog::parse_line`]); bytes after
+//! the last `\n` are a torn tail or an append in progress and wait, unread,
+//! for their end.
+//!
+//! The file is opened read-only and without following a symlink; nothing
+//! here writes.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use sessionlog::{parse_line, LineProblem, SessionEvent, DEFAULT_MAX_LINE_BYTES};
+
+/// At most this much of a skipped line is shown, so a person can recognise it.
+const SHOWN_OF_SKIPPED: usize = 240;
+
+/// Where a reader stopped: the byte offset just past the last complete line
+/// it read, and how many complete lines lie before it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub offset: u64,
+    pub line: u64,
+}
+
+/// A complete line that is not an event.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// 1-based line number in the file.
+    pub line: u64,
+    pub reason: String,
+    /// The start of the line, lossily decoded, for display as text.
+    pub text: String,
+}
+
+/// What one read found after a cursor.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: Vec<SessionEvent>,
+    /// Each event's line number (0-based, the number it should hold).
+    pub lines: Vec<u64>,
+    pub skipped: Vec<Skipped>,
+    /// Where the next read starts.
+    pub next: Cursor,
+    /// The file's size when read.
+    pub size: u64,
+    /// Bytes after the last complete line (when the read reached the end).
+    pub tail_bytes: u64,
+    /// The read stopped at its byte budget; more complete lines follow.
+    pub more: bool,
+    /// The file is shorter than the cursor: it was replaced or rewritten,
+    /// and the reader must start again from the top.
+    pub reset: bool,
+}
+
+/// Opens `events.jsonl` for reading, refusing a symlink.
+pub fn open_events(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
+/// The current size of the events file at `path`, without following a symlink.
+pub fn size_of(path: &Path) -> std::io::Result<u64> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    Ok(meta.len())
+}
+
+/// Reads the complete lines after `from`, stopping once `budget` bytes of
+/// lines have been read (a line is never split).
+pub fn read_after(path: &Path, from: Cursor, budget: u64) -> std::io::Result<Batch> {
+    let mut file = open_events(path)?;
+    let size = file.metadata()?.len();
+    let mut batch = Batch {
+        next: from,
+        size,
+        ..Batch::default()
+    };
+    if size < from.offset {
+        batch.reset = true;
+        batch.next = Cursor::default();
+        return Ok(batch);
+    }
+    file.seek(SeekFrom::Start(from.offset))?;
+    let mut reader = BufReader::with_capacity(256 * 1024, file.take(size - from.offset));
+    let mut line = Vec::new();
+    let mut line_len: u64 = 0;
+    let mut too_long = false;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let (piece, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], true),
+            None => (buf, false),
+        };
+        line_len += piece.len() as u64;
+        // A line over the readers' limit is skipped without being held.
+        if !too_long {
+            if line.len() + piece.len() > DEFAULT_MAX_LINE_BYTES {
+                too_long = true;
+                line = Vec::new();
+            } else {
+                line.extend_from_slice(piece);
+            }
+        }
+        let used = piece.len() + usize::from(done);
+        reader.consume(used);
+        if !done {
+            continue;
+        }
+        let parsed = if too_long {
+            Err(LineProblem::TooLong { len: line_len })
+        } else {
+            parse_line(&line)
+        };
+        let number = batch.next.line;
+        match parsed {
+            Ok(event) => {
+                batch.events.push(event);
+                batch.lines.push(number);
+            }
+            Err(problem) => batch.skipped.push(Skipped {
+                line: number + 1,
+                reason: problem.to_string(),
+                text: shown(&line),
+            }),
+        }
+        batch.next.line += 1;
+        batch.next.offset += line_len + 1;
+        line.clear();
+        line_len = 0;
+        too_long = false;
+        if batch.next.offset - from.offset >= budget && batch.next.offset < size {
+            batch.more = true;
+            return Ok(batch);
+        }
+    }
+    batch.tail_bytes = size - batch.next.offset;
+    Ok(batch)
+}
+
+fn shown(line: &[u8]) -> String {
+    let mut end = line.len().min(SHOWN_OF_SKIPPED);
+    // Cut on a character boundary when the line is UTF-8 at all.
+    while end > 0 && end < line.len() && (line[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    String::from_utf8_lossy(&line[..end]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "sessionlog-follow-{name}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.jsonl");
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn line(seq: u64) -> String {
+        format!(
+            r#"{{"session_id":"s","event_id":"evt_0000000000000000","timestamp":"2026-01-01T00:00:00Z","sequence_no":{seq},"trace_id":"00000000000000000000000000000000","span_id":"0000000000000000","agent_id":"a","agent_instance_id":"i","agent_name":"n","host_id":"h","type":"agent.note","text":"x"}}"#
+        )
+    }
+
+    #[test]
+    fn reads_only_what_follows_the_cursor_and_waits_for_a_torn_tail() {
+        let text = format!("{}\nnot json\n{}\n{{\"torn", line(0), line(2));
+        let path = temp_file("tail", text.as_bytes());
+        let all = read_after(&path, Cursor::default(), u64::MAX).unwrap();
+        assert_eq!(all.events.len(), 2);
+        assert_eq!(all.lines, [0, 2]);
+        assert_eq!(all.skipped.len(), 1);
+        assert_eq!(all.skipped[0].line, 2);
+        assert_eq!(all.skipped[0].text, "not json");
+        assert!(all.skipped[0].reason.starts_with("not an event"), "{}", all.skipped[0].reason);
+        assert_eq!(all.tail_bytes, 6);
+        assert_eq!(all.next.line, 3);
+        assert_eq!(all.next.offset, text.len() as u64 - 6);
+
+        // The tail completes: only the new line is read.
+        let mut grown = text.into_bytes();
+        grown.truncate(grown.len() - 6);
+        grown.extend_from_slice(format!("{}\n", line(3)).as_bytes());
+        std::fs::write(&path, &grown).unwrap();
+        let next = read_after(&path, all.next, u64::MAX).unwrap();
+        assert_eq!(next.events.len(), 1);
+        assert_eq!(next.events[0].sequence_no, 3);
+        assert_eq!(next.lines, [3]);
+        assert_eq!(next.tail_bytes, 0);
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn stops_at_the_budget_on_a_line_end_and_notices_a_shorter_file() {
+        let text: String = (0..10).map(|i| line(i) + "\n").collect();
+        let path = temp_file("budget", text.as_bytes());
+        let first = read_after(&path, Cursor::default(), 1).unwrap();
+        assert_eq!(first.events.len(), 1);
+        assert!(first.more);
+        let rest = read_after(&path, first.next, u64::MAX).unwrap();
+        assert_eq!(rest.events.len(), 9);
+        assert!(!rest.more);
+
+        std::fs::write(&path, format!("{}\n", line(0))).unwrap();
+        let reset = read_after(&path, rest.next, u64::MAX).unwrap();
+        assert!(reset.reset);
+        assert_eq!(reset.next, Cursor::default());
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_skipped_line_is_shown_cut_on_a_character() {
+        let long = "é".repeat(200);
+        assert_eq!(shown(long.as_bytes()).chars().count(), 120);
+        assert_eq!(shown(b"\xff\xfe"), "\u{fffd}\u{fffd}");
+    }
+}

@@ -260,20 +260,32 @@ export class SessionModel {
     const key = `agent\u0000${agent.id}`;
     let bar = this.bars.get(key);
     if (!bar) {
-      bar = this.#newBar(key, "agent", "", e, t, t);
+      // Its span is the one of its first lifecycle event (#lifecycle): the
+      // event that made the bar may be a session's or a tool call's.
+      bar = this.#newBar(key, "agent", "", e, t, t, false);
+      bar.spanId = bar.parentSpanId = "";
       bar.agent = agent.id;
       bar.open = true;
       bar.lifecycle = false;
     }
     bar.label = `agent ${agent.name || agent.id}`;
+    // From its first event to its last, unless its lifecycle says when it
+    // started (#lifecycle) or ended: a session.closed written by the lead
+    // after it completed is not the lead's time.
     if (Number.isFinite(t)) {
-      if (!(t >= bar.start)) bar.start = t;
-      if (!(t <= bar.end)) bar.end = t;
+      if (!bar.startFixed && !(t >= bar.start)) bar.start = t;
+      if (bar.open && !(t <= bar.end)) bar.end = t;
     }
     return bar;
   }
 
   #lifecycle(bar, e, ends = false) {
+    const t = Date.parse(e.timestamp);
+    if (!ends && !bar.startFixed && Number.isFinite(t)) {
+      bar.startFixed = true;
+      bar.start = t;
+    }
+    if (ends && bar.open && Number.isFinite(t)) bar.end = t;
     if (!bar.lifecycle) {
       bar.lifecycle = true;
       bar.spanId = String(e.span_id ?? "");
@@ -288,7 +300,7 @@ export class SessionModel {
     return this.#newBar(`event\u0000${e.sequence_no}\u0000${this.bars.size}`, kind, label, e, start, end);
   }
 
-  #newBar(key, kind, label, e, start, end) {
+  #newBar(key, kind, label, e, start, end, bySpan = true) {
     const bar = {
       key,
       kind,
@@ -304,7 +316,7 @@ export class SessionModel {
       events: [e.sequence_no],
     };
     this.bars.set(key, bar);
-    if (bar.spanId && !this.#barBySpan.has(bar.spanId)) this.#barBySpan.set(bar.spanId, bar);
+    if (bySpan && bar.spanId && !this.#barBySpan.has(bar.spanId)) this.#barBySpan.set(bar.spanId, bar);
     return bar;
   }
 

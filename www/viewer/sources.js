@@ -45,6 +45,12 @@ export class ServerSession {
       try {
         const res = await fetch(`${base}?${q}`, { signal: this.#controller.signal, cache: "no-store" });
         answer = await res.json();
+        if (res.status >= 400 && res.status < 500) {
+          // Refused (a bad name, a symlink, no such session): asking again
+          // will not change the answer.
+          this.onStatus(`cannot show this session: ${answer.error ?? `HTTP ${res.status}`}`, false);
+          return;
+        }
         if (!res.ok) throw new Error(answer.error ?? `HTTP ${res.status}`);
       } catch (e) {
         if (this.#stopped) return;

@@ -3,12 +3,10 @@
 //!
 //! The page (www/viewer/, plain ES modules) is embedded in the binary, so
 //! the command works after `cargo install` with nothing on disk. The server
-//! is tiny_http on 127.0.0.1 only, one thread per request; it answers GETs
-//! and never writes a file.
+//! (`server`, hyper) listens on 127.0.0.1 only; it answers GETs and never
+//! writes a file. This module decides the answers.
 //!
-//! Live updates are long polls rather than Server-Sent Events: tiny_http
-//! buffers a streamed body (8 KiB chunks, no flush) until it ends, and a
-//! long poll needs no hand-written response. The page asks for the lines
+//! Live updates are long polls: the page asks for the lines
 //! after the byte offset it has seen, with the file size it last saw; the
 //! server answers at once when the size differs, else checks the size every
 //! 200 ms (a `stat`, nothing read) until it does or the wait ends. The
@@ -23,6 +21,7 @@
 
 mod assets;
 mod follow;
+mod server;
 mod sessions;
 
 use std::io::Write;
@@ -33,7 +32,6 @@ use std::time::{Duration, Instant};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 use sessionlog::{CounterState, EventLog, EventLogError, EVENTS_FILE};
-use tiny_http::{Header, Method, Request, Response, Server};
 
 use super::{Args, Failure};
 use follow::Cursor;
@@ -48,13 +46,35 @@ const POLL: Duration = Duration::from_millis(200);
 /// shown as it arrives.
 const EVENTS_BUDGET: u64 = 12 << 20;
 
-struct State {
+pub struct State {
     root: Root,
     catalog: Catalog,
     /// The Host headers this server answers to (DNS rebinding defence: a
     /// page from elsewhere that resolves its own name to 127.0.0.1 is
     /// refused).
     hosts: [String; 2],
+}
+
+/// An answer, whatever server sends it.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    fn new(status: u16, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: &str) -> Reply {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
 }
 
 pub fn run(args: &[String]) -> Result<(), Failure> {
@@ -65,17 +85,13 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     let port = u16::try_from(port)
         .map_err(|_| Failure::Usage(format!("--port takes 0 to 65535, got {port}")))?;
     let root = Root::new(&dir).map_err(|why| failure(std::io::ErrorKind::NotFound, why))?;
-    let server = Server::http(("127.0.0.1", port)).map_err(|e| {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
         failure(
-            std::io::ErrorKind::AddrInUse,
+            e.kind(),
             format!("cannot listen on 127.0.0.1:{port}: {e} (--port 0 picks a free port)"),
         )
     })?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .unwrap_or(port);
+    let port = listener.local_addr()?.port();
     let url = format!("http://127.0.0.1:{port}/");
     let mut out = std::io::stdout().lock();
     writeln!(out, "{url}")?;
@@ -93,20 +109,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
         catalog: Catalog::new(),
         hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
     });
-    for request in server.incoming_requests() {
-        let state = Arc::clone(&state);
-        // One thread per request: a page's long poll waits in its own.
-        let spawned = std::thread::Builder::new()
-            .name("view-request".into())
-            .spawn(move || {
-                let response = answer(&state, &request);
-                // A page that went away is not an error worth a word.
-                let _ = request.respond(response);
-            });
-        if let Err(e) = spawned {
-            eprintln!("sessionlog view: cannot start a request thread: {e}");
-        }
-    }
+    server::serve(listener, state)?;
     Ok(())
 }
 
@@ -130,28 +133,18 @@ fn open_browser(url: &str) {
     }
 }
 
-type Answer = Response<std::io::Cursor<Vec<u8>>>;
-
-fn answer(state: &State, request: &Request) -> Answer {
-    if !matches!(request.method(), Method::Get | Method::Head) {
+/// The answer to one request. Blocking: a request for new events may wait
+/// (see `events`).
+pub fn answer(state: &State, method: &str, host: Option<&str>, target: &str) -> Reply {
+    if method != "GET" && method != "HEAD" {
         return error(405, "the viewer is read-only: GET only".into());
     }
-    let host = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Host"))
-        .map(|h| h.value.as_str());
     if !host.is_some_and(|h| state.hosts.iter().any(|ok| ok == h)) {
         return error(403, format!("unexpected Host header {host:?}"));
     }
-    let (path, query) = request
-        .url()
-        .split_once('?')
-        .unwrap_or((request.url(), ""));
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     match path {
-        "/" => Response::from_data(Vec::new())
-            .with_status_code(303)
-            .with_header(header("Location", "/viewer/")),
+        "/" => Reply::new(303, Vec::new()).with("Location", "/viewer/"),
         "/viewer" | "/viewer/" => asset("/viewer/index.html"),
         "/api/sessions" => json_answer(&state.catalog.list(&state.root)),
         _ => match path.strip_prefix("/api/sessions/") {
@@ -161,7 +154,7 @@ fn answer(state: &State, request: &Request) -> Answer {
     }
 }
 
-fn session_api(state: &State, rest: &str, query: &str) -> Answer {
+fn session_api(state: &State, rest: &str, query: &str) -> Reply {
     let Some((name, what)) = rest.rsplit_once('/') else {
         return error(404, format!("no such API: {rest:?}"));
     };
@@ -189,7 +182,7 @@ fn session_api(state: &State, rest: &str, query: &str) -> Answer {
 
 /// The events after the page's cursor, waiting (up to `wait` ms) while the
 /// file still has the size the page last saw.
-fn events(dir: &Path, query: &str) -> Result<Answer, EventLogError> {
+fn events(dir: &Path, query: &str) -> Result<Reply, EventLogError> {
     let param = |key: &str| -> Option<u64> {
         query
             .split('&')
@@ -232,12 +225,12 @@ fn events(dir: &Path, query: &str) -> Result<Answer, EventLogError> {
         .collect();
     serde_json::to_writer(&mut out, &skipped)?;
     out.push(b'}');
-    Ok(with_api_headers(Response::from_data(out)))
+    Ok(api_reply(Reply::new(200, out)))
 }
 
 /// The crate's integrity report, in the shape the wasm core's `check()`
 /// gives the recorder (so both pages render it with the same code).
-fn check(dir: &Path) -> Result<Answer, EventLogError> {
+fn check(dir: &Path) -> Result<Reply, EventLogError> {
     let r = EventLog::open(dir)?.check()?;
     let counter = match r.counter {
         CounterState::Missing => "missing",
@@ -260,49 +253,48 @@ fn check(dir: &Path) -> Result<Answer, EventLogError> {
     })))
 }
 
-fn asset(path: &str) -> Answer {
-    match assets::find(path) {
-        // The same page opens dropped files when served from www/; served
-        // from here it reads the sessions under ROOT.
-        Some(asset) => Response::from_data(if asset.path == "/viewer/index.html" {
-            asset
-                .body
-                .replacen("data-source=\"file\"", "data-source=\"server\"", 1)
-                .into_bytes()
-        } else {
-            asset.body.as_bytes().to_vec()
-        })
-            .with_header(header("Content-Type", asset.kind))
-            .with_header(header("Cache-Control", "no-cache"))
-            .with_header(header("X-Content-Type-Options", "nosniff"))
-            .with_header(header("Referrer-Policy", "no-referrer"))
-            // Nothing but this server's own files runs or loads, whatever a
-            // log holds: no inline script, no other origin.
-            .with_header(header(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                 connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; \
-                 frame-ancestors 'none'",
-            )),
-        None => error(404, format!("not found: {path}")),
-    }
+fn asset(path: &str) -> Reply {
+    let Some(asset) = assets::find(path) else {
+        return error(404, format!("not found: {path}"));
+    };
+    // The same page opens dropped files when served from www/; served from
+    // here it reads the sessions under ROOT.
+    let body = if asset.path == "/viewer/index.html" {
+        asset
+            .body
+            .replacen("data-source=\"file\"", "data-source=\"server\"", 1)
+            .into_bytes()
+    } else {
+        asset.body.as_bytes().to_vec()
+    };
+    Reply::new(200, body)
+        .with("Content-Type", asset.kind)
+        .with("Cache-Control", "no-cache")
+        .with("X-Content-Type-Options", "nosniff")
+        .with("Referrer-Policy", "no-referrer")
+        // Nothing but this server's own files runs or loads, whatever a log
+        // holds: no inline script, no other origin.
+        .with(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'none'",
+        )
 }
 
-fn json_answer(value: &Value) -> Answer {
-    with_api_headers(Response::from_data(value.to_string().into_bytes()))
+fn json_answer(value: &Value) -> Reply {
+    api_reply(Reply::new(200, value.to_string().into_bytes()))
 }
 
-fn with_api_headers(response: Answer) -> Answer {
-    response
-        .with_header(header("Content-Type", "application/json; charset=utf-8"))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
+fn api_reply(reply: Reply) -> Reply {
+    reply
+        .with("Content-Type", "application/json; charset=utf-8")
+        .with("Cache-Control", "no-store")
+        .with("X-Content-Type-Options", "nosniff")
 }
 
-fn error(status: u16, message: String) -> Answer {
-    json_answer(&json!({ "error": message })).with_status_code(status)
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+fn error(status: u16, message: String) -> Reply {
+    let mut reply = json_answer(&json!({ "error": message }));
+    reply.status = status;
+    reply
 }

@@ -112,7 +112,7 @@ describe("sessionlog view", () => {
     assert.deepEqual(await cells("effects-network"), [["api.example.com", "443", "1", "researcher"]]);
 
     assert.equal(await page.textContent("#timeline-count"), "21 events");
-    assert.equal(await page.textContent("#report-title"), "Integrity of session multi: ok");
+    await page.waitForFunction(() => document.querySelector("#report-title").textContent === "Integrity of session multi: ok", null, { timeout: 10_000 });
 
     await screenshot(page, "viewer-desktop");
     await page.setViewportSize(PHONE);
@@ -145,7 +145,7 @@ describe("sessionlog view", () => {
     // The next append repairs it; a foreign writer then adds a line that is no event.
     append(dir, [liveEvent(6)]);
     await page.waitForFunction(() => document.querySelector("#timeline-count").textContent === "7 events", null, { timeout: 10_000 });
-    await page.waitForSelector("#torn-note[hidden]");
+    await page.waitForSelector("#torn-note[hidden]", { state: "attached" });
     appendFileSync(join(dir, "events.jsonl"), "<b>not json</b>\n");
     await page.waitForSelector("#skipped-lines:not([hidden])", { timeout: 10_000 });
     assert.equal(await page.textContent("#skipped-lines li"), "line 8: not an event: expected value at line 1 column 1<b>not json</b>");

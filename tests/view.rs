@@ -70,7 +70,10 @@ fn request(port: u16, method: &str, target: &str, host: Option<&str>) -> (u16, S
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body);
     }
     let status = head[9..12].parse().unwrap();
@@ -163,8 +166,15 @@ fn lists_the_sessions_newest_first_with_counts_agents_and_verdicts() {
     let (status, list) = viewer.get("/api/sessions");
     assert_eq!(status, 200);
     let sessions = list["sessions"].as_array().unwrap();
-    let names: Vec<&str> = sessions.iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["damaged", "newer", "older"], "newest last event first");
+    let names: Vec<&str> = sessions
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["damaged", "newer", "older"],
+        "newest last event first"
+    );
     let older = &sessions[2];
     assert_eq!(older["events"], 2);
     assert_eq!(older["agents"], serde_json::json!(["coder", "planner"]));
@@ -223,7 +233,8 @@ fn serves_events_after_a_byte_offset_and_waits_for_new_ones() {
         .append(true)
         .open(dir.join(EVENTS_FILE))
         .unwrap();
-    file.write_all(b"<script>alert(1)</script>\n{\"torn").unwrap();
+    file.write_all(b"<script>alert(1)</script>\n{\"torn")
+        .unwrap();
     let offset = next["offset"].as_u64().unwrap();
     let (_, bad) = viewer.get(&format!("/api/sessions/s/events?offset={offset}&line=3"));
     assert_eq!(bad["events"].as_array().unwrap().len(), 0);
@@ -282,7 +293,10 @@ fn refuses_paths_outside_root_symlinks_other_hosts_and_writes() {
         let (status, body) = viewer.get(target);
         assert_eq!(status, want, "{target}: {body}");
         assert!(body["error"].is_string(), "{target}: {body}");
-        assert!(!body.to_string().contains("\"outside\"}"), "{target} leaked: {body}");
+        assert!(
+            !body.to_string().contains("\"outside\"}"),
+            "{target} leaked: {body}"
+        );
     }
     let (status, _) = viewer.get("/api/sessions/real/events");
     assert_eq!(status, 200);
@@ -290,7 +304,11 @@ fn refuses_paths_outside_root_symlinks_other_hosts_and_writes() {
     // Another site's page resolving its name to 127.0.0.1 is refused.
     let (status, _, _) = viewer.request("GET", "/api/sessions", Some("evil.example:80"));
     assert_eq!(status, 403);
-    let (status, _, _) = viewer.request("GET", "/api/sessions", Some(&format!("localhost:{}", viewer.port)));
+    let (status, _, _) = viewer.request(
+        "GET",
+        "/api/sessions",
+        Some(&format!("localhost:{}", viewer.port)),
+    );
     assert_eq!(status, 200);
     for method in ["POST", "PUT", "DELETE"] {
         let (status, _, _) = viewer.request(method, "/api/sessions/real/events", None);
@@ -318,17 +336,31 @@ fn a_session_directory_as_root_is_the_only_session_and_the_page_is_embedded() {
     let (status, head, body) = viewer.request("GET", "/viewer/", None);
     assert_eq!(status, 200);
     let page = String::from_utf8(body).unwrap();
-    assert!(page.contains("data-source=\"server\""), "served in server mode");
+    assert!(
+        page.contains("data-source=\"server\""),
+        "served in server mode"
+    );
     let head = head.to_ascii_lowercase();
-    assert!(head.contains("content-security-policy: default-src 'self'; script-src 'self'"), "{head}");
-    for asset in ["/viewer/app.js", "/timeline.js", "/style.css", "/viewer/viewer.css"] {
+    assert!(
+        head.contains("content-security-policy: default-src 'self'; script-src 'self'"),
+        "{head}"
+    );
+    for asset in [
+        "/viewer/app.js",
+        "/timeline.js",
+        "/style.css",
+        "/viewer/viewer.css",
+    ] {
         let (status, _, body) = viewer.request("GET", asset, None);
         assert_eq!(status, 200, "{asset}");
         assert!(!body.is_empty(), "{asset}");
     }
     let (status, head, _) = viewer.request("GET", "/", None);
     assert_eq!(status, 303);
-    assert!(head.to_ascii_lowercase().contains("location: /viewer/"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("location: /viewer/"),
+        "{head}"
+    );
 }
 
 #[test]
@@ -338,7 +370,10 @@ fn bad_arguments_are_named() {
             .args(args)
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (code, err) = run(&["view"]);
     assert_eq!(code, Some(2));
@@ -356,7 +391,12 @@ fn bad_arguments_are_named() {
     let tmp = TempDir::new("view-link-root");
     append(&tmp.path().join("real"), "a", note("x"));
     std::os::unix::fs::symlink(tmp.path().join("real"), tmp.path().join("link")).unwrap();
-    let (code, err) = run(&["view", tmp.path().join("link").to_str().unwrap(), "--port", "0"]);
+    let (code, err) = run(&[
+        "view",
+        tmp.path().join("link").to_str().unwrap(),
+        "--port",
+        "0",
+    ]);
     assert_eq!(code, Some(3));
     assert!(err.contains("symbolic link"), "{err}");
 }

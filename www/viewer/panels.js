@@ -50,7 +50,7 @@ export function renderTotals(root, m, extra) {
     tokensOut += t.out;
   }
   const tiles = [
-    ["events", fmtInt(m.events), extra.skipped ? `${fmtInt(extra.skipped)} unreadable lines` : ""],
+    ["events", fmtInt(m.events), extra.skipped ? `${fmtInt(extra.skipped)} unreadable ${extra.skipped === 1 ? "line" : "lines"}` : ""],
     ["agents", fmtInt(m.agents.size), failed ? `${failed} failed` : ""],
     ["tool calls", fmtInt(m.toolCalls), m.toolCalls ? `${fmtMs(m.toolMs)} in tools` : ""],
     ["tokens in", fmtInt(tokensIn), `${fmtInt(m.decisions)} decisions`],
@@ -99,7 +99,7 @@ export function renderAgentTree(root, m) {
       const status = el("span", { class: `status ${a.status}` }, a.status);
       const facts = [
         `${fmtInt(a.events)} events`,
-        a.toolCalls && `${fmtInt(a.toolCalls)} tool calls`,
+        a.toolCalls && `${fmtInt(a.toolCalls)} ${a.toolCalls === 1 ? "tool call" : "tool calls"}`,
         (a.tokensIn || a.tokensOut) && `${fmtInt(a.tokensIn)}→${fmtInt(a.tokensOut)} tokens`,
         Number.isFinite(a.start) && fmtMs(a.end - a.start),
       ].filter(Boolean);

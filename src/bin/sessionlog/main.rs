@@ -169,6 +169,10 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "check" => check(rest),
         #[cfg(feature = "view")]
         "view" => view::run(rest),
+        #[cfg(not(feature = "view"))]
+        "view" => Err(Failure::Usage(
+            "this sessionlog was built without the `view` feature".into(),
+        )),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

@@ -86,7 +86,11 @@ mod tests {
                     if url.starts_with("/pkg/") {
                         continue;
                     }
-                    assert!(find(&url).is_some(), "{} loads {piece} ({url}), which is not embedded", asset.path);
+                    assert!(
+                        find(&url).is_some(),
+                        "{} loads {piece} ({url}), which is not embedded",
+                        asset.path
+                    );
                 }
             }
         }

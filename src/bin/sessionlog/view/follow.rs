@@ -198,7 +198,11 @@ mod tests {
         assert_eq!(all.skipped.len(), 1);
         assert_eq!(all.skipped[0].line, 2);
         assert_eq!(all.skipped[0].text, "not json");
-        assert!(all.skipped[0].reason.starts_with("not an event"), "{}", all.skipped[0].reason);
+        assert!(
+            all.skipped[0].reason.starts_with("not an event"),
+            "{}",
+            all.skipped[0].reason
+        );
         assert_eq!(all.tail_bytes, 6);
         assert_eq!(all.next.line, 3);
         assert_eq!(all.next.offset, text.len() as u64 - 6);

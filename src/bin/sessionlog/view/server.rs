@@ -60,13 +60,14 @@ async fn respond(state: Arc<State>, request: Request<Incoming>) -> Response<Full
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let reply = tokio::task::spawn_blocking(move || answer(&state, &method, host.as_deref(), &target))
-        .await
-        .unwrap_or_else(|e| Reply {
-            status: 500,
-            headers: Vec::new(),
-            body: format!("the answer failed: {e}").into_bytes(),
-        });
+    let reply =
+        tokio::task::spawn_blocking(move || answer(&state, &method, host.as_deref(), &target))
+            .await
+            .unwrap_or_else(|e| Reply {
+                status: 500,
+                headers: Vec::new(),
+                body: format!("the answer failed: {e}").into_bytes(),
+            });
     let mut response = Response::builder().status(reply.status);
     for (name, value) in &reply.headers {
         response = response.header(*name, value);

@@ -41,8 +41,14 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::BadName(n) => write!(f, "not a session name: {n:?} (one directory name under the viewer's root)"),
-            Refusal::Symlink(n) => write!(f, "refused: {n:?} is a symbolic link; the viewer follows none"),
+            Refusal::BadName(n) => write!(
+                f,
+                "not a session name: {n:?} (one directory name under the viewer's root)"
+            ),
+            Refusal::Symlink(n) => write!(
+                f,
+                "refused: {n:?} is a symbolic link; the viewer follows none"
+            ),
             Refusal::NotFound(n) => write!(f, "no session {n:?} under the viewer's root"),
         }
     }
@@ -60,8 +66,8 @@ impl Root {
     /// Decides what `path` is; an error names the problem.
     pub fn new(path: &Path) -> Result<Root, String> {
         let path: PathBuf = path.components().collect();
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let meta =
+            std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if !meta.is_dir() {
             return Err(format!("{} is not a directory", path.display()));
         }
@@ -220,7 +226,9 @@ impl Catalog {
         }
         rows.sort_by(|a, b| {
             let key = |v: &Value| v["last"].as_str().unwrap_or("").to_owned();
-            key(b).cmp(&key(a)).then_with(|| a["name"].as_str().cmp(&b["name"].as_str()))
+            key(b)
+                .cmp(&key(a))
+                .then_with(|| a["name"].as_str().cmp(&b["name"].as_str()))
         });
         json!({ "sessions": rows })
     }
@@ -280,7 +288,10 @@ fn verdict(s: &mut Summary, dir: &Path) -> Option<bool> {
             return Some(ok);
         }
     }
-    let ok = EventLog::open(dir).and_then(|log| log.check()).ok()?.is_ok();
+    let ok = EventLog::open(dir)
+        .and_then(|log| log.check())
+        .ok()?
+        .is_ok();
     s.checked = Some((s.size, ok));
     Some(ok)
 }
@@ -294,7 +305,16 @@ mod tests {
         for good in ["ssn_1", "a b", "é", ".hidden", "x..y"] {
             assert!(plain_name(good), "{good}");
         }
-        for bad in ["", ".", "..", "a/b", "/etc", "..\\x", "a\0b", &"x".repeat(256)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "/etc",
+            "..\\x",
+            "a\0b",
+            &"x".repeat(256),
+        ] {
             assert!(!plain_name(bad), "{bad:?}");
         }
     }

@@ -29,6 +29,7 @@ export async function startViewer(root) {
   const url = out.split("\n")[0].trim();
   return {
     url,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill();

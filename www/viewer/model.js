@@ -265,6 +265,7 @@ export class SessionModel {
       bar = this.#newBar(key, "agent", "", e, t, t, false);
       bar.spanId = bar.parentSpanId = "";
       bar.agent = agent.id;
+      agent.bar = bar;
       bar.open = true;
       bar.lifecycle = false;
     }
@@ -330,10 +331,10 @@ export class SessionModel {
     if (bar.kind === "session") return null;
     if (bar.kind === "agent") {
       const parent = this.agents.get(bar.agent)?.parent;
-      return (parent !== null && parent !== undefined && this.bars.get(`agent\u0000${parent}`)) || session || null;
+      return (parent !== null && parent !== undefined && this.agents.get(parent)?.bar) || session || null;
     }
     const sameSpan = bar.spanId && this.#barBySpan.get(bar.spanId);
     if (sameSpan && sameSpan !== bar) return sameSpan;
-    return this.bars.get(`agent\u0000${bar.agent}`) ?? session ?? null;
+    return this.agents.get(bar.agent)?.bar ?? session ?? null;
   }
 }

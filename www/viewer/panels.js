@@ -156,19 +156,36 @@ export function renderWaterfall(root, m) {
       children.get(p.key).push(b);
     } else roots.push(b);
   }
-  const byStart = (x, y) => (Number.isFinite(x.start) ? x.start : t1) - (Number.isFinite(y.start) ? y.start : t1);
+  const startOf = (b) => (Number.isFinite(b.start) ? b.start : t1);
+  // Children come in file order, which is nearly always time order: sort
+  // only when it is not (a large session has tens of thousands of them).
+  const inOrder = (list) => {
+    for (let i = 1; i < list.length; i++) {
+      if (startOf(list[i - 1]) > startOf(list[i])) return list.sort((x, y) => startOf(x) - startOf(y));
+    }
+    return list;
+  };
   const rows = [];
   const seen = new Set();
-  // Iterative depth-first walk: a deep chain of spans must not overflow the stack.
+  // Iterative depth-first walk: a deep chain of spans must not overflow
+  // the stack. Children are pushed lazily (an index into their list), so a
+  // walk that stops at ROWS rows touches little more than those rows.
   const walk = (list, depth) => {
-    const stack = list.sort(byStart).reverse().map((b) => [b, depth]);
+    const stack = [[inOrder(list), 0, depth]];
     while (stack.length && rows.length < ROWS) {
-      const [b, d] = stack.pop();
+      const top = stack[stack.length - 1];
+      const [items, i, d] = top;
+      if (i >= items.length) {
+        stack.pop();
+        continue;
+      }
+      top[1] = i + 1;
+      const b = items[i];
       if (seen.has(b.key)) continue;
       seen.add(b.key);
       rows.push([b, d]);
       const kids = children.get(b.key);
-      if (kids) for (const k of kids.sort(byStart).reverse()) stack.push([k, d + 1]);
+      if (kids) stack.push([inOrder(kids), 0, d + 1]);
     }
   };
   walk(roots, 0);

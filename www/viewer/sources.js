@@ -31,45 +31,62 @@ export class ServerSession {
   }
 
   async start() {
-    let cursor = { offset: 0, line: 0 };
-    let size = null;
-    let more = true;
     const base = `/api/sessions/${encodeURIComponent(this.#name)}/events`;
-    while (!this.#stopped) {
+    // Resolves with { res } or { error }.
+    const ask = (cursor, waitFor) => {
       const q = new URLSearchParams({ offset: cursor.offset, line: cursor.line });
-      if (!more && size !== null) {
-        q.set("size", size);
+      if (waitFor !== null) {
+        q.set("size", waitFor);
         q.set("wait", WAIT_MS);
       }
-      let answer;
-      try {
-        const res = await fetch(`${base}?${q}`, { signal: this.#controller.signal, cache: "no-store" });
-        answer = await res.json();
-        if (res.status >= 400 && res.status < 500) {
+      return fetch(`${base}?${q}`, { signal: this.#controller.signal, cache: "no-store" }).then(
+        (res) => ({ res }),
+        (e) => ({ error: e.message }),
+      );
+    };
+    const first = { offset: 0, line: 0 };
+    let cursor = first;
+    let pending = ask(first, null);
+    while (!this.#stopped) {
+      let { res, error } = await pending;
+      let answer = null;
+      let asked = false;
+      if (res) {
+        // More to read: ask for it now (the cursor is in the headers), so
+        // the server reads the next part while this one is parsed and drawn.
+        if (res.ok && res.headers.get("X-More") === "1") {
+          pending = ask({ offset: Number(res.headers.get("X-Next-Offset")), line: Number(res.headers.get("X-Next-Line")) }, null);
+          asked = true;
+        }
+        try {
+          answer = await res.json();
+        } catch (e) {
+          error = e.message;
+        }
+        if (answer && !res.ok) {
           // Refused (a bad name, a symlink, no such session): asking again
           // will not change the answer.
-          this.onStatus(`cannot show this session: ${answer.error ?? `HTTP ${res.status}`}`, false);
-          return;
+          if (res.status < 500) return this.onStatus(`cannot show this session: ${answer.error ?? `HTTP ${res.status}`}`, false);
+          error = answer.error ?? `HTTP ${res.status}`;
         }
-        if (!res.ok) throw new Error(answer.error ?? `HTTP ${res.status}`);
-      } catch (e) {
-        if (this.#stopped) return;
-        this.onStatus(`not connected: ${e.message}; trying again`, false);
+      }
+      if (this.#stopped) return;
+      if (error || !answer) {
+        this.onStatus(`not connected: ${error}; trying again`, false);
         await sleep(1000);
+        pending = ask(cursor, null);
         continue;
       }
       if (answer.reset) {
-        cursor = { offset: 0, line: 0 };
-        size = null;
-        more = true;
         this.onReset();
+        cursor = first;
+        pending = ask(cursor, null);
         continue;
       }
       cursor = { offset: answer.offset, line: answer.line };
-      size = answer.size;
-      more = answer.more;
+      if (!asked) pending = ask(cursor, answer.more ? null : answer.size);
       this.onBatch(answer);
-      this.onStatus(more ? "loading…" : "live: new events show as they are written", true);
+      this.onStatus(answer.more ? `loading… ${answer.line.toLocaleString("en")} lines read` : "live: new events show as they are written", true);
     }
   }
 

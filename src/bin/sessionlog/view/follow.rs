@@ -42,6 +42,11 @@ pub struct Skipped {
 #[derive(Debug, Default)]
 pub struct Batch {
     pub events: Vec<SessionEvent>,
+    /// The events' lines as stored, comma-separated: a JSON array's
+    /// inside. A line the crate reads as an event is strict JSON with no
+    /// repeated field, so a page that parses it sees what the crate saw,
+    /// and sending it as stored saves writing every event again.
+    pub json: Vec<u8>,
     /// Each event's line number (0-based, the number it should hold).
     pub lines: Vec<u64>,
     pub skipped: Vec<Skipped>,
@@ -134,6 +139,10 @@ pub fn read_after(path: &Path, from: Cursor, budget: u64) -> std::io::Result<Bat
         let number = batch.next.line;
         match parsed {
             Ok(event) => {
+                if !batch.events.is_empty() {
+                    batch.json.push(b',');
+                }
+                batch.json.extend_from_slice(&line);
                 batch.events.push(event);
                 batch.lines.push(number);
             }
@@ -195,6 +204,7 @@ mod tests {
         let all = read_after(&path, Cursor::default(), u64::MAX).unwrap();
         assert_eq!(all.events.len(), 2);
         assert_eq!(all.lines, [0, 2]);
+        assert_eq!(all.json, format!("{},{}", line(0), line(2)).into_bytes());
         assert_eq!(all.skipped.len(), 1);
         assert_eq!(all.skipped[0].line, 2);
         assert_eq!(all.skipped[0].text, "not json");

@@ -52,10 +52,11 @@ test-e2e: cli pkg
 	bash tests/e2e/run.sh
 
 # `sessionlog view`: its HTTP API as a process (tests/view.rs, also part of
-# test-native), then the page in Chromium (tests/e2e/viewer.test.js).
+# test-native), then the page in Chromium (tests/e2e/viewer.test.js) and
+# its session model in Node (tests/e2e/viewer-model.test.js).
 test-view: cli pkg
 	$(CARGO) test --test view
-	bash tests/e2e/run.sh viewer.test.js
+	bash tests/e2e/run.sh viewer.test.js viewer-model.test.js
 
 bench: setup cli pkg
 	$(CARGO) run --release --manifest-path tests/treeship-compat/Cargo.toml --bin bench

@@ -104,7 +104,13 @@ pub fn read_after(path: &Path, from: Cursor, budget: u64) -> std::io::Result<Bat
     }
     file.seek(SeekFrom::Start(from.offset))?;
     let mut reader = BufReader::with_capacity(256 * 1024, file.take(size - from.offset));
-    let mut line = Vec::new();
+    // First the lines' bytes, one after another (a line over the readers'
+    // limit is skipped without being held), then the parsing, spread over
+    // the cores: parsing is most of the work, and a page loading a large
+    // session waits for it.
+    let mut bytes = Vec::new();
+    let mut lines: Vec<RawLine> = Vec::new();
+    let mut start = 0;
     let mut line_len: u64 = 0;
     let mut too_long = false;
     loop {
@@ -117,13 +123,12 @@ pub fn read_after(path: &Path, from: Cursor, budget: u64) -> std::io::Result<Bat
             None => (buf, false),
         };
         line_len += piece.len() as u64;
-        // A line over the readers' limit is skipped without being held.
         if !too_long {
-            if line.len() + piece.len() > DEFAULT_MAX_LINE_BYTES {
+            if bytes.len() - start + piece.len() > DEFAULT_MAX_LINE_BYTES {
                 too_long = true;
-                line = Vec::new();
+                bytes.truncate(start);
             } else {
-                line.extend_from_slice(piece);
+                bytes.extend_from_slice(piece);
             }
         }
         let used = piece.len() + usize::from(done);
@@ -131,39 +136,79 @@ pub fn read_after(path: &Path, from: Cursor, budget: u64) -> std::io::Result<Bat
         if !done {
             continue;
         }
-        let parsed = if too_long {
-            Err(LineProblem::TooLong { len: line_len })
+        lines.push(if too_long {
+            RawLine::TooLong(line_len)
         } else {
-            parse_line(&line)
+            RawLine::Bytes(start..bytes.len())
+        });
+        batch.next.line += 1;
+        batch.next.offset += line_len + 1;
+        start = bytes.len();
+        line_len = 0;
+        too_long = false;
+        if batch.next.offset - from.offset >= budget && batch.next.offset < size {
+            batch.more = true;
+            break;
+        }
+    }
+    if !batch.more {
+        batch.tail_bytes = size - batch.next.offset;
+    }
+    bytes.truncate(start); // the tail, if any, is not a line yet
+    let parsed = parse_all(&bytes, &lines);
+    for (i, (raw, parsed)) in lines.iter().zip(parsed).enumerate() {
+        let number = from.line + i as u64;
+        let line = match raw {
+            RawLine::Bytes(range) => &bytes[range.clone()],
+            RawLine::TooLong(_) => &[][..],
         };
-        let number = batch.next.line;
         match parsed {
             Ok(event) => {
                 if !batch.events.is_empty() {
                     batch.json.push(b',');
                 }
-                batch.json.extend_from_slice(&line);
+                batch.json.extend_from_slice(line);
                 batch.events.push(event);
                 batch.lines.push(number);
             }
             Err(problem) => batch.skipped.push(Skipped {
                 line: number + 1,
                 reason: problem.to_string(),
-                text: shown(&line),
+                text: shown(line),
             }),
         }
-        batch.next.line += 1;
-        batch.next.offset += line_len + 1;
-        line.clear();
-        line_len = 0;
-        too_long = false;
-        if batch.next.offset - from.offset >= budget && batch.next.offset < size {
-            batch.more = true;
-            return Ok(batch);
-        }
     }
-    batch.tail_bytes = size - batch.next.offset;
     Ok(batch)
+}
+
+/// A complete line: where its bytes are, or the length of one too long to hold.
+enum RawLine {
+    Bytes(std::ops::Range<usize>),
+    TooLong(u64),
+}
+
+/// Each line parsed by the crate's rules, in order; large batches in
+/// parallel, one part per core.
+fn parse_all(bytes: &[u8], lines: &[RawLine]) -> Vec<Result<SessionEvent, LineProblem>> {
+    let parse = |raw: &RawLine| match raw {
+        RawLine::Bytes(range) => parse_line(&bytes[range.clone()]),
+        RawLine::TooLong(len) => Err(LineProblem::TooLong { len: *len }),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || lines.len() < 2_000 {
+        return lines.iter().map(parse).collect();
+    }
+    let part = lines.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = lines
+            .chunks(part)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(parse).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 fn shown(line: &[u8]) -> String {
@@ -245,6 +290,36 @@ mod tests {
         let reset = read_after(&path, rest.next, u64::MAX).unwrap();
         assert!(reset.reset);
         assert_eq!(reset.next, Cursor::default());
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_large_batch_parsed_in_parts_keeps_the_file_order() {
+        let text: String = (0..5000)
+            .map(|i| {
+                if i % 1000 == 7 {
+                    "bad\n".to_string()
+                } else {
+                    line(i) + "\n"
+                }
+            })
+            .collect();
+        let path = temp_file("parts", text.as_bytes());
+        let all = read_after(&path, Cursor::default(), u64::MAX).unwrap();
+        assert_eq!(all.events.len(), 4995);
+        assert!(all
+            .events
+            .iter()
+            .zip(&all.lines)
+            .all(|(e, l)| e.sequence_no == *l));
+        assert_eq!(
+            all.skipped.iter().map(|s| s.line).collect::<Vec<_>>(),
+            [8, 1008, 2008, 3008, 4008]
+        );
+        let json: Vec<serde_json::Value> =
+            serde_json::from_slice(&[b"[", &all.json[..], b"]"].concat()).unwrap();
+        assert_eq!(json.len(), 4995);
+        assert_eq!(json[4994]["sequence_no"], 4999);
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 

@@ -6,7 +6,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 CLI := target/release/sessionlog
 
-.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook
+.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
@@ -24,7 +24,7 @@ cli:
 demo: setup cli pkg
 	@bash scripts/demo.sh
 
-test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hook
+test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view
 	@echo "make test: every suite passed"
 
 lint:
@@ -51,11 +51,19 @@ test-js: cli pkg
 test-e2e: cli pkg
 	bash tests/e2e/run.sh
 
+# `sessionlog view`: its HTTP API as a process (tests/view.rs, also part of
+# test-native), then the page in Chromium (tests/e2e/viewer.test.js) and
+# its session model in Node (tests/e2e/viewer-model.test.js).
+test-view: cli pkg
+	$(CARGO) test --test view
+	bash tests/e2e/run.sh viewer.test.js viewer-model.test.js
+
 bench: setup cli pkg
 	$(CARGO) run --release --manifest-path tests/treeship-compat/Cargo.toml --bin bench
 	SESSIONLOG_NO_BUILD=1 bash tests/js/run.sh bench
 	node tests/e2e/bench.mjs
 	bash scripts/bench-hook.sh
+	node tests/e2e/viewer-bench.mjs
 
 # `sessionlog hook`: its process tests (Claude Code and Gemini CLI fixtures)
 # and the hook module's unit tests. test-native runs them too; this target

@@ -43,3 +43,6 @@ echo "== the timeline (sessionlog cat --pretty)"
 echo
 echo "== the integrity report (sessionlog check)"
 "$cli" check "$dir"
+echo
+echo "== watch it in a browser (live while writers append; Ctrl-C stops):"
+echo "   $cli view $dir"

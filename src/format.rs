@@ -85,7 +85,10 @@ impl std::fmt::Display for LineProblem {
     }
 }
 
-/// Parses one complete line (without its `\n`).
+/// Parses one complete stored line (without its `\n`) by the readers' rules:
+/// a line this accepts is an event to `iter`, `read_all` and `check`, and a
+/// line it refuses is one they skip, for the reason it gives. For readers
+/// that follow a growing file by byte offset (`sessionlog view`).
 pub fn parse_line(line: &[u8]) -> Result<SessionEvent, LineProblem> {
     let text = std::str::from_utf8(line).map_err(|e| LineProblem::NotUtf8 {
         valid_up_to: e.valid_up_to(),

@@ -27,7 +27,7 @@ pub use event::{
     generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, EventType, SessionEvent,
     EVENT_TYPE_NAMES,
 };
-pub use format::{Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE_BYTES};
+pub use format::{parse_line, Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE_BYTES};
 pub use input::{
     event_from_json, event_from_value, fields_of, FieldKind, FieldSpec, COMMON_FIELDS, EVENT_FIELDS,
 };

@@ -32,3 +32,19 @@ export function icon(name) {
     "</svg>"
   );
 }
+
+const nodes = new Map();
+
+/** Icon `name` as an SVG node (a fresh copy each call), for pages that
+ *  build their rows as nodes. The markup parsed is this file's own. */
+export function iconNode(name) {
+  const key = name in PATHS ? name : "note";
+  let svg = nodes.get(key);
+  if (!svg) {
+    const t = document.createElement("template");
+    t.innerHTML = icon(key);
+    svg = t.content.firstElementChild;
+    nodes.set(key, svg);
+  }
+  return svg.cloneNode(true);
+}

@@ -5,7 +5,7 @@
 // selection, whose full JSON shows in the detail panel.
 
 import { TYPE_BY_NAME, summarize } from "./event-types.js";
-import { icon } from "./icons.js";
+import { iconNode } from "./icons.js";
 
 const OVERSCAN = 8;
 // While events stream in, rows are redrawn at most this often: a frame of
@@ -117,13 +117,13 @@ export class Timeline {
     this.#list.style.height = `${n * h}px`;
     const first = Math.max(0, Math.floor(this.#scroll.scrollTop / h) - OVERSCAN);
     const last = Math.min(n, Math.ceil((this.#scroll.scrollTop + this.#scroll.clientHeight) / h) + OVERSCAN);
-    let html = "";
+    const rows = [];
     for (let pos = first; pos < last; pos++) {
       // Position 0 (the top) is the newest event.
       const index = n - 1 - pos;
-      html += rowHtml(this.#view[index], index, pos, h, this.#view[index] === this.#selected);
+      rows.push(rowNode(this.#view[index], index, pos, h, this.#view[index] === this.#selected));
     }
-    this.#list.innerHTML = html;
+    this.#list.replaceChildren(...rows);
     const active = this.#list.querySelector('[aria-selected="true"]');
     if (active) this.#scroll.setAttribute("aria-activedescendant", active.id);
     else this.#scroll.removeAttribute("aria-activedescendant");
@@ -179,34 +179,48 @@ export class Timeline {
   }
 }
 
-function rowHtml(e, index, pos, h, selected) {
+// Rows are built as nodes with every string from the log set as text or an
+// attribute value, never parsed as markup: the viewer shows logs it did
+// not write (sessionlog view), and a log is untrusted input.
+function rowNode(e, index, pos, h, selected) {
   const type = TYPE_BY_NAME.get(e.type);
   const category = type?.category ?? "unknown";
+  const li = document.createElement("li");
+  li.setAttribute("role", "option");
+  li.id = `ev-${index}`;
+  li.dataset.index = String(index);
+  li.setAttribute("aria-posinset", String(pos + 1));
+  li.setAttribute("aria-selected", String(selected));
+  li.className = `row cat-${category}`;
+  li.style.transform = `translateY(${pos * h}px)`;
   const when = new Date(e.timestamp);
-  // Milliseconds in their own span: narrow rows leave them out.
-  const time = Number.isNaN(when.getTime())
-    ? esc(e.timestamp)
-    : esc(when.toLocaleTimeString([], { hour12: false })) + `<span class="ms">.${String(when.getMilliseconds()).padStart(3, "0")}</span>`;
-  return (
-    `<li role="option" id="ev-${index}" data-index="${index}" aria-posinset="${pos + 1}" ` +
-    `aria-selected="${selected}" class="row cat-${category}" style="transform:translateY(${pos * h}px)">` +
-    `<span class="seq">#${esc(e.sequence_no)}</span>` +
-    `<span class="badge">${icon(type?.icon)}</span>` +
-    `<span class="type" title="${esc(type?.label ?? "unknown type")}">${typeHtml(e.type)}</span>` +
-    `<time datetime="${esc(e.timestamp)}" title="${esc(e.timestamp)}">${time}</time>` +
-    `<span class="summary">${esc(summarize(e))}</span>` +
-    `<span class="agent" title="${esc(e.agent_name)}">${esc(e.agent_name)}</span>` +
-    "</li>"
-  );
-}
-
-/** The wire name, its "agent." prefix marked so narrow rows can drop it
- *  (the icon and colour still tell the family; the detail has it whole). */
-function typeHtml(name) {
+  const time = span("", null, "time");
+  time.setAttribute("datetime", String(e.timestamp ?? ""));
+  time.title = String(e.timestamp ?? "");
+  if (Number.isNaN(when.getTime())) time.textContent = String(e.timestamp ?? "");
+  else {
+    // Milliseconds in their own span: narrow rows leave them out.
+    time.append(when.toLocaleTimeString([], { hour12: false }), span("ms", `.${String(when.getMilliseconds()).padStart(3, "0")}`));
+  }
+  const badge = span("badge");
+  badge.append(iconNode(type?.icon));
+  const typeName = span("type");
+  typeName.title = type?.label ?? "unknown type";
+  // The wire name, its "agent." prefix marked so narrow rows can drop it
+  // (the icon and colour still tell the family; the detail has it whole).
+  const name = String(e.type ?? "");
   const prefix = "agent.";
-  return name.startsWith(prefix) ? `<span class="ns">${prefix}</span>${esc(name.slice(prefix.length))}` : esc(name);
+  if (name.startsWith(prefix)) typeName.append(span("ns", prefix), name.slice(prefix.length));
+  else typeName.textContent = name;
+  const agent = span("agent", e.agent_name);
+  agent.title = String(e.agent_name ?? "");
+  li.append(span("seq", `#${e.sequence_no}`), badge, typeName, time, span("summary", summarize(e)), agent);
+  return li;
 }
 
-function esc(v) {
-  return String(v ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function span(className, text, tag = "span") {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
 }

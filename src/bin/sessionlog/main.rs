@@ -17,6 +17,9 @@
 #[cfg(feature = "hook")]
 mod hook;
 
+#[cfg(feature = "view")]
+mod view;
+
 use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +42,11 @@ usage:
       Report events, skipped lines, duplicate and missing sequence numbers,
       a torn tail and the counter. Exit 1 when the log is damaged.
   sessionlog hook claude-code|gemini-cli   (see `sessionlog hook --help`)
+  sessionlog view ROOT_OR_DIR [--port N] [--open]
+      A read-only web viewer on 127.0.0.1 (default port 8787; 0 picks a
+      free one; the URL is printed): the sessions under ROOT (or the one
+      session DIR), each with its timeline, agent tree, span waterfall,
+      side effects, totals and integrity, live while writers append.
 
 DIR is a session directory holding events.jsonl (created by the first append).
 ";
@@ -168,6 +176,12 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "append" => append(rest),
         "cat" => cat(rest),
         "check" => check(rest),
+        #[cfg(feature = "view")]
+        "view" => view::run(rest),
+        #[cfg(not(feature = "view"))]
+        "view" => Err(Failure::Usage(
+            "this sessionlog was built without the `view` feature".into(),
+        )),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

@@ -1,0 +1,251 @@
+// The viewer (`sessionlog view`, page in www/viewer/) in real Chromium:
+// events appended by the CLI show live while the page is open (a torn tail
+// and an unreadable line included), the session list grows as sessions
+// appear, a multi-agent session shows the right agent tree, waterfall and
+// totals, hostile strings in every field run nothing (served by the viewer,
+// and as a dropped file from www/), and refused paths give a message, not a
+// broken page. Screenshots at desktop and phone width.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DESKTOP, PHONE, launch, screenshot, server, watch, watchedPage } from "./harness.js";
+import { HOSTILE, MULTI_AGENT, append, hostileEvents, liveEvent, startViewer } from "./viewer-sessions.js";
+
+let browser;
+let context;
+let errors;
+let root;
+let viewer;
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), "sessionlog-viewer-e2e-"));
+  append(join(root, "multi"), MULTI_AGENT);
+  append(join(root, "live"), [liveEvent(0)]);
+  viewer = await startViewer(root);
+  browser = await launch();
+  context = await browser.newContext({ viewport: DESKTOP });
+  errors = [];
+});
+after(async () => {
+  await browser?.close();
+  await viewer?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Opens session `name` and waits until its backlog is shown. */
+async function openSession(page, name) {
+  await page.goto(`${viewer.url}viewer/?session=${encodeURIComponent(name)}`);
+  await page.waitForSelector("body[data-state=live]");
+}
+
+const rowsOf = (page, selector, fn) => page.$$eval(selector, fn);
+
+describe("sessionlog view", () => {
+  after(() => assert.deepEqual(errors, [], "no page errors"));
+
+  test("the session list shows each session, and new ones as they appear", async () => {
+    const page = await watchedPage(context, errors);
+    await page.goto(viewer.url);
+    await page.waitForSelector("tr[data-session=multi]");
+    const multi = await page.$eval("tr[data-session=multi]", (tr) => [...tr.cells].map((c) => c.textContent));
+    assert.equal(multi[0], "multissn_multi");
+    assert.equal(multi[3], String(MULTI_AGENT.length));
+    assert.equal(multi[4], "coder, lead, researcher, tester");
+    assert.equal(multi[5], "ok");
+    append(join(root, "appeared"), [liveEvent(1)]);
+    await page.waitForSelector("tr[data-session=appeared]", { timeout: 10_000 });
+    // Newest first: the new session's last event is the latest.
+    assert.equal(await page.$eval("#sessions tbody tr", (tr) => tr.dataset.session), "appeared");
+    await page.click("text=multi");
+    await page.waitForSelector("body[data-state=live]");
+    assert.equal(await page.textContent("#session-name"), "multi");
+    await page.close();
+  });
+
+  test("a multi-agent session shows the agent tree, the waterfall, the side effects and the totals", async () => {
+    const page = await watchedPage(context, errors);
+    await openSession(page, "multi");
+    const tree = await rowsOf(page, "#agent-tree li[data-agent]", (lis) =>
+      lis.map((li) => {
+        const line = li.querySelector(":scope > .agent-line");
+        return [line.querySelector(".agent-name").textContent, Number(li.dataset.depth), line.querySelector(".status").textContent, line.querySelector(".via")?.textContent ?? ""];
+      }),
+    );
+    assert.deepEqual(tree, [
+      ["lead", 0, "completed", ""],
+      ["researcher", 1, "returned", "spawned by lead"],
+      ["coder", 1, "completed", "handed off by lead"],
+      ["tester", 2, "failed", "spawned by coder"],
+    ]);
+    assert.equal(await page.textContent("li[data-agent=ai_test] > .agent-reason"), "reason: tests failed: 3 of 10");
+
+    const spans = await rowsOf(page, ".waterfall li", (lis) =>
+      lis.map((li) => [li.querySelector(".label").textContent, Number(li.dataset.depth), li.classList.contains("failed"), li.querySelector(".dur").textContent]),
+    );
+    assert.deepEqual(spans, [
+      ["session ssn_multi", 0, false, "6.00 s"],
+      ["agent lead", 1, false, "5.40 s"],
+      ["agent researcher", 2, false, "1.50 s"],
+      ["tool web_search", 3, false, "800 ms"],
+      ["agent coder", 2, false, "2.80 s"],
+      ["process cargo", 3, true, "1.50 s exit 101"],
+      ["agent tester", 3, true, "300 ms failed"],
+    ]);
+
+    const totals = Object.fromEntries(
+      await rowsOf(page, "#totals .tile", (tiles) => tiles.map((t) => [t.dataset.total, t.querySelector("dd").firstChild.textContent])),
+    );
+    assert.deepEqual(totals, { events: "21", agents: "4", "tool calls": "1", "tokens in": "2,500", "tokens out": "600", "wall time": "6.00 s" });
+    const tokens = await rowsOf(page, "table.tokens tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assert.deepEqual(tokens, [
+      ["anthropic", "claude-x", "2", "2,000", "500"],
+      ["openai", "gpt-y", "1", "500", "100"],
+    ]);
+
+    const cells = (id) => rowsOf(page, `#${id} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assert.deepEqual(await cells("effects-files"), [["src/a.rs", "1", "1", "+12 −3", "modified"]]);
+    assert.deepEqual(await cells("effects-processes"), [["cargo", "cargo test", "4242", "101", "1.50 s", "coder"]]);
+    assert.deepEqual(await cells("effects-ports"), [["8080", "tcp", "1", "coder"]]);
+    assert.deepEqual(await cells("effects-network"), [["api.example.com", "443", "1", "researcher"]]);
+
+    assert.equal(await page.textContent("#timeline-count"), "21 events");
+    await page.waitForFunction(() => document.querySelector("#report-title").textContent === "Integrity of session multi: ok", null, { timeout: 10_000 });
+
+    await screenshot(page, "viewer-desktop");
+    await page.setViewportSize(PHONE);
+    await page.waitForTimeout(300);
+    await screenshot(page, "viewer-phone");
+    await page.close();
+  });
+
+  test("events appended by the CLI show live, a torn tail and an unreadable line as such", async () => {
+    const page = await watchedPage(context, errors);
+    const dir = join(root, "live");
+    await openSession(page, "live");
+    assert.equal(await page.textContent("#timeline-count"), "1 event");
+    for (let i = 1; i <= 5; i++) {
+      append(dir, [liveEvent(i)]);
+      // The new event is the top row, without a reload.
+      await page.waitForFunction((n) => document.querySelector("#timeline-count").textContent === `${n} events`, i + 1, { timeout: 10_000 });
+      assert.equal(await page.textContent(`#ev-${i} .summary`), `tool_${i} · ${10 + i} ms`);
+    }
+    // The panels redraw a moment after the timeline.
+    await page.waitForFunction(() => document.querySelector("[data-total='tool calls'] dd").firstChild.textContent === "6", null, { timeout: 10_000 });
+
+    // A writer dies mid-line: the page says so and shows no event for it.
+    appendFileSync(join(dir, "events.jsonl"), '{"type":"agent.note","te');
+    await page.waitForSelector("#torn-note:not([hidden])", { timeout: 10_000 });
+    assert.match(await page.textContent("#torn-note"), /^24 bytes after the last complete line: a torn tail/);
+    await page.waitForFunction(() => document.querySelector("#report-title").textContent.endsWith("damaged"), null, { timeout: 10_000 });
+    assert.equal(await page.textContent("#timeline-count"), "6 events");
+
+    // The next append repairs it; a foreign writer then adds a line that is no event.
+    append(dir, [liveEvent(6)]);
+    await page.waitForFunction(() => document.querySelector("#timeline-count").textContent === "7 events", null, { timeout: 10_000 });
+    await page.waitForSelector("#torn-note[hidden]", { state: "attached" });
+    appendFileSync(join(dir, "events.jsonl"), "<b>not json</b>\n");
+    await page.waitForSelector("#skipped-lines:not([hidden])", { timeout: 10_000 });
+    assert.equal(await page.textContent("#skipped-lines li"), "line 8: not an event: expected value at line 1 column 1<b>not json</b>");
+    assert.equal(await page.textContent("#timeline-count"), "7 events · 1 unreadable line");
+    await page.waitForFunction(() => document.querySelector("#report-title").textContent === "Integrity of session live: damaged", null, { timeout: 10_000 });
+    append(dir, [liveEvent(8)]);
+    await page.waitForFunction(() => document.querySelector("#timeline-count").textContent === "8 events · 1 unreadable line", null, { timeout: 10_000 });
+    assert.equal(await page.textContent("#ev-7 .seq"), "#8");
+    await page.close();
+  });
+
+  test("hostile strings in every field run nothing, served by the viewer", async () => {
+    append(join(root, "hostile"), hostileEvents());
+    const page = await watchedPage(context, errors);
+    await page.goto(viewer.url);
+    await page.waitForSelector("tr[data-session=hostile]");
+    await openSession(page, "hostile");
+    await assertInert(page);
+    await page.close();
+  });
+
+  test("refused paths and symlinked sessions give a message, not a page", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "sessionlog-viewer-outside-"));
+    append(join(outside, "secret"), [liveEvent(0)]);
+    symlinkSync(join(outside, "secret"), join(root, "linked"));
+    try {
+      // Not watched: these answers are 4xx on purpose.
+      const page = await context.newPage();
+      for (const [name, message] of [
+        ["linked", /is a symbolic link/],
+        ["../secret", /not a session name/],
+        ["/etc", /not a session name/],
+        ["nope", /no session "nope"/],
+      ]) {
+        await page.goto(`${viewer.url}viewer/?session=${encodeURIComponent(name)}`);
+        await page.waitForFunction(() => !document.querySelector("#session-status").textContent.startsWith("loading") && document.querySelector("#session-status").textContent);
+        assert.match(await page.textContent("#session-status"), message, name);
+        assert.equal(await page.textContent("#timeline-count"), "0 events", name);
+      }
+      await page.goto(viewer.url);
+      await page.waitForSelector("tr[data-session=multi]");
+      assert.equal(await page.$("tr[data-session=linked]"), null, "a symlinked session is not listed");
+      await page.close();
+    } finally {
+      rmSync(join(root, "linked"));
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the viewer page from www/ (no server)", () => {
+  let srv;
+  before(async () => {
+    srv = await server();
+  });
+  after(async () => {
+    await srv.close();
+    assert.deepEqual(errors, [], "no page errors");
+  });
+
+  test("opens a picked JSONL file, hostile strings included, and runs nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sessionlog-viewer-file-"));
+    try {
+      append(join(dir, "s"), hostileEvents());
+      const page = await watchedPage(context, errors);
+      await page.goto(`${srv.url}viewer/`);
+      await page.waitForSelector("body[data-state=idle]");
+      await page.setInputFiles("#file-input", join(dir, "s", "events.jsonl"));
+      await page.waitForSelector("body[data-state=file]");
+      assert.equal(await page.textContent("#timeline-count"), "18 events");
+      await assertInert(page);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the recorder links to the viewer", async () => {
+    const page = await watchedPage(context, errors);
+    await page.goto(srv.url);
+    await page.click("a[href='viewer/']");
+    await page.waitForSelector("body[data-state=idle]");
+    assert.equal(await page.textContent("#file-title"), "Open a session file");
+    await page.close();
+  });
+});
+
+/** Nothing from HOSTILE ran or became markup, and every panel shows it as text. */
+async function assertInert(page) {
+  await page.click("#ev-0");
+  // Hovering and clicking everything that could carry a handler.
+  for (const selector of ["#agent-tree", ".waterfall", "#effects", "#timeline"]) await page.hover(selector);
+  const found = await page.evaluate(() => ({
+    pwned: window.__pwned ?? null,
+    markup: document.querySelectorAll("main img, main script, main iframe, main svg [onload], main [onerror], main [onload], main [srcdoc]").length,
+    badLinks: [...document.querySelectorAll("a")].filter((a) => a.protocol === "javascript:").length,
+    text: document.body.textContent,
+  }));
+  assert.equal(found.pwned, null, "no payload ran");
+  assert.equal(found.markup, 0, "no element made from a log");
+  assert.equal(found.badLinks, 0, "no javascript: link");
+  for (const payload of HOSTILE) assert.ok(found.text.includes(payload), `shown as text: ${payload}`);
+}

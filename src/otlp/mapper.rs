@@ -567,7 +567,7 @@ pub(crate) fn log_record(event: &SessionEvent) -> LogRecord {
         },
         severity_text: if failed { "ERROR" } else { "INFO" },
         event_name: event.event_type.name().to_owned(),
-        body: event.meta.as_ref().map(AnyValue::from_json),
+        body: event.meta.as_ref().and_then(AnyValue::from_json),
         attributes: attrs,
         trace_id: trace,
         span_id: span,

@@ -28,18 +28,19 @@ pub enum AnyValue {
     Double(f64),
     Array(Vec<AnyValue>),
     Kvlist(Vec<KeyValue>),
-    /// A JSON `null`: an `AnyValue` with no value set, written `{}`.
-    Empty,
 }
 
 impl AnyValue {
     /// A JSON value (a `meta`) as an attribute value: objects become
     /// key-value lists, arrays arrays, integers that fit an i64 `intValue`,
-    /// other numbers `doubleValue`, null an empty value.
-    pub fn from_json(value: &serde_json::Value) -> AnyValue {
+    /// other numbers `doubleValue`. OTLP has no null, and receivers refuse
+    /// the empty value (`{}`) protobuf would allow (rotel answers 400), so a
+    /// null is left out: `None` for a null itself, and no entry for a null
+    /// in an object or an array.
+    pub fn from_json(value: &serde_json::Value) -> Option<AnyValue> {
         use serde_json::Value;
-        match value {
-            Value::Null => AnyValue::Empty,
+        Some(match value {
+            Value::Null => return None,
             Value::Bool(b) => AnyValue::Bool(*b),
             Value::Number(n) => match n.as_i64() {
                 Some(i) => AnyValue::Int(i),
@@ -48,13 +49,15 @@ impl AnyValue {
                 None => AnyValue::Double(n.as_f64().unwrap_or(0.0)),
             },
             Value::String(s) => AnyValue::String(s.clone()),
-            Value::Array(items) => AnyValue::Array(items.iter().map(AnyValue::from_json).collect()),
+            Value::Array(items) => {
+                AnyValue::Array(items.iter().filter_map(AnyValue::from_json).collect())
+            }
             Value::Object(map) => AnyValue::Kvlist(
                 map.iter()
-                    .map(|(k, v)| KeyValue::new(k.clone(), AnyValue::from_json(v)))
+                    .filter_map(|(k, v)| Some(KeyValue::new(k.clone(), AnyValue::from_json(v)?)))
                     .collect(),
             ),
-        }
+        })
     }
 }
 
@@ -74,7 +77,6 @@ impl Serialize for AnyValue {
             AnyValue::Double(d) => map.serialize_entry("doubleValue", d)?,
             AnyValue::Array(values) => map.serialize_entry("arrayValue", &Values { values })?,
             AnyValue::Kvlist(values) => map.serialize_entry("kvlistValue", &Values { values })?,
-            AnyValue::Empty => {}
         }
         map.end()
     }

@@ -19,6 +19,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+#[cfg(feature = "otlp")]
+mod otlp;
+
 use sessionlog::{
     event_from_value, Durability, EventLog, EventLogError, LockWait, Options, SessionEvent,
 };
@@ -35,17 +38,28 @@ usage:
   sessionlog check DIR [--json]
       Report events, skipped lines, duplicate and missing sequence numbers,
       a torn tail and the counter. Exit 1 when the log is damaged.
+  sessionlog otlp PATH... (--endpoint URL | --output FILE) [--follow]
+                  [--batch N] [--give-up-after SECS]
+      Ship sessions to an OpenTelemetry receiver as OTLP/HTTP JSON spans and
+      log records (URL is the base, as OTEL_EXPORTER_OTLP_ENDPOINT, which is
+      read when --endpoint is absent), or append OTLP/JSON lines to FILE.
+      Each event once: a cursor beside each log moves after every 2xx.
+      --follow keeps shipping new events and new sessions. Exit 4 when the
+      receiver refuses (400) or stays unreachable.
 
 DIR is a session directory holding events.jsonl (created by the first append).
+PATH is a session directory or a directory of them.
 ";
 
 /// Exit codes: 0 ok, 1 a damaged log (check), 2 bad usage or input, 3 the
-/// log could not be read or written.
+/// log could not be read or written, 4 sessions could not be shipped (otlp).
 enum Failure {
     Usage(String),
     Input(String),
     Log(EventLogError),
     Damaged,
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+    Ship(String),
 }
 
 impl From<EventLogError> for Failure {
@@ -79,6 +93,10 @@ fn main() -> ExitCode {
         Err(Failure::Log(e)) => {
             eprintln!("sessionlog: {e}");
             ExitCode::from(3)
+        }
+        Err(Failure::Ship(why)) => {
+            eprintln!("sessionlog otlp: {why}");
+            ExitCode::from(4)
         }
     }
 }
@@ -159,6 +177,8 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "append" => append(rest),
         "cat" => cat(rest),
         "check" => check(rest),
+        #[cfg(feature = "otlp")]
+        "otlp" => otlp::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

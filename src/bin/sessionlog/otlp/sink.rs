@@ -1,0 +1,214 @@
+//! Where OTLP/JSON goes: a receiver over HTTP (`/v1/traces`, `/v1/logs`),
+//! or a file of OTLP/JSON lines (what the Collector's `otlpjsonfile`
+//! receiver reads). Each says whether a failed send may be tried again.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Clone, Copy)]
+pub(super) enum Signal {
+    Traces,
+    Logs,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Traces => "traces",
+            Signal::Logs => "logs",
+        }
+    }
+}
+
+pub(super) enum SendError {
+    /// Worth trying again: 429, 5xx, a refused or dropped connection, a
+    /// timeout. `after` is the receiver's `Retry-After`, when it gave one.
+    Retry {
+        why: String,
+        after: Option<Duration>,
+    },
+    /// Not worth trying again: 400 and other 4xx, an unusable endpoint, a
+    /// file that cannot be written.
+    Fatal(String),
+}
+
+pub(super) enum Sink {
+    Http {
+        agent: ureq::Agent,
+        traces_url: String,
+        logs_url: String,
+        identity: String,
+    },
+    File {
+        file: File,
+        identity: String,
+    },
+}
+
+impl Sink {
+    /// A receiver at `endpoint`, the base URL as in
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (`http://localhost:4318`).
+    pub fn http(endpoint: &str) -> Result<Sink, String> {
+        let base = endpoint.trim_end_matches('/');
+        let scheme_ok = base.starts_with("http://") || base.starts_with("https://");
+        if !scheme_ok || base.len() <= "https://".len() {
+            return Err(format!(
+                "the endpoint must be an http:// or https:// base URL such as http://localhost:4318, got {endpoint:?}"
+            ));
+        }
+        if base.starts_with("https://") && !cfg!(feature = "otlp-tls") {
+            return Err(format!(
+                "{endpoint} is https, and this sessionlog was built without TLS; \
+                 build it with `--features otlp-tls`, or ship to a local Collector over http"
+            ));
+        }
+        let config = ureq::Agent::config_builder()
+            // Statuses are answers to act on, not errors.
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build();
+        Ok(Sink::Http {
+            agent: config.into(),
+            traces_url: format!("{base}/v1/traces"),
+            logs_url: format!("{base}/v1/logs"),
+            identity: base.to_owned(),
+        })
+    }
+
+    /// OTLP/JSON lines appended to `path` (created 0o600 when missing).
+    pub fn file(path: &Path) -> Result<Sink, String> {
+        let mut options = std::fs::OpenOptions::new();
+        options.append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
+            .open(path)
+            .map_err(|e| format!("cannot open {} for writing: {e}", path.display()))?;
+        // The cursor names the file by its absolute path, so a relative
+        // path given from another directory is the same output.
+        let absolute = std::fs::canonicalize(path)
+            .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
+        Ok(Sink::File {
+            file,
+            identity: format!("file:{}", absolute.display()),
+        })
+    }
+
+    /// What the cursor records as the destination.
+    pub fn identity(&self) -> &str {
+        match self {
+            Sink::Http { identity, .. } | Sink::File { identity, .. } => identity,
+        }
+    }
+
+    /// Sends one export request. `Ok` carries the receiver's complaint
+    /// about part of an accepted request (OTLP's partial success), which
+    /// is not to be retried.
+    pub fn send(&mut self, signal: Signal, body: &[u8]) -> Result<Option<String>, SendError> {
+        match self {
+            Sink::File { file, identity } => {
+                let mut line = Vec::with_capacity(body.len() + 1);
+                line.extend_from_slice(body);
+                line.push(b'\n');
+                file.write_all(&line)
+                    .and_then(|()| file.sync_data())
+                    .map(|()| None)
+                    .map_err(|e| SendError::Fatal(format!("cannot write {identity}: {e}")))
+            }
+            Sink::Http {
+                agent,
+                traces_url,
+                logs_url,
+                ..
+            } => {
+                let url = match signal {
+                    Signal::Traces => traces_url,
+                    Signal::Logs => logs_url,
+                };
+                post(agent, url, body)
+            }
+        }
+    }
+}
+
+fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> Result<Option<String>, SendError> {
+    let mut response = match agent
+        .post(url.to_owned())
+        .header("content-type", "application/json")
+        .send(body)
+    {
+        Ok(response) => response,
+        Err(e) => return Err(transport_error(url, e)),
+    };
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    // The answer's body says why, or what part was rejected; keep a little.
+    let mut text = String::new();
+    let _ = response
+        .body_mut()
+        .as_reader()
+        .take(4096)
+        .read_to_string(&mut text);
+    let text = text.trim();
+    let code = status.as_u16();
+    if status.is_success() {
+        return Ok(partial_success(text));
+    }
+    let why = format!(
+        "{url} answered {code} {}{}{}",
+        status.canonical_reason().unwrap_or(""),
+        if text.is_empty() { "" } else { ": " },
+        text
+    );
+    match code {
+        429 | 502 | 503 | 504 => Err(SendError::Retry {
+            why,
+            after: retry_after,
+        }),
+        500..=599 => Err(SendError::Retry { why, after: None }),
+        _ => Err(SendError::Fatal(why)),
+    }
+}
+
+fn transport_error(url: &str, e: ureq::Error) -> SendError {
+    let why = format!("cannot reach {url}: {e}");
+    match e {
+        ureq::Error::BadUri(_)
+        | ureq::Error::Http(_)
+        | ureq::Error::TlsRequired
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::InvalidProxyUrl => SendError::Fatal(why),
+        _ => SendError::Retry { why, after: None },
+    }
+}
+
+/// The complaint in a 2xx answer's `partialSuccess`, when it has one.
+fn partial_success(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let partial = value.get("partialSuccess")?;
+    let rejected = ["rejectedSpans", "rejectedLogRecords"]
+        .iter()
+        .filter_map(|k| partial.get(*k))
+        .find_map(|v| match v {
+            serde_json::Value::String(s) => s.parse::<u64>().ok(),
+            other => other.as_u64(),
+        })
+        .unwrap_or(0);
+    let message = partial
+        .get("errorMessage")
+        .and_then(|m| m.as_str())
+        .unwrap_or("");
+    (rejected > 0 || !message.is_empty())
+        .then(|| format!("the receiver rejected {rejected} record(s): {message}"))
+}

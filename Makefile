@@ -6,7 +6,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 CLI := target/release/sessionlog
 
-.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean
+.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-otlp bench-otlp
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
@@ -24,7 +24,7 @@ cli:
 demo: setup cli pkg
 	@bash scripts/demo.sh
 
-test: setup lint test-native test-compat test-wasm pkg test-js test-e2e
+test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-otlp
 	@echo "make test: every suite passed"
 
 lint:
@@ -55,6 +55,12 @@ bench: setup cli pkg
 	$(CARGO) run --release --manifest-path tests/treeship-compat/Cargo.toml --bin bench
 	SESSIONLOG_NO_BUILD=1 bash tests/js/run.sh bench
 	node tests/e2e/bench.mjs
+
+# sessionlog otlp against rotel, a real OpenTelemetry receiver (fetched
+# from PyPI into target/rotel/ by the script).
+test-otlp: cli
+	bash scripts/fetch-rotel.sh
+	$(CARGO) test --test otlp_receiver
 
 www: pkg
 	node www/serve.mjs

@@ -21,8 +21,11 @@ case "$(uname -sm)" in
 esac
 PIP=$(command -v pip3 || command -v pip || true)
 if [ -z "$PIP" ]; then
-  echo "fetch-rotel: pip is needed to download rotel from PyPI (apt-get install python3-pip)" >&2
-  exit 1
+  echo "fetch-rotel: installing Debian's python3-pip to download rotel from PyPI"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip
+  PIP=$(command -v pip3)
 fi
 mkdir -p "$DIR"
 echo "fetch-rotel: downloading rotel==$VERSION from PyPI"

@@ -78,25 +78,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
         None if follow => None,
         None => Some(Duration::from_secs(30)),
     };
-    let env_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty());
-    let mut sink = match (value("endpoint"), value("output")) {
-        (Some(_), Some(_)) => {
-            return Err(Failure::Usage(
-                "otlp: give --endpoint or --output, not both".into(),
-            ))
-        }
-        (None, Some(file)) => Sink::file(Path::new(file)).map_err(Failure::Usage)?,
-        (Some(endpoint), None) => Sink::http(endpoint).map_err(Failure::Usage)?,
-        (None, None) => match env_endpoint {
-            Some(endpoint) => Sink::http(&endpoint).map_err(Failure::Usage)?,
-            None => return Err(Failure::Usage(
-                "otlp: give --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT), or --output FILE"
-                    .into(),
-            )),
-        },
-    };
     let paths: Vec<PathBuf> = args.words.iter().map(PathBuf::from).collect();
     for path in &paths {
         match std::fs::symlink_metadata(path) {
@@ -121,6 +102,25 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
             }
         }
     }
+    let env_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty());
+    let mut sink = match (value("endpoint"), value("output")) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::Usage(
+                "otlp: give --endpoint or --output, not both".into(),
+            ))
+        }
+        (None, Some(file)) => Sink::file(Path::new(file)).map_err(Failure::Usage)?,
+        (Some(endpoint), None) => Sink::http(endpoint).map_err(Failure::Usage)?,
+        (None, None) => match env_endpoint {
+            Some(endpoint) => Sink::http(&endpoint).map_err(Failure::Usage)?,
+            None => return Err(Failure::Usage(
+                "otlp: give --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT), or --output FILE"
+                    .into(),
+            )),
+        },
+    };
     let service = std::env::var("OTEL_SERVICE_NAME")
         .ok()
         .filter(|s| !s.is_empty());

@@ -9,7 +9,7 @@
 //! conventions (`invoke_agent`, `execute_tool`, `chat`); the README's
 //! "Shipping sessions to OpenTelemetry" section has the full table.
 //!
-//! The JSON is written with serde over the small model in [`model`]
+//! The JSON is written with serde over the small model in `model.rs`
 //! rather than the opentelemetry-proto crates, which pull in about 45
 //! crates for what is a few types here. Native only: the npm package has a
 //! JavaScript twin (`bindings/otlp.js`) so the `.wasm` stays in its budget.

@@ -60,6 +60,7 @@ bench: setup cli pkg
 # from PyPI into target/rotel/ by the script).
 test-otlp: cli
 	bash scripts/fetch-rotel.sh
+	$(CARGO) clippy --test otlp_receiver -- -D warnings
 	$(CARGO) test --test otlp_receiver
 
 www: pkg

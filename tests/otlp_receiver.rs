@@ -105,6 +105,7 @@ struct Rotel {
     child: Child,
     port: u16,
     lines: Arc<Mutex<Vec<String>>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 fn rotel_binary() -> PathBuf {
@@ -161,16 +162,17 @@ impl Rotel {
                 .spawn()
                 .expect("start rotel");
             let lines = Arc::new(Mutex::new(Vec::new()));
+            let mut readers = Vec::new();
             for stream in [
                 Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
                 Box::new(child.stderr.take().unwrap()),
             ] {
                 let lines = Arc::clone(&lines);
-                std::thread::spawn(move || {
+                readers.push(std::thread::spawn(move || {
                     for line in BufReader::new(stream).lines().map_while(Result::ok) {
                         lines.lock().unwrap().push(line);
                     }
-                });
+                }));
             }
             let deadline = Instant::now() + Duration::from_secs(20);
             while Instant::now() < deadline {
@@ -179,6 +181,7 @@ impl Rotel {
                         child,
                         port: http,
                         lines,
+                        readers,
                     };
                 }
                 if child.try_wait().unwrap().is_some() {
@@ -245,10 +248,20 @@ impl Rotel {
         }
     }
 
+    /// Stops rotel the way an operator does (SIGTERM, so it prints what it
+    /// still holds), waits for it and for its output, and returns it all.
     fn stop(mut self) -> Vec<String> {
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(100));
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
         self.lines()
     }
 }

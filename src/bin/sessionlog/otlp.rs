@@ -16,6 +16,8 @@ mod tail;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sessionlog::otlp::{AnyValue, Mapper, OtlpBatch};
@@ -36,8 +38,6 @@ const MAX_RETRY: Duration = Duration::from_secs(5);
 struct Opts {
     follow: bool,
     batch: usize,
-    /// `None` with `--follow`: a follower waits for its receiver forever.
-    give_up_after: Option<Duration>,
     resource: Vec<sessionlog::otlp::KeyValue>,
 }
 
@@ -45,7 +45,11 @@ struct Session {
     dir: PathBuf,
     tail: tail::Tail,
     mapper: Mapper,
-    cursor: Cursor,
+    /// The cursor when this process opened the session: events before it
+    /// are mapped (to rebuild open spans) and not sent.
+    shipped: (u64, u64),
+    /// Moved by the sender thread.
+    cursor: Arc<Mutex<Cursor>>,
     reported_skipped: u64,
 }
 
@@ -105,7 +109,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
     let env_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
         .ok()
         .filter(|e| !e.is_empty());
-    let mut sink = match (value("endpoint"), value("output")) {
+    let sink = match (value("endpoint"), value("output")) {
         (Some(_), Some(_)) => {
             return Err(Failure::Usage(
                 "otlp: give --endpoint or --output, not both".into(),
@@ -134,25 +138,53 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
     let opts = Opts {
         follow,
         batch,
-        give_up_after,
         resource,
     };
 
+    // Mapping and sending overlap: this thread reads and maps the next
+    // batch while the sender thread waits for the receiver's answer to the
+    // last one (and moves the cursor). One batch in flight, in order.
+    let identity = sink.identity().to_owned();
+    let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(1);
+    let sender = std::thread::spawn(move || deliver_all(sink, give_up_after, queue));
+    let prepared = prepare_all(&paths, &identity, &opts, &jobs, &|| sender.is_finished());
+    drop(jobs);
+    let delivered = sender
+        .join()
+        .unwrap_or_else(|_| Err(Failure::Ship("the sending thread panicked".into())));
+    // A sending failure stops the preparing side too: report it first.
+    delivered.and(prepared)
+}
+
+/// Finds the sessions and maps what is new in them into jobs for the
+/// sender, once or (with `--follow`) forever. Returns early when the
+/// sender has stopped.
+fn prepare_all(
+    paths: &[PathBuf],
+    identity: &str,
+    opts: &Opts,
+    jobs: &SyncSender<Job>,
+    sender_stopped: &dyn Fn() -> bool,
+) -> Result<(), Failure> {
     let mut sessions: BTreeMap<PathBuf, Session> = BTreeMap::new();
     let mut scanned: Option<Instant> = None;
-    let mut body = Vec::new();
     loop {
         if scanned.map_or(true, |at| at.elapsed() >= RESCAN) {
-            for dir in discover(&paths) {
+            for dir in discover(paths) {
                 if let std::collections::btree_map::Entry::Vacant(entry) = sessions.entry(dir) {
-                    let session = open_session(entry.key(), sink.identity())?;
+                    let session = open_session(entry.key(), identity)?;
                     entry.insert(session);
                 }
             }
             scanned = Some(Instant::now());
         }
         for session in sessions.values_mut() {
-            ship(session, &mut sink, &opts, &mut body)?;
+            if !prepare(session, opts, jobs)? {
+                return Ok(());
+            }
+        }
+        if sender_stopped() {
+            return Ok(());
         }
         if !opts.follow {
             if sessions.is_empty() {
@@ -199,19 +231,28 @@ fn open_session(dir: &Path, identity: &str) -> Result<Session, Failure> {
         dir: dir.to_path_buf(),
         tail,
         mapper: Mapper::new(),
-        cursor,
+        shipped: (cursor.traces, cursor.logs),
+        cursor: Arc::new(Mutex::new(cursor)),
         reported_skipped: 0,
     })
 }
 
-/// Sends what `session` has that its cursor has not seen acknowledged, one
-/// batch of events at a time, moving the cursor after each answer.
-fn ship(
-    session: &mut Session,
-    sink: &mut Sink,
-    opts: &Opts,
-    body: &mut Vec<u8>,
-) -> Result<(), Failure> {
+/// One batch of a session, mapped and encoded, for the sender.
+struct Job {
+    dir: PathBuf,
+    cursor: Arc<Mutex<Cursor>>,
+    /// The batch's events are `first..end`.
+    first: u64,
+    end: u64,
+    traces: Option<Vec<u8>>,
+    logs: Option<Vec<u8>>,
+    counts: (usize, usize),
+}
+
+/// Maps what `session` has that was not shipped before into jobs, one
+/// batch of events at a time. `false` when the sender has stopped.
+fn prepare(session: &mut Session, opts: &Opts, jobs: &SyncSender<Job>) -> Result<bool, Failure> {
+    let (traces_before, logs_before) = session.shipped;
     loop {
         let lines = session
             .tail
@@ -221,7 +262,6 @@ fn ship(
             break;
         };
         let (first, end) = (first.index, last.index + 1);
-        let cursor = &mut session.cursor;
         let mut batch = OtlpBatch {
             resource: opts.resource.clone(),
             ..OtlpBatch::default()
@@ -230,50 +270,41 @@ fn ship(
             let Some(event) = &line.event else { continue };
             let (spans, logs) = (batch.spans.len(), batch.logs.len());
             session.mapper.map(event, &mut batch);
-            // Shipped before: mapped only to rebuild the open spans.
-            if line.index < cursor.traces {
+            // Shipped before this process started: mapped only to rebuild
+            // the spans still open.
+            if line.index < traces_before {
                 batch.spans.truncate(spans);
             }
-            if line.index < cursor.logs {
+            if line.index < logs_before {
                 batch.logs.truncate(logs);
             }
         }
-        let what = |signal: Signal| {
-            format!(
-                "the {} of {} events {first}..{end}",
-                signal.name(),
-                session.dir.display()
-            )
+        if end <= traces_before.min(logs_before) {
+            continue;
+        }
+        let encode = |write: &dyn Fn(&mut Vec<u8>) -> serde_json::Result<()>| {
+            let mut body = Vec::with_capacity(1 << 20);
+            write(&mut body)
+                .map(|()| body)
+                .map_err(|e| Failure::Ship(e.to_string()))
         };
-        let sent_spans = !batch.spans.is_empty();
-        if sent_spans {
-            body.clear();
-            batch
-                .write_traces_json(&mut *body)
-                .map_err(|e| Failure::Ship(e.to_string()))?;
-            send(sink, Signal::Traces, body, opts, &what(Signal::Traces))?;
-        }
-        cursor.traces = cursor.traces.max(end);
-        if !batch.logs.is_empty() {
-            if sent_spans {
-                // The spans are in: a failure below must not send them again.
-                cursor.save().map_err(Failure::Ship)?;
-            }
-            body.clear();
-            batch
-                .write_logs_json(&mut *body)
-                .map_err(|e| Failure::Ship(e.to_string()))?;
-            send(sink, Signal::Logs, body, opts, &what(Signal::Logs))?;
-        }
-        cursor.logs = cursor.logs.max(end);
-        cursor.save().map_err(Failure::Ship)?;
-        if !batch.is_empty() {
-            println!(
-                "{}: shipped events {first}..{end}: {} spans, {} log records",
-                session.dir.display(),
-                batch.spans.len(),
-                batch.logs.len()
-            );
+        let job = Job {
+            dir: session.dir.clone(),
+            cursor: Arc::clone(&session.cursor),
+            first,
+            end,
+            traces: match batch.spans.is_empty() {
+                true => None,
+                false => Some(encode(&|out| batch.write_traces_json(out))?),
+            },
+            logs: match batch.logs.is_empty() {
+                true => None,
+                false => Some(encode(&|out| batch.write_logs_json(out))?),
+            },
+            counts: (batch.spans.len(), batch.logs.len()),
+        };
+        if jobs.send(job).is_err() {
+            return Ok(false);
         }
     }
     if session.tail.skipped > session.reported_skipped {
@@ -285,6 +316,62 @@ fn ship(
         );
         session.reported_skipped = session.tail.skipped;
     }
+    Ok(true)
+}
+
+/// The sender thread: sends each job in order and moves its session's
+/// cursor after each answer. Stops at the first failure.
+fn deliver_all(
+    mut sink: Sink,
+    give_up_after: Option<Duration>,
+    jobs: Receiver<Job>,
+) -> Result<(), Failure> {
+    for job in jobs {
+        deliver(&mut sink, give_up_after, &job)?;
+    }
+    Ok(())
+}
+
+fn deliver(sink: &mut Sink, give_up_after: Option<Duration>, job: &Job) -> Result<(), Failure> {
+    let mut cursor = job.cursor.lock().unwrap_or_else(|e| e.into_inner());
+    let what = |signal: Signal| {
+        format!(
+            "the {} of {} events {}..{}",
+            signal.name(),
+            job.dir.display(),
+            job.first,
+            job.end
+        )
+    };
+    if let Some(body) = &job.traces {
+        send(
+            sink,
+            Signal::Traces,
+            body,
+            give_up_after,
+            &what(Signal::Traces),
+        )?;
+    }
+    cursor.traces = cursor.traces.max(job.end);
+    if let Some(body) = &job.logs {
+        if job.traces.is_some() {
+            // The spans are in: a failure below must not send them again.
+            cursor.save().map_err(Failure::Ship)?;
+        }
+        send(sink, Signal::Logs, body, give_up_after, &what(Signal::Logs))?;
+    }
+    cursor.logs = cursor.logs.max(job.end);
+    cursor.save().map_err(Failure::Ship)?;
+    if job.traces.is_some() || job.logs.is_some() {
+        println!(
+            "{}: shipped events {}..{}: {} spans, {} log records",
+            job.dir.display(),
+            job.first,
+            job.end,
+            job.counts.0,
+            job.counts.1
+        );
+    }
     Ok(())
 }
 
@@ -293,7 +380,7 @@ fn send(
     sink: &mut Sink,
     signal: Signal,
     body: &[u8],
-    opts: &Opts,
+    give_up_after: Option<Duration>,
     what: &str,
 ) -> Result<(), Failure> {
     let started = Instant::now();
@@ -312,7 +399,7 @@ fn send(
             }
             Err(SendError::Retry { why, after }) => {
                 let wait = after.unwrap_or(delay).min(Duration::from_secs(60));
-                if let Some(limit) = opts.give_up_after {
+                if let Some(limit) = give_up_after {
                     if started.elapsed() + wait > limit {
                         return Err(Failure::Ship(format!(
                             "{what}: {why}; gave up after retrying for {} s, nothing marked as shipped",

@@ -9,6 +9,8 @@ import type {
 } from "./types.js";
 
 export type * from "./types.js";
+export * from "./otlp.js";
+import type { toOtlp, OtlpMapper, otlpRequests } from "./otlp.js";
 
 /**
  * An append-only session event log. In Node every method but `flush` is
@@ -91,5 +93,11 @@ export declare class FileHost implements LogHost {
   close(): void;
 }
 
-declare const sessionlog: { EventLog: typeof EventLog; FileHost: typeof FileHost };
+declare const sessionlog: {
+  EventLog: typeof EventLog;
+  FileHost: typeof FileHost;
+  toOtlp: typeof toOtlp;
+  OtlpMapper: typeof OtlpMapper;
+  otlpRequests: typeof otlpRequests;
+};
 export default sessionlog;

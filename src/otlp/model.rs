@@ -33,7 +33,7 @@ pub enum AnyValue {
 impl AnyValue {
     /// A JSON value (a `meta`) as an attribute value: objects become
     /// key-value lists, arrays arrays, integers that fit an i64 `intValue`,
-    /// other numbers `doubleValue`. OTLP has no null, and receivers refuse
+    /// other numbers `doubleValue`; object keys sorted. OTLP has no null, and receivers refuse
     /// the empty value (`{}`) protobuf would allow (rotel answers 400), so a
     /// null is left out: `None` for a null itself, and no entry for a null
     /// in an object or an array.
@@ -52,11 +52,18 @@ impl AnyValue {
             Value::Array(items) => {
                 AnyValue::Array(items.iter().filter_map(AnyValue::from_json).collect())
             }
-            Value::Object(map) => AnyValue::Kvlist(
-                map.iter()
+            Value::Object(map) => {
+                let mut values: Vec<KeyValue> = map
+                    .iter()
                     .filter_map(|(k, v)| Some(KeyValue::new(k.clone(), AnyValue::from_json(v)?)))
-                    .collect(),
-            ),
+                    .collect();
+                // Sorted by key whatever the map keeps (serde_json's
+                // `preserve_order` feature keeps insertion order): the same
+                // event always gives the same record, here and in the
+                // JavaScript twin.
+                values.sort_by(|a, b| a.key.cmp(&b.key));
+                AnyValue::Kvlist(values)
+            }
         })
     }
 }

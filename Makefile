@@ -55,6 +55,7 @@ bench: setup cli pkg
 	$(CARGO) run --release --manifest-path tests/treeship-compat/Cargo.toml --bin bench
 	SESSIONLOG_NO_BUILD=1 bash tests/js/run.sh bench
 	node tests/e2e/bench.mjs
+	bash scripts/bench-otlp.sh
 
 # sessionlog otlp against rotel, a real OpenTelemetry receiver (fetched
 # from PyPI into target/rotel/ by the script).

@@ -52,10 +52,7 @@ PY
 EVENTS=$(wc -l < "$SESSION/events.jsonl")
 BYTES=$(stat -c %s "$SESSION/events.jsonl")
 
-now() { date +%s%N; }
-rate() { python3 -c "import sys; print(f'{$EVENTS / (($2 - $1) / 1e9):,.0f}')"; }
-best() { sort -n | head -n1; }
-
+TICK=$(getconf CLK_TCK)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port); GRPC=$(free_port)
 target/rotel/rotel-agent start --exporter blackhole \
@@ -63,25 +60,50 @@ target/rotel/rotel-agent start --exporter blackhole \
   --pid-file "$WORK/rotel.pid" --log-file "$WORK/rotel.log" >"$WORK/rotel.out" 2>&1 &
 ROTEL_PID=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+# rotel's CPU seconds so far (user + system), from /proc.
+rotel_cpu() { awk -v t="$TICK" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$ROTEL_PID/stat"; }
+
+# One timed run: "wall user+sys" in seconds (bash's time keyword).
+measure() {
+  local TIMEFORMAT='%R %U %S'
+  { time "$@" >/dev/null; } 2>&1 | tail -n1 | awk '{ printf "%s %.3f", $1, $2 + $3 }'
+}
 
 declare -a CAT FILE HTTP
+ROTEL_CPU=()
 for run in $(seq "$RUNS"); do
-  t0=$(now); "$CLI" cat "$SESSION" >/dev/null; t1=$(now); CAT+=($((t1 - t0)))
+  CAT+=("$(measure "$CLI" cat "$SESSION")")
   rm -f "$SESSION"/events.jsonl.otlp-cursor-* "$WORK/out.jsonl"
-  t0=$(now); "$CLI" otlp "$SESSION" --output "$WORK/out.jsonl" >/dev/null; t1=$(now); FILE+=($((t1 - t0)))
+  FILE+=("$(measure "$CLI" otlp "$SESSION" --output "$WORK/out.jsonl")")
   rm -f "$SESSION"/events.jsonl.otlp-cursor-*
-  t0=$(now); "$CLI" otlp "$SESSION" --endpoint "http://127.0.0.1:$PORT" >/dev/null; t1=$(now); HTTP+=($((t1 - t0)))
+  before=$(rotel_cpu)
+  HTTP+=("$(measure "$CLI" otlp "$SESSION" --endpoint "http://127.0.0.1:$PORT")")
+  ROTEL_CPU+=("$(python3 -c "print(f'{$(rotel_cpu) - $before:.3f}')")")
 done
 if grep -q "Failed to decode" "$WORK/rotel.out"; then
   echo "bench-otlp: rotel refused a request:" >&2; cat "$WORK/rotel.out" >&2; exit 1
 fi
 OUT_BYTES=$(stat -c %s "$WORK/out.jsonl")
-cat_ns=$(printf '%s\n' "${CAT[@]}" | best)
-file_ns=$(printf '%s\n' "${FILE[@]}" | best)
-http_ns=$(printf '%s\n' "${HTTP[@]}" | best)
-echo "session: $EVENTS events, $BYTES bytes of events.jsonl; OTLP/JSON written: $OUT_BYTES bytes"
-echo "best of $RUNS runs (load before: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-34s %14s %12s %10s\n' "" "events/s" "seconds" "vs cat"
-printf '%-34s %14s %12s %10s\n' "sessionlog cat (read + serialize)" "$(rate 0 "$cat_ns")" "$(python3 -c "print(f'{$cat_ns/1e9:.2f}')")" "1.00"
-printf '%-34s %14s %12s %10s\n' "sessionlog otlp --output FILE" "$(rate 0 "$file_ns")" "$(python3 -c "print(f'{$file_ns/1e9:.2f}')")" "$(python3 -c "print(f'{$cat_ns/$file_ns:.2f}')")"
-printf '%-34s %14s %12s %10s\n' "sessionlog otlp --endpoint (rotel)" "$(rate 0 "$http_ns")" "$(python3 -c "print(f'{$http_ns/1e9:.2f}')")" "$(python3 -c "print(f'{$cat_ns/$http_ns:.2f}')")"
+
+python3 - "$EVENTS" "$BYTES" "$OUT_BYTES" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  "${CAT[*]}" "${FILE[*]}" "${HTTP[*]}" "${ROTEL_CPU[*]}" <<'PY'
+import sys
+events, size, out_bytes, runs, load = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+def pairs(arg):
+    xs = [float(x) for x in arg.split()]
+    return [(xs[i], xs[i + 1]) for i in range(0, len(xs), 2)]
+cat, file, http = pairs(sys.argv[6]), pairs(sys.argv[7]), pairs(sys.argv[8])
+rotel = [float(x) for x in sys.argv[9].split()]
+best = lambda runs: min(runs)  # the fastest wall time, with its CPU
+c, f, h = best(cat), best(file), best(http)
+r = rotel[http.index(h)]
+print(f"session: {events:,} events, {size:,} bytes of events.jsonl; {out_bytes:,} bytes of OTLP/JSON")
+print(f"best of {runs} runs; load average (1, 5, 15 min) at the end: {load}")
+print(f"{'':36} {'events/s':>10} {'wall s':>8} {'CPU s':>7} {'vs cat':>7}")
+for name, (wall, cpu) in [("sessionlog cat (read + serialize)", c), ("sessionlog otlp --output FILE", f),
+                          ("sessionlog otlp --endpoint (rotel)", h)]:
+    print(f"{name:36} {events / wall:>10,.0f} {wall:>8.2f} {cpu:>7.2f} {c[0] / wall:>7.2f}")
+print(f"{'  rotel decoding the same requests':36} {'':>10} {'':>8} {r:>7.2f}")
+print(f"events per CPU-second: shipper {events / h[1]:,.0f}, rotel {events / r:,.0f}; "
+      f"with one core each (shipping and rotel overlap), about {events / max(h[1], r):,.0f} events/s")
+PY

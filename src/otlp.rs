@@ -43,7 +43,7 @@ use crate::event::SessionEvent;
 /// let logs = batch.logs_json();     // POST to {endpoint}/v1/logs
 /// # assert!(traces.starts_with("{\"resourceSpans\"") && logs.starts_with("{\"resourceLogs\""));
 /// ```
-pub fn to_otlp(events: &[SessionEvent]) -> OtlpBatch {
+pub fn to_otlp(events: &[SessionEvent]) -> OtlpBatch<'_> {
     let mut mapper = Mapper::new();
     let mut batch = OtlpBatch::default();
     for event in events {

@@ -11,6 +11,7 @@
 //! The JavaScript twin (bindings/otlp.js) follows this file step by step;
 //! the package tests compare the two on the same session.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
 use super::model::{
@@ -70,7 +71,7 @@ impl Mapper {
     }
 
     /// Adds the log record of `event` to `out`, and the spans it ends.
-    pub fn map(&mut self, event: &SessionEvent, out: &mut OtlpBatch) {
+    pub fn map<'a>(&mut self, event: &'a SessionEvent, out: &mut OtlpBatch<'a>) {
         out.logs.push(log_record(event));
         let time = unix_nanos(&event.timestamp);
         match &event.event_type {
@@ -91,7 +92,7 @@ impl Mapper {
                 self.close_session_children(event, time, out);
                 if let Some(mut open) = self.sessions.remove(&event.session_id) {
                     let attrs = &mut open.span.attributes;
-                    push_str(attrs, "sessionlog.summary", summary.as_deref());
+                    push_owned(attrs, "sessionlog.summary", summary.as_deref());
                     push_u64(attrs, "sessionlog.duration_ms", *duration_ms);
                     finish(open, event, time, Status::default(), false, out);
                 }
@@ -101,7 +102,7 @@ impl Mapper {
             } => {
                 let parent = parent_agent_instance_id.as_deref();
                 self.start_agent(event, parent, |attrs| {
-                    push_str(attrs, "sessionlog.parent_agent_instance_id", parent);
+                    push_owned(attrs, "sessionlog.parent_agent_instance_id", parent);
                 });
             }
             EventType::AgentSpawned {
@@ -110,8 +111,8 @@ impl Mapper {
             } => {
                 let by = spawned_by_agent_instance_id.as_str();
                 self.start_agent(event, Some(by), |attrs| {
-                    push_str(attrs, "sessionlog.spawned_by_agent_instance_id", Some(by));
-                    push_str(attrs, "sessionlog.reason", reason.as_deref());
+                    push_owned(attrs, "sessionlog.spawned_by_agent_instance_id", Some(by));
+                    push_owned(attrs, "sessionlog.reason", reason.as_deref());
                 });
             }
             EventType::AgentCompleted { termination_reason } => {
@@ -120,7 +121,7 @@ impl Mapper {
                     .remove(&agent_key(event, &event.agent_instance_id))
                 {
                     let attrs = &mut open.span.attributes;
-                    push_str(
+                    push_owned(
                         attrs,
                         "sessionlog.termination_reason",
                         termination_reason.as_deref(),
@@ -136,7 +137,7 @@ impl Mapper {
                     .remove(&agent_key(event, &event.agent_instance_id))
                 {
                     let attrs = &mut open.span.attributes;
-                    push_str(
+                    push_owned(
                         attrs,
                         "sessionlog.returned_to_agent_instance_id",
                         Some(returned_to_agent_instance_id),
@@ -149,7 +150,7 @@ impl Mapper {
                     .agents
                     .remove(&agent_key(event, &event.agent_instance_id))
                 {
-                    push_str(
+                    push_owned(
                         &mut open.span.attributes,
                         "error.type",
                         Some("agent.failed"),
@@ -183,13 +184,13 @@ impl Mapper {
                     span.start_time_unix_nano = start;
                     span.end_time_unix_nano = end;
                     let attrs = &mut span.attributes;
-                    push_str(attrs, "gen_ai.tool.name", Some(tool_name));
-                    push_str(
+                    push_owned(attrs, "gen_ai.tool.name", Some(tool_name));
+                    push_owned(
                         attrs,
                         "sessionlog.tool_input_digest",
                         tool_input_digest.as_deref(),
                     );
-                    push_str(
+                    push_owned(
                         attrs,
                         "sessionlog.tool_output_digest",
                         tool_output_digest.as_deref(),
@@ -216,11 +217,11 @@ impl Mapper {
                 {
                     span.end_time_unix_nano = span.start_time_unix_nano;
                     let attrs = &mut span.attributes;
-                    push_str(attrs, "gen_ai.request.model", model.as_deref());
-                    push_str(attrs, "gen_ai.provider.name", provider.as_deref());
+                    push_owned(attrs, "gen_ai.request.model", model.as_deref());
+                    push_owned(attrs, "gen_ai.provider.name", provider.as_deref());
                     push_u64(attrs, "gen_ai.usage.input_tokens", *tokens_in);
                     push_u64(attrs, "gen_ai.usage.output_tokens", *tokens_out);
-                    push_str(attrs, "sessionlog.summary", summary.as_deref());
+                    push_owned(attrs, "sessionlog.summary", summary.as_deref());
                     if let Some(c) = confidence {
                         attrs.push(KeyValue::new("sessionlog.confidence", AnyValue::Double(*c)));
                     }
@@ -237,11 +238,11 @@ impl Mapper {
                 if let Some(mut span) = self.start(event, name, SpanKind::Internal, None, &parents)
                 {
                     let attrs = &mut span.attributes;
-                    push_str(attrs, "process.executable.name", Some(process_name));
+                    push_owned(attrs, "process.executable.name", Some(process_name));
                     if let Some(pid) = pid {
                         attrs.push(KeyValue::new("process.pid", AnyValue::Int(i64::from(*pid))));
                     }
-                    push_str(attrs, "process.command_line", command.as_deref());
+                    push_owned(attrs, "process.command_line", command.as_deref());
                     let open = self.open(span, event);
                     let key = process_key(event, process_name);
                     self.processes.entry(key).or_default().push_back(open);
@@ -266,7 +267,7 @@ impl Mapper {
                 let attrs = &mut open.span.attributes;
                 let has_command = attrs.iter().any(|kv| kv.key == "process.command_line");
                 if !has_command {
-                    push_str(attrs, "process.command_line", command.as_deref());
+                    push_owned(attrs, "process.command_line", command.as_deref());
                 }
                 if let Some(code) = exit_code {
                     attrs.push(KeyValue::new(
@@ -301,7 +302,7 @@ impl Mapper {
         &mut self,
         event: &SessionEvent,
         parent_agent: Option<&str>,
-        attrs: impl FnOnce(&mut Vec<KeyValue>),
+        attrs: impl FnOnce(&mut Vec<KeyValue<'static>>),
     ) {
         let key = agent_key(event, &event.agent_instance_id);
         if self.agents.contains_key(&key) {
@@ -341,13 +342,14 @@ impl Mapper {
         operation: Option<&'static str>,
         parent_agents: &[&str],
     ) -> Option<Span> {
-        let trace_id = trace_id(&event.trace_id)?;
-        let span_id = span_id(&event.span_id)?;
+        let trace_id = trace_id(&event.trace_id)?.into_owned();
+        let span_id = span_id(&event.span_id)?.into_owned();
         let start = unix_nanos(&event.timestamp)?;
         let parent_span_id = event
             .parent_span_id
             .as_deref()
             .and_then(self::span_id)
+            .map(Cow::into_owned)
             .or_else(|| {
                 let agents = parent_agents
                     .iter()
@@ -360,31 +362,31 @@ impl Mapper {
             });
         let mut attributes = Vec::with_capacity(12);
         if let Some(op) = operation {
-            push_str(&mut attributes, "gen_ai.operation.name", Some(op));
+            push_owned(&mut attributes, "gen_ai.operation.name", Some(op));
         }
-        push_str(
+        push_owned(
             &mut attributes,
             "gen_ai.conversation.id",
             Some(&event.session_id),
         );
-        push_str(&mut attributes, "gen_ai.agent.id", Some(&event.agent_id));
-        push_str(
+        push_owned(&mut attributes, "gen_ai.agent.id", Some(&event.agent_id));
+        push_owned(
             &mut attributes,
             "gen_ai.agent.name",
             Some(&event.agent_name),
         );
-        push_str(
+        push_owned(
             &mut attributes,
             "sessionlog.agent_instance_id",
             Some(&event.agent_instance_id),
         );
-        push_str(
+        push_owned(
             &mut attributes,
             "sessionlog.agent_role",
             event.agent_role.as_deref(),
         );
-        push_str(&mut attributes, "host.id", Some(&event.host_id));
-        push_str(
+        push_owned(&mut attributes, "host.id", Some(&event.host_id));
+        push_owned(
             &mut attributes,
             "sessionlog.event_id",
             Some(&event.event_id),
@@ -460,7 +462,7 @@ fn finish(
     let Some(end) = time else { return };
     let span = &mut open.span;
     span.end_time_unix_nano = end.max(span.start_time_unix_nano);
-    push_str(
+    push_owned(
         &mut span.attributes,
         "sessionlog.end_event_id",
         Some(&event.event_id),
@@ -485,7 +487,7 @@ fn process_key(event: &SessionEvent, process_name: &str) -> String {
 }
 
 /// The log record of one event.
-pub(crate) fn log_record(event: &SessionEvent) -> LogRecord {
+pub(crate) fn log_record(event: &SessionEvent) -> LogRecord<'_> {
     let time = unix_nanos(&event.timestamp);
     let trace = trace_id(&event.trace_id);
     let span = span_id(&event.span_id);
@@ -542,14 +544,14 @@ pub(crate) fn log_record(event: &SessionEvent) -> LogRecord {
     for field in fields {
         let value = match field.value {
             Out::Absent => continue,
-            Out::Str(s) => AnyValue::String(s.to_owned()),
+            Out::Str(s) => AnyValue::string(s),
             Out::U16(n) => AnyValue::Int(i64::from(n)),
             Out::U32(n) => AnyValue::Int(i64::from(n)),
             Out::I32(n) => AnyValue::Int(i64::from(n)),
             Out::U64(n) => int(n),
             Out::F64(x) => AnyValue::Double(x),
             Out::List(items) => {
-                AnyValue::Array(items.iter().map(|s| AnyValue::String(s.clone())).collect())
+                AnyValue::Array(items.iter().map(|s| AnyValue::string(s.as_str())).collect())
             }
         };
         attrs.push(KeyValue::new(
@@ -566,7 +568,7 @@ pub(crate) fn log_record(event: &SessionEvent) -> LogRecord {
             SEVERITY_INFO
         },
         severity_text: if failed { "ERROR" } else { "INFO" },
-        event_name: event.event_type.name().to_owned(),
+        event_name: event.event_type.name(),
         body: event.meta.as_ref().and_then(AnyValue::from_json),
         attributes: attrs,
         trace_id: trace,
@@ -575,20 +577,28 @@ pub(crate) fn log_record(event: &SessionEvent) -> LogRecord {
 }
 
 /// A u64 as an `intValue`, or a double past i64 (OTLP has no unsigned).
-fn int(n: u64) -> AnyValue {
+fn int(n: u64) -> AnyValue<'static> {
     match i64::try_from(n) {
         Ok(i) => AnyValue::Int(i),
         Err(_) => AnyValue::Double(n as f64),
     }
 }
 
-fn push_str(attrs: &mut Vec<KeyValue>, key: &'static str, value: Option<&str>) {
+/// A string attribute of a log record, borrowed from its event.
+fn push_str<'a>(attrs: &mut Vec<KeyValue<'a>>, key: &'static str, value: Option<&'a str>) {
     if let Some(v) = value {
-        attrs.push(KeyValue::new(key, AnyValue::String(v.to_owned())));
+        attrs.push(KeyValue::new(key, AnyValue::string(v)));
     }
 }
 
-fn push_u64(attrs: &mut Vec<KeyValue>, key: &'static str, value: Option<u64>) {
+/// A string attribute of a span, which outlives its events.
+fn push_owned(attrs: &mut Vec<KeyValue<'static>>, key: &'static str, value: Option<&str>) {
+    if let Some(v) = value {
+        attrs.push(KeyValue::new(key, AnyValue::string(v.to_owned())));
+    }
+}
+
+fn push_u64(attrs: &mut Vec<KeyValue<'_>>, key: &'static str, value: Option<u64>) {
     if let Some(n) = value {
         attrs.push(KeyValue::new(key, int(n)));
     }
@@ -596,17 +606,23 @@ fn push_u64(attrs: &mut Vec<KeyValue>, key: &'static str, value: Option<u64>) {
 
 /// `id` in lowercase when it is `len` hex digits and not all zero (the W3C
 /// "invalid" id), else `None`.
-fn hex_id(id: &str, len: usize) -> Option<String> {
+fn hex_id(id: &str, len: usize) -> Option<Cow<'_, str>> {
     let ok = id.len() == len
         && id.bytes().all(|b| b.is_ascii_hexdigit())
         && id.bytes().any(|b| b != b'0');
-    ok.then(|| id.to_ascii_lowercase())
+    match ok {
+        false => None,
+        true if id.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Some(Cow::Owned(id.to_ascii_lowercase()))
+        }
+        true => Some(Cow::Borrowed(id)),
+    }
 }
 
-fn trace_id(id: &str) -> Option<String> {
+fn trace_id(id: &str) -> Option<Cow<'_, str>> {
     hex_id(id, 32)
 }
 
-fn span_id(id: &str) -> Option<String> {
+fn span_id(id: &str) -> Option<Cow<'_, str>> {
     hex_id(id, 16)
 }

@@ -17,27 +17,50 @@ pub const SCOPE_NAME: &str = "sessionlog";
 /// The scope's version: this crate's.
 pub const SCOPE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// An OTLP attribute value (`AnyValue`).
+/// An OTLP attribute value (`AnyValue`). Text is borrowed from the event
+/// where it can be: a log record is written out while its event is alive,
+/// and not copying every string is most of what mapping costs.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AnyValue {
-    String(String),
+pub enum AnyValue<'a> {
+    String(Cow<'a, str>),
     Bool(bool),
     /// Written as `{"intValue": "123"}`: a decimal string, as int64 is in
     /// protobuf JSON.
     Int(i64),
     Double(f64),
-    Array(Vec<AnyValue>),
-    Kvlist(Vec<KeyValue>),
+    Array(Vec<AnyValue<'a>>),
+    Kvlist(Vec<KeyValue<'a>>),
 }
 
-impl AnyValue {
+impl<'a> AnyValue<'a> {
+    /// A string value, borrowed or owned.
+    pub fn string(s: impl Into<Cow<'a, str>>) -> AnyValue<'a> {
+        AnyValue::String(s.into())
+    }
+
+    /// The same value owning its text.
+    pub fn into_owned(self) -> AnyValue<'static> {
+        match self {
+            AnyValue::String(s) => AnyValue::String(Cow::Owned(s.into_owned())),
+            AnyValue::Bool(b) => AnyValue::Bool(b),
+            AnyValue::Int(i) => AnyValue::Int(i),
+            AnyValue::Double(d) => AnyValue::Double(d),
+            AnyValue::Array(v) => {
+                AnyValue::Array(v.into_iter().map(AnyValue::into_owned).collect())
+            }
+            AnyValue::Kvlist(v) => {
+                AnyValue::Kvlist(v.into_iter().map(KeyValue::into_owned).collect())
+            }
+        }
+    }
+
     /// A JSON value (a `meta`) as an attribute value: objects become
     /// key-value lists, arrays arrays, integers that fit an i64 `intValue`,
     /// other numbers `doubleValue`; object keys sorted. OTLP has no null, and receivers refuse
     /// the empty value (`{}`) protobuf would allow (rotel answers 400), so a
     /// null is left out: `None` for a null itself, and no entry for a null
     /// in an object or an array.
-    pub fn from_json(value: &serde_json::Value) -> Option<AnyValue> {
+    pub fn from_json(value: &'a serde_json::Value) -> Option<AnyValue<'a>> {
         use serde_json::Value;
         Some(match value {
             Value::Null => return None,
@@ -48,14 +71,14 @@ impl AnyValue {
                 // unsigned 64-bit value.
                 None => AnyValue::Double(n.as_f64().unwrap_or(0.0)),
             },
-            Value::String(s) => AnyValue::String(s.clone()),
+            Value::String(s) => AnyValue::String(Cow::Borrowed(s)),
             Value::Array(items) => {
                 AnyValue::Array(items.iter().filter_map(AnyValue::from_json).collect())
             }
             Value::Object(map) => {
                 let mut values: Vec<KeyValue> = map
                     .iter()
-                    .filter_map(|(k, v)| Some(KeyValue::new(k.clone(), AnyValue::from_json(v)?)))
+                    .filter_map(|(k, v)| Some(KeyValue::new(k.as_str(), AnyValue::from_json(v)?)))
                     .collect();
                 // Sorted by key whatever the map keeps (serde_json's
                 // `preserve_order` feature keeps insertion order): the same
@@ -74,7 +97,7 @@ struct Values<'a, T> {
     values: &'a [T],
 }
 
-impl Serialize for AnyValue {
+impl Serialize for AnyValue<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         match self {
@@ -91,16 +114,24 @@ impl Serialize for AnyValue {
 
 /// One attribute: a key and its value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KeyValue {
-    pub key: Cow<'static, str>,
-    pub value: AnyValue,
+pub struct KeyValue<'a> {
+    pub key: Cow<'a, str>,
+    pub value: AnyValue<'a>,
 }
 
-impl KeyValue {
-    pub fn new(key: impl Into<Cow<'static, str>>, value: AnyValue) -> KeyValue {
+impl<'a> KeyValue<'a> {
+    pub fn new(key: impl Into<Cow<'a, str>>, value: AnyValue<'a>) -> KeyValue<'a> {
         KeyValue {
             key: key.into(),
             value,
+        }
+    }
+
+    /// The same attribute owning its text.
+    pub fn into_owned(self) -> KeyValue<'static> {
+        KeyValue {
+            key: Cow::Owned(self.key.into_owned()),
+            value: self.value.into_owned(),
         }
     }
 }
@@ -172,7 +203,7 @@ pub struct Span {
     pub start_time_unix_nano: u64,
     #[serde(serialize_with = "nanos")]
     pub end_time_unix_nano: u64,
-    pub attributes: Vec<KeyValue>,
+    pub attributes: Vec<KeyValue<'static>>,
     #[serde(skip_serializing_if = "Status::is_unset")]
     pub status: Status,
 }
@@ -181,10 +212,10 @@ pub struct Span {
 pub const SEVERITY_INFO: u8 = 9;
 pub const SEVERITY_ERROR: u8 = 17;
 
-/// One OTLP log record.
+/// One OTLP log record, borrowing from its event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LogRecord {
+pub struct LogRecord<'a> {
     /// 0 (left out of the JSON) when the event's timestamp could not be
     /// read: OTLP's "time unknown".
     #[serde(serialize_with = "nanos", skip_serializing_if = "is_zero")]
@@ -192,33 +223,34 @@ pub struct LogRecord {
     pub severity_number: u8,
     pub severity_text: &'static str,
     /// The event type, e.g. `agent.called_tool`.
-    pub event_name: String,
+    pub event_name: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<AnyValue>,
-    pub attributes: Vec<KeyValue>,
+    pub body: Option<AnyValue<'a>>,
+    pub attributes: Vec<KeyValue<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace_id: Option<String>,
+    pub trace_id: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub span_id: Option<String>,
+    pub span_id: Option<Cow<'a, str>>,
 }
 
 /// Spans and log records ready to send, with the resource they come from.
+/// The log records borrow from the events they were made of.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OtlpBatch {
+pub struct OtlpBatch<'a> {
     pub spans: Vec<Span>,
-    pub logs: Vec<LogRecord>,
+    pub logs: Vec<LogRecord<'a>>,
     /// The resource's attributes; `service.name = "sessionlog"` by default.
-    pub resource: Vec<KeyValue>,
+    pub resource: Vec<KeyValue<'static>>,
 }
 
-impl Default for OtlpBatch {
+impl Default for OtlpBatch<'_> {
     fn default() -> Self {
         OtlpBatch {
             spans: Vec::new(),
             logs: Vec::new(),
             resource: vec![KeyValue::new(
                 "service.name",
-                AnyValue::String("sessionlog".into()),
+                AnyValue::string("sessionlog"),
             )],
         }
     }
@@ -237,7 +269,7 @@ const SCOPE: Scope = Scope {
 
 #[derive(Serialize)]
 struct Resource<'a> {
-    attributes: &'a [KeyValue],
+    attributes: &'a [KeyValue<'static>],
 }
 
 #[derive(Serialize)]
@@ -276,10 +308,10 @@ struct ResourceLogs<'a> {
 #[serde(rename_all = "camelCase")]
 struct ScopeLogs<'a> {
     scope: Scope,
-    log_records: &'a [LogRecord],
+    log_records: &'a [LogRecord<'a>],
 }
 
-impl OtlpBatch {
+impl OtlpBatch<'_> {
     /// No spans and no log records.
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty() && self.logs.is_empty()

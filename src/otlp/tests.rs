@@ -141,13 +141,13 @@ fn every_type() -> Vec<SessionEvent> {
         .collect()
 }
 
-fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a AnyValue> {
+fn attr<'a, 'b>(attrs: &'a [KeyValue<'b>], key: &str) -> Option<&'a AnyValue<'b>> {
     attrs.iter().find(|kv| kv.key == key).map(|kv| &kv.value)
 }
 
-fn str_attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a str> {
+fn str_attr<'a>(attrs: &'a [KeyValue<'_>], key: &str) -> Option<&'a str> {
     match attr(attrs, key)? {
-        AnyValue::String(s) => Some(s),
+        AnyValue::String(s) => Some(s.as_ref()),
         _ => None,
     }
 }
@@ -243,8 +243,8 @@ fn every_type_gives_one_log_record_with_the_event_in_it() {
     assert_eq!(
         attr(handoff, "sessionlog.artifacts"),
         Some(&AnyValue::Array(vec![
-            AnyValue::String("art_1".into()),
-            AnyValue::String("art_2".into())
+            AnyValue::string("art_1"),
+            AnyValue::string("art_2")
         ]))
     );
 }
@@ -461,7 +461,8 @@ fn multi_agent() -> Vec<SessionEvent> {
 
 #[test]
 fn a_multi_agent_session_becomes_one_tree() {
-    let batch = to_otlp(&multi_agent());
+    let events = multi_agent();
+    let batch = to_otlp(&events);
     let parent = |name: &str| span_named(&batch, name).parent_span_id.clone();
     assert_eq!(parent("session"), None);
     assert_eq!(parent("invoke_agent lead"), Some(span_hex(0x10)));
@@ -642,12 +643,13 @@ fn processes_pair_oldest_first_and_a_failed_exit_is_an_error() {
             },
         )
     };
-    let batch = to_otlp(&[
+    let events = [
         start(0, 0, 1),
         start(1, 5, 2),
         done(2, 10, 3),
         done(3, 20, 0),
-    ]);
+    ];
+    let batch = to_otlp(&events);
     assert_eq!(batch.spans.len(), 2);
     let (first, second) = (&batch.spans[0], &batch.spans[1]);
     assert_eq!(
@@ -727,7 +729,8 @@ fn ids_and_times_otlp_cannot_carry_stay_as_text() {
 
 #[test]
 fn the_json_is_otlp_json() {
-    let batch = to_otlp(&multi_agent());
+    let events = multi_agent();
+    let batch = to_otlp(&events);
     let traces: Value = serde_json::from_str(&batch.traces_json()).unwrap();
     let rs = &traces["resourceSpans"][0];
     assert_eq!(
@@ -815,7 +818,8 @@ fn numbers_past_what_otlp_holds() {
         },
     );
     e.meta = Some(json!({"big": u64::MAX, "neg": i64::MIN}));
-    let batch = to_otlp(&[e]);
+    let events = [e];
+    let batch = to_otlp(&events);
     let chat = span_named(&batch, "chat");
     assert_eq!(
         attr(&chat.attributes, "gen_ai.usage.input_tokens"),

@@ -38,7 +38,9 @@ const MAX_RETRY: Duration = Duration::from_secs(5);
 struct Opts {
     follow: bool,
     batch: usize,
-    resource: Vec<sessionlog::otlp::KeyValue>,
+    resource: Vec<sessionlog::otlp::KeyValue<'static>>,
+    /// Request bodies the sender is done with.
+    buffers: Receiver<Vec<u8>>,
 }
 
 struct Session {
@@ -132,21 +134,24 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
     if let Some(name) = service {
         resource = vec![sessionlog::otlp::KeyValue::new(
             "service.name",
-            AnyValue::String(name),
+            AnyValue::string(name),
         )];
     }
-    let opts = Opts {
-        follow,
-        batch,
-        resource,
-    };
-
     // Mapping and sending overlap: this thread reads and maps the next
     // batch while the sender thread waits for the receiver's answer to the
     // last one (and moves the cursor). One batch in flight, in order.
     let identity = sink.identity().to_owned();
     let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(1);
-    let sender = std::thread::spawn(move || deliver_all(sink, give_up_after, queue));
+    // Request bodies go back for reuse: a fresh buffer of megabytes per
+    // batch costs its page faults every time.
+    let (spent, buffers) = std::sync::mpsc::channel::<Vec<u8>>();
+    let sender = std::thread::spawn(move || deliver_all(sink, give_up_after, queue, spent));
+    let opts = Opts {
+        follow,
+        batch,
+        resource,
+        buffers,
+    };
     let prepared = prepare_all(&paths, &identity, &opts, &jobs, &|| sender.is_finished());
     drop(jobs);
     let delivered = sender
@@ -283,7 +288,8 @@ fn prepare(session: &mut Session, opts: &Opts, jobs: &SyncSender<Job>) -> Result
             continue;
         }
         let encode = |write: &dyn Fn(&mut Vec<u8>) -> serde_json::Result<()>| {
-            let mut body = Vec::with_capacity(1 << 20);
+            let mut body = opts.buffers.try_recv().unwrap_or_default();
+            body.clear();
             write(&mut body)
                 .map(|()| body)
                 .map_err(|e| Failure::Ship(e.to_string()))
@@ -325,9 +331,13 @@ fn deliver_all(
     mut sink: Sink,
     give_up_after: Option<Duration>,
     jobs: Receiver<Job>,
+    spent: std::sync::mpsc::Sender<Vec<u8>>,
 ) -> Result<(), Failure> {
     for job in jobs {
         deliver(&mut sink, give_up_after, &job)?;
+        for body in [job.traces, job.logs].into_iter().flatten() {
+            let _ = spent.send(body);
+        }
     }
     Ok(())
 }

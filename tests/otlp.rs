@@ -371,3 +371,66 @@ fn bad_usage_is_refused_before_anything_is_sent() {
         .collect();
     assert!(entries.iter().all(|n| !n.contains("otlp")), "{entries:?}");
 }
+
+#[test]
+fn a_session_named_twice_is_shipped_once() {
+    let tmp = TempDir::new("otlp-twice");
+    let root = tmp.path().join("root");
+    append(
+        &root.join("one"),
+        vec![started("lead", 1), completed("lead", 2)],
+    );
+    let out_file = tmp.path().join("out.jsonl");
+    let session = root.join("one");
+    let dotted = root.join("one/../one/.");
+    let out = otlp(&[
+        root.to_str().unwrap(),
+        session.to_str().unwrap(),
+        dotted.to_str().unwrap(),
+        "--output",
+        out_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let got = lines(&out_file);
+    assert_eq!(got.len(), 2, "one traces and one logs line");
+    assert_eq!(
+        logs_of(&got[1]).iter().map(sequence_no).collect::<Vec<_>>(),
+        [0, 1]
+    );
+}
+
+#[test]
+fn a_cursor_past_the_end_of_its_log_is_refused() {
+    let tmp = TempDir::new("otlp-replaced");
+    let dir = tmp.session();
+    let out_file = tmp.path().join("out.jsonl");
+    let args = [
+        dir.to_str().unwrap(),
+        "--output",
+        out_file.to_str().unwrap(),
+    ];
+    append(
+        &dir,
+        vec![started("lead", 1), started("b", 2), started("c", 3)],
+    );
+    assert!(otlp(&args).status.success());
+    // The log is replaced by a shorter one; its cursor stays.
+    for name in [EVENTS_FILE, "events.jsonl.count"] {
+        std::fs::remove_file(dir.join(name)).unwrap();
+    }
+    append(&dir, vec![started("new", 4)]);
+    let before = std::fs::read(&out_file).unwrap();
+    let out = otlp(&args);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("says 3 events were shipped"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("holds 1"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&out_file).unwrap(), before, "nothing sent");
+}

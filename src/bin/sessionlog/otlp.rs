@@ -52,6 +52,7 @@ struct Session {
     shipped: (u64, u64),
     /// Moved by the sender thread.
     cursor: Arc<Mutex<Cursor>>,
+    cursor_path: PathBuf,
     reported_skipped: u64,
 }
 
@@ -108,6 +109,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
             }
         }
     }
+    // One name per directory: a session reached through two spellings of
+    // its path (a root and the session itself, `.` and its full path) is
+    // one session, shipped once.
+    let paths = paths
+        .iter()
+        .map(|p| {
+            std::fs::canonicalize(p)
+                .map_err(|e| Failure::Usage(format!("otlp: cannot resolve {}: {e}", p.display())))
+        })
+        .collect::<Result<Vec<PathBuf>, Failure>>()?;
     let env_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
         .ok()
         .filter(|e| !e.is_empty());
@@ -237,6 +248,7 @@ fn open_session(dir: &Path, identity: &str) -> Result<Session, Failure> {
         tail,
         mapper: Mapper::new(),
         shipped: (cursor.traces, cursor.logs),
+        cursor_path: Cursor::path(dir, identity),
         cursor: Arc::new(Mutex::new(cursor)),
         reported_skipped: 0,
     })
@@ -264,6 +276,18 @@ fn prepare(session: &mut Session, opts: &Opts, jobs: &SyncSender<Job>) -> Result
             .read(opts.batch)
             .map_err(|e| Failure::Ship(e.to_string()))?;
         let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
+            // At the end of the log: a cursor past it belongs to a log that
+            // was replaced or cut, and following it would skip new events.
+            let read = session.tail.lines_read();
+            if read < traces_before.min(logs_before) {
+                return Err(Failure::Ship(format!(
+                    "{} says {} events were shipped, but {} holds {read}; was the log replaced? \
+                     Move the cursor away to ship this log from the start",
+                    session.cursor_path.display(),
+                    traces_before.min(logs_before),
+                    session.dir.join(EVENTS_FILE).display()
+                )));
+            }
             break;
         };
         let (first, end) = (first.index, last.index + 1);

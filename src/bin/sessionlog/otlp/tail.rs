@@ -48,6 +48,11 @@ impl Tail {
         })
     }
 
+    /// Complete lines read so far: the sequence number of the next one.
+    pub fn lines_read(&self) -> u64 {
+        self.next
+    }
+
     /// Up to `max` complete lines after the last one returned.
     pub fn read(&mut self, max: usize) -> std::io::Result<Vec<Line>> {
         // A log cut shorter than what was read was replaced or rewritten:

@@ -154,3 +154,67 @@ fn open_no_follow(path: &Path) -> std::io::Result<File> {
         .open(path)
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display())))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::Tail;
+    use sessionlog::{EventLog, EVENTS_FILE};
+
+    /// A stored line (ids and time filled) of a note.
+    fn note(text: &str) -> String {
+        let input = format!(
+            r#"{{"type":"agent.note","text":"{text}","session_id":"s","agent_id":"a","agent_instance_id":"i","agent_name":"n","host_id":"h"}}"#
+        );
+        serde_json::to_string(&sessionlog::event_from_json(&input).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn lines_are_numbered_as_the_log_numbers_them_and_a_partial_line_waits() {
+        let dir = std::env::temp_dir().join(format!("sessionlog-tail-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let log = EventLog::open(&dir).unwrap();
+        let mut first = sessionlog::event_from_json(&note("one")).unwrap();
+        log.append(&mut first).unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.join(EVENTS_FILE))
+            .unwrap();
+        // A line longer than any the log writes, then a line being written.
+        let long = vec![b'x'; sessionlog::DEFAULT_MAX_LINE_BYTES + 10];
+        file.write_all(&long).unwrap();
+        let two = note("two");
+        let (head, rest) = two.as_bytes().split_at(10);
+        file.write_all(b"\n").unwrap();
+        file.write_all(head).unwrap();
+
+        let mut tail = Tail::open(&dir).unwrap();
+        let lines = tail.read(10).unwrap();
+        let seen: Vec<(u64, bool)> = lines.iter().map(|l| (l.index, l.event.is_some())).collect();
+        assert_eq!(seen, [(0, true), (1, false)]);
+        assert_eq!((tail.skipped, tail.lines_read()), (1, 2));
+        assert!(tail.read(10).unwrap().is_empty(), "the partial line waits");
+
+        // The writer finishes its line; `max` is honoured.
+        file.write_all(rest).unwrap();
+        file.write_all(format!("\n{}\n", note("three")).as_bytes())
+            .unwrap();
+        let lines = tail.read(1).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].index, 2);
+        let text = |l: &super::Line| match &l.event.as_ref().unwrap().event_type {
+            sessionlog::EventType::AgentNote { text } => text.clone().unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text(&lines[0]), "two");
+        let lines = tail.read(10).unwrap();
+        assert_eq!((lines[0].index, text(&lines[0])), (3, "three".to_string()));
+
+        // A log cut shorter than what was read is an error, not a guess.
+        file.set_len(10).unwrap();
+        let err = tail.read(10).err().unwrap().to_string();
+        assert!(err.contains("shorter than"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -176,7 +176,16 @@ impl Rotel {
             }
             let deadline = Instant::now() + Duration::from_secs(20);
             while Instant::now() < deadline {
-                if TcpStream::connect(("127.0.0.1", http)).is_ok() {
+                // Both ports, and still running a moment later: rotel binds
+                // one, then exits if the other is taken (picked ports race
+                // with other processes), and something else may answer on
+                // a port it never got.
+                let listening = |port| TcpStream::connect(("127.0.0.1", port)).is_ok();
+                let alive = |child: &mut Child| child.try_wait().unwrap().is_none();
+                if listening(http) && listening(grpc) && {
+                    std::thread::sleep(Duration::from_millis(200));
+                    alive(&mut child) && listening(http)
+                } {
                     return Rotel {
                         child,
                         port: http,
@@ -546,7 +555,14 @@ fn a_multi_agent_session_arrives_whole() {
         ],
     );
     let rotel = Rotel::start(&tmp.0, None, &[]);
-    let out = run(&[dir.to_str().unwrap(), "--endpoint", &rotel.endpoint()]);
+    // A header such as an API key goes along (rotel does not check it).
+    let out = run(&[
+        dir.to_str().unwrap(),
+        "--endpoint",
+        &rotel.endpoint(),
+        "--header",
+        "x-api-key=secret",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("shipped events 0..11: 6 spans, 11 log records"),

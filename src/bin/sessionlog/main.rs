@@ -39,10 +39,11 @@ usage:
       Report events, skipped lines, duplicate and missing sequence numbers,
       a torn tail and the counter. Exit 1 when the log is damaged.
   sessionlog otlp PATH... (--endpoint URL | --output FILE) [--follow]
-                  [--batch N] [--give-up-after SECS]
+                  [--header NAME=VALUE]... [--batch N] [--give-up-after SECS]
       Ship sessions to an OpenTelemetry receiver as OTLP/HTTP JSON spans and
       log records (URL is the base, as OTEL_EXPORTER_OTLP_ENDPOINT, which is
-      read when --endpoint is absent), or append OTLP/JSON lines to FILE.
+      read when --endpoint is absent; headers from OTEL_EXPORTER_OTLP_HEADERS
+      when no --header), or append OTLP/JSON lines to FILE.
       Each event once: a cursor beside each log moves after every 2xx.
       --follow keeps shipping new events and new sessions. Exit 4 when the
       receiver refuses (400) or stays unreachable.

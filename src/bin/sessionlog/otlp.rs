@@ -31,7 +31,7 @@ use sink::{SendError, Signal, Sink};
 /// within a second of their append.
 const POLL: Duration = Duration::from_millis(200);
 /// How often the PATHs are searched again for new sessions.
-const RESCAN: Duration = Duration::from_secs(1);
+const RESCAN: Duration = Duration::from_millis(500);
 const FIRST_RETRY: Duration = Duration::from_millis(200);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 
@@ -57,8 +57,18 @@ struct Session {
 }
 
 pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["endpoint", "output", "batch", "give-up-after"])?;
-    args.allow(&["endpoint", "output", "batch", "give-up-after", "follow"])?;
+    let args = Args::parse(
+        args,
+        &["endpoint", "output", "batch", "give-up-after", "header"],
+    )?;
+    args.allow(&[
+        "endpoint",
+        "output",
+        "batch",
+        "give-up-after",
+        "follow",
+        "header",
+    ])?;
     let value = |flag: &str| {
         args.flags
             .iter()
@@ -119,6 +129,23 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
                 .map_err(|e| Failure::Usage(format!("otlp: cannot resolve {}: {e}", p.display())))
         })
         .collect::<Result<Vec<PathBuf>, Failure>>()?;
+    // --header NAME=VALUE (repeatable), else OTEL_EXPORTER_OTLP_HEADERS.
+    let mut headers: Vec<String> = args
+        .flags
+        .iter()
+        .filter(|(f, _)| *f == "header")
+        .filter_map(|(_, v)| v.map(str::to_owned))
+        .collect();
+    if !headers.is_empty() && value("output").is_some() {
+        return Err(Failure::Usage(
+            "otlp: --header goes with --endpoint, not --output".into(),
+        ));
+    }
+    if headers.is_empty() {
+        if let Ok(text) = std::env::var("OTEL_EXPORTER_OTLP_HEADERS") {
+            headers = sink::env_headers(&text);
+        }
+    }
     let env_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
         .ok()
         .filter(|e| !e.is_empty());
@@ -129,9 +156,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
             ))
         }
         (None, Some(file)) => Sink::file(Path::new(file)).map_err(Failure::Usage)?,
-        (Some(endpoint), None) => Sink::http(endpoint).map_err(Failure::Usage)?,
+        (Some(endpoint), None) => Sink::http(endpoint, &headers).map_err(Failure::Usage)?,
         (None, None) => match env_endpoint {
-            Some(endpoint) => Sink::http(&endpoint).map_err(Failure::Usage)?,
+            Some(endpoint) => Sink::http(&endpoint, &headers).map_err(Failure::Usage)?,
             None => return Err(Failure::Usage(
                 "otlp: give --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT), or --output FILE"
                     .into(),

@@ -7,6 +7,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use ureq::http::{HeaderName, HeaderValue};
+
 #[derive(Clone, Copy)]
 pub(super) enum Signal {
     Traces,
@@ -40,6 +42,7 @@ pub(super) enum Sink {
         traces_url: String,
         logs_url: String,
         identity: String,
+        headers: Vec<(HeaderName, HeaderValue)>,
     },
     File {
         file: File,
@@ -49,8 +52,9 @@ pub(super) enum Sink {
 
 impl Sink {
     /// A receiver at `endpoint`, the base URL as in
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (`http://localhost:4318`).
-    pub fn http(endpoint: &str) -> Result<Sink, String> {
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (`http://localhost:4318`), with extra
+    /// request headers (`NAME=VALUE`, e.g. an API key).
+    pub fn http(endpoint: &str, headers: &[String]) -> Result<Sink, String> {
         let base = endpoint.trim_end_matches('/');
         let scheme_ok = base.starts_with("http://") || base.starts_with("https://");
         if !scheme_ok || base.len() <= "https://".len() {
@@ -70,11 +74,16 @@ impl Sink {
             .timeout_connect(Some(Duration::from_secs(5)))
             .timeout_global(Some(Duration::from_secs(60)))
             .build();
+        let headers = headers
+            .iter()
+            .map(|h| header(h))
+            .collect::<Result<Vec<_>, String>>()?;
         Ok(Sink::Http {
             agent: config.into(),
             traces_url: format!("{base}/v1/traces"),
             logs_url: format!("{base}/v1/logs"),
             identity: base.to_owned(),
+            headers,
         })
     }
 
@@ -125,24 +134,63 @@ impl Sink {
                 agent,
                 traces_url,
                 logs_url,
+                headers,
                 ..
             } => {
                 let url = match signal {
                     Signal::Traces => traces_url,
                     Signal::Logs => logs_url,
                 };
-                post(agent, url, body)
+                post(agent, url, headers, body)
             }
         }
     }
 }
 
-fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> Result<Option<String>, SendError> {
-    let mut response = match agent
+/// `NAME=VALUE` as a header; the value is never put in a message (it is
+/// often a secret).
+fn header(text: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let (name, value) = text.split_once('=').ok_or_else(|| {
+        format!(
+            "a header is NAME=VALUE; got one without '=' (starting {:?})",
+            text.chars().take(12).collect::<String>()
+        )
+    })?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("{:?} is not a valid header name", name.trim()))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("the value of header {name} is not a valid header value"))?;
+    Ok((name, value))
+}
+
+/// The headers of `OTEL_EXPORTER_OTLP_HEADERS`: `name=value` pairs
+/// separated by commas, values URL-encoded (the OpenTelemetry spec).
+pub(super) fn env_headers(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|pair| !pair.trim().is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => {
+                let value = percent_encoding::percent_decode_str(value.trim()).decode_utf8_lossy();
+                format!("{}={value}", name.trim())
+            }
+            None => pair.to_owned(),
+        })
+        .collect()
+}
+
+fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(HeaderName, HeaderValue)],
+    body: &[u8],
+) -> Result<Option<String>, SendError> {
+    let mut request = agent
         .post(url.to_owned())
-        .header("content-type", "application/json")
-        .send(body)
-    {
+        .header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let mut response = match request.send(body) {
         Ok(response) => response,
         Err(e) => return Err(transport_error(url, e)),
     };
@@ -211,4 +259,28 @@ fn partial_success(text: &str) -> Option<String> {
         .unwrap_or("");
     (rejected > 0 || !message.is_empty())
         .then(|| format!("the receiver rejected {rejected} record(s): {message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{env_headers, header};
+
+    #[test]
+    fn otel_headers_are_split_and_url_decoded() {
+        assert_eq!(
+            env_headers("api-key=abc%20def, x-team = core ,,bare"),
+            ["api-key=abc def", "x-team=core", "bare"]
+        );
+        let (name, value) = header("X-Api-Key= s3cr3t").unwrap();
+        assert_eq!(
+            (name.as_str(), value.to_str().unwrap()),
+            ("x-api-key", "s3cr3t")
+        );
+        assert!(header("bare").unwrap_err().contains("NAME=VALUE"));
+        let bad_value = header("x-key=line\nbreak").unwrap_err();
+        assert!(
+            bad_value.contains("x-key") && !bad_value.contains("line"),
+            "{bad_value}"
+        );
+    }
 }

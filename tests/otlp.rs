@@ -434,3 +434,78 @@ fn a_cursor_past_the_end_of_its_log_is_refused() {
     );
     assert_eq!(std::fs::read(&out_file).unwrap(), before, "nothing sent");
 }
+
+#[test]
+fn a_follower_waiting_for_its_receiver_still_reports_a_broken_session() {
+    let tmp = TempDir::new("otlp-broken");
+    let root = tmp.path().join("root");
+    append(&root.join("a"), vec![started("lead", 1)]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sessionlog"))
+        .args([
+            "otlp",
+            root.to_str().unwrap(),
+            "--endpoint",
+            &endpoint,
+            "--follow",
+        ])
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = std::sync::Arc::clone(&lines);
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !lines.lock().unwrap().iter().any(|l| l.contains("retrying")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never retried: {:?}",
+            lines.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // A session appears whose cursor for this endpoint is not a cursor
+    // (the file name is FNV-1a of the endpoint, as in cursor.rs).
+    let b = root.join("b");
+    append(&b, vec![started("lead", 1)]);
+    let hash = endpoint.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+        (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
+    });
+    std::fs::write(
+        b.join(format!("events.jsonl.otlp-cursor-{hash:016x}")),
+        "garbage",
+    )
+    .unwrap();
+    // It exits on its own, without waiting for the receiver.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("still running: {:?}", lines.lock().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    reader.join().unwrap();
+    let said = lines.lock().unwrap().join("\n");
+    assert_eq!(status.code(), Some(4), "{said}");
+    assert!(said.contains("is not a cursor"), "{said}");
+}

@@ -16,6 +16,7 @@ mod tail;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -183,7 +184,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
     // Request bodies go back for reuse: a fresh buffer of megabytes per
     // batch costs its page faults every time.
     let (spent, buffers) = std::sync::mpsc::channel::<Vec<u8>>();
-    let sender = std::thread::spawn(move || deliver_all(sink, give_up_after, queue, spent));
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_sender = Arc::clone(&stop);
+    let sender = std::thread::spawn(move || {
+        let retry = Retry {
+            give_up_after,
+            stop: stop_sender,
+        };
+        deliver_all(sink, &retry, queue, spent)
+    });
     let opts = Opts {
         follow,
         batch,
@@ -192,11 +201,17 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
     };
     let prepared = prepare_all(&paths, &identity, &opts, &jobs, &|| sender.is_finished());
     drop(jobs);
+    if prepared.is_err() {
+        // Do not wait for a receiver that may never come back to report a
+        // failure on this side; what was queued is not marked as shipped.
+        stop.store(true, Ordering::Relaxed);
+    }
     let delivered = sender
         .join()
         .unwrap_or_else(|_| Err(Failure::Ship("the sending thread panicked".into())));
-    // A sending failure stops the preparing side too: report it first.
-    delivered.and(prepared)
+    // A sending failure stops the preparing side quietly (it sees the
+    // sender gone), so whichever side failed is the one to report.
+    prepared.and(delivered)
 }
 
 /// Finds the sessions and maps what is new in them into jobs for the
@@ -378,14 +393,22 @@ fn prepare(session: &mut Session, opts: &Opts, jobs: &SyncSender<Job>) -> Result
 
 /// The sender thread: sends each job in order and moves its session's
 /// cursor after each answer. Stops at the first failure.
+/// How long the sender keeps retrying.
+struct Retry {
+    /// `None` with `--follow`: a follower waits for its receiver forever.
+    give_up_after: Option<Duration>,
+    /// Set when the other side failed: stop retrying.
+    stop: Arc<AtomicBool>,
+}
+
 fn deliver_all(
     mut sink: Sink,
-    give_up_after: Option<Duration>,
+    retry: &Retry,
     jobs: Receiver<Job>,
     spent: std::sync::mpsc::Sender<Vec<u8>>,
 ) -> Result<(), Failure> {
     for job in jobs {
-        deliver(&mut sink, give_up_after, &job)?;
+        deliver(&mut sink, retry, &job)?;
         for body in [job.traces, job.logs].into_iter().flatten() {
             let _ = spent.send(body);
         }
@@ -393,7 +416,7 @@ fn deliver_all(
     Ok(())
 }
 
-fn deliver(sink: &mut Sink, give_up_after: Option<Duration>, job: &Job) -> Result<(), Failure> {
+fn deliver(sink: &mut Sink, retry: &Retry, job: &Job) -> Result<(), Failure> {
     let mut cursor = job.cursor.lock().unwrap_or_else(|e| e.into_inner());
     let what = |signal: Signal| {
         format!(
@@ -405,13 +428,7 @@ fn deliver(sink: &mut Sink, give_up_after: Option<Duration>, job: &Job) -> Resul
         )
     };
     if let Some(body) = &job.traces {
-        send(
-            sink,
-            Signal::Traces,
-            body,
-            give_up_after,
-            &what(Signal::Traces),
-        )?;
+        send(sink, Signal::Traces, body, retry, &what(Signal::Traces))?;
     }
     cursor.traces = cursor.traces.max(job.end);
     if let Some(body) = &job.logs {
@@ -419,7 +436,7 @@ fn deliver(sink: &mut Sink, give_up_after: Option<Duration>, job: &Job) -> Resul
             // The spans are in: a failure below must not send them again.
             cursor.save().map_err(Failure::Ship)?;
         }
-        send(sink, Signal::Logs, body, give_up_after, &what(Signal::Logs))?;
+        send(sink, Signal::Logs, body, retry, &what(Signal::Logs))?;
     }
     cursor.logs = cursor.logs.max(job.end);
     cursor.save().map_err(Failure::Ship)?;
@@ -441,7 +458,7 @@ fn send(
     sink: &mut Sink,
     signal: Signal,
     body: &[u8],
-    give_up_after: Option<Duration>,
+    retry: &Retry,
     what: &str,
 ) -> Result<(), Failure> {
     let started = Instant::now();
@@ -460,7 +477,12 @@ fn send(
             }
             Err(SendError::Retry { why, after }) => {
                 let wait = after.unwrap_or(delay).min(Duration::from_secs(60));
-                if let Some(limit) = give_up_after {
+                if retry.stop.load(Ordering::Relaxed) {
+                    return Err(Failure::Ship(format!(
+                        "{what}: {why}; stopped retrying, nothing marked as shipped"
+                    )));
+                }
+                if let Some(limit) = retry.give_up_after {
                     if started.elapsed() + wait > limit {
                         return Err(Failure::Ship(format!(
                             "{what}: {why}; gave up after retrying for {} s, nothing marked as shipped",

@@ -6,7 +6,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 CLI := target/release/sessionlog
 
-.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-otlp bench-otlp
+.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-otlp
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"

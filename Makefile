@@ -6,7 +6,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 CLI := target/release/sessionlog
 
-.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view
+.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
@@ -24,7 +24,7 @@ cli:
 demo: setup cli pkg
 	@bash scripts/demo.sh
 
-test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view
+test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view test-otlp
 	@echo "make test: every suite passed"
 
 lint:
@@ -64,6 +64,7 @@ bench: setup cli pkg
 	node tests/e2e/bench.mjs
 	bash scripts/bench-hook.sh
 	node tests/e2e/viewer-bench.mjs
+	bash scripts/bench-otlp.sh
 
 # `sessionlog hook`: its process tests (Claude Code and Gemini CLI fixtures)
 # and the hook module's unit tests. test-native runs them too; this target
@@ -75,6 +76,13 @@ test-hook:
 # One hook process against `true` and `sessionlog append` (BENCHMARKS.md).
 bench-hook:
 	bash scripts/bench-hook.sh
+
+# sessionlog otlp against rotel, a real OpenTelemetry receiver (fetched
+# from PyPI into target/rotel/ by the script).
+test-otlp: cli
+	bash scripts/fetch-rotel.sh
+	$(CARGO) clippy --test otlp_receiver -- -D warnings
+	$(CARGO) test --test otlp_receiver
 
 www: pkg
 	node www/serve.mjs

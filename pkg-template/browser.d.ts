@@ -9,6 +9,7 @@ import type {
 } from "./types.js";
 
 export type * from "./types.js";
+export * from "./otlp.js";
 
 /** Where the .wasm comes from: by default `sessionlog_bg.wasm` beside the
  *  module, fetched. */

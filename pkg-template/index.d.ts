@@ -20,6 +20,8 @@ export interface OpenOptions {
 }
 
 export type * from "./types.js";
+export * from "./otlp.js";
+import type { toOtlp, OtlpMapper, otlpRequests } from "./otlp.js";
 
 /**
  * An append-only session event log. In Node every method but `flush` is
@@ -114,5 +116,11 @@ export declare class FileHost implements LogHost {
   close(): void;
 }
 
-declare const sessionlog: { EventLog: typeof EventLog; FileHost: typeof FileHost };
+declare const sessionlog: {
+  EventLog: typeof EventLog;
+  FileHost: typeof FileHost;
+  toOtlp: typeof toOtlp;
+  OtlpMapper: typeof OtlpMapper;
+  otlpRequests: typeof otlpRequests;
+};
 export default sessionlog;

@@ -68,6 +68,12 @@ fi
 cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js bindings/node/flock.js pkg/node/
 printf '{\n  "type": "commonjs"\n}\n' > pkg/node/package.json
 
+# The OTLP mapping (bindings/otlp.js, plain JavaScript, not in the .wasm):
+# one body, given a CommonJS export here and an ES one for the web build.
+version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
+otlp_exports="toOtlp, OtlpMapper, otlpRequests"
+{ sed "s/__SESSIONLOG_VERSION__/$version/" bindings/otlp.js; printf '\nmodule.exports = { %s };\n' "$otlp_exports"; } > pkg/node/otlp.js
+
 if [ -d bindings/browser ]; then
   cp -R bindings/browser/. pkg/web/
 fi
@@ -83,9 +89,10 @@ export { default, initSync, EventLog } from "./sessionlog.js";
 EOF
 fi
 printf '{\n  "type": "module"\n}\n' > pkg/web/package.json
+{ sed "s/__SESSIONLOG_VERSION__/$version/" bindings/otlp.js; printf '\nexport { %s };\n' "$otlp_exports"; } > pkg/web/otlp.js
 
 cp pkg-template/package.json pkg-template/README.md pkg-template/index.d.ts \
-  pkg-template/browser.d.ts pkg-template/types.d.ts pkg/
+  pkg-template/browser.d.ts pkg-template/types.d.ts pkg-template/otlp.d.ts pkg/
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 node -e '
   const fs = require("fs");

@@ -14,6 +14,8 @@ mod store;
 #[cfg(not(target_family = "wasm"))]
 mod native;
 #[cfg(not(target_family = "wasm"))]
+pub mod otlp;
+#[cfg(not(target_family = "wasm"))]
 use native as platform;
 
 #[cfg(target_family = "wasm")]

@@ -31,6 +31,7 @@ export { init as default, initSync };
 export { MemoryHost } from "./memory-host.js";
 export { IndexedDbHost } from "./indexeddb-host.js";
 export { OpfsHost } from "./opfs-host.js";
+export { toOtlp, OtlpMapper, otlpRequests } from "./otlp.js";
 
 export class EventLog {
   #raw;

@@ -229,4 +229,7 @@ EventLog.prototype.append = function append(event) {
   return out === undefined ? rawAppend.call(this, event) : appendPlain(this, out);
 };
 
-module.exports = { EventLog, FileHost };
+// The OTLP mapping: plain JavaScript beside the wasm (bindings/otlp.js).
+const { toOtlp, OtlpMapper, otlpRequests } = require("./otlp.js");
+
+module.exports = { EventLog, FileHost, toOtlp, OtlpMapper, otlpRequests };

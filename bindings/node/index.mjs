@@ -7,5 +7,5 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const sessionlog = require("./index.js");
 
-export const { EventLog, FileHost } = sessionlog;
+export const { EventLog, FileHost, toOtlp, OtlpMapper, otlpRequests } = sessionlog;
 export default sessionlog;

@@ -25,6 +25,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+#[cfg(feature = "otlp")]
+mod otlp;
+
 use sessionlog::{
     event_from_value, Durability, EventLog, EventLogError, LockWait, Options, SessionEvent,
 };
@@ -47,17 +50,29 @@ usage:
       free one; the URL is printed): the sessions under ROOT (or the one
       session DIR), each with its timeline, agent tree, span waterfall,
       side effects, totals and integrity, live while writers append.
+  sessionlog otlp PATH... (--endpoint URL | --output FILE) [--follow]
+                  [--header NAME=VALUE]... [--batch N] [--give-up-after SECS]
+      Ship sessions to an OpenTelemetry receiver as OTLP/HTTP JSON spans and
+      log records (URL is the base, as OTEL_EXPORTER_OTLP_ENDPOINT, which is
+      read when --endpoint is absent; headers from OTEL_EXPORTER_OTLP_HEADERS
+      when no --header), or append OTLP/JSON lines to FILE.
+      Each event once: a cursor beside each log moves after every 2xx.
+      --follow keeps shipping new events and new sessions. Exit 4 when the
+      receiver refuses (400) or stays unreachable.
 
 DIR is a session directory holding events.jsonl (created by the first append).
+PATH is a session directory or a directory of them.
 ";
 
 /// Exit codes: 0 ok, 1 a damaged log (check), 2 bad usage or input, 3 the
-/// log could not be read or written.
+/// log could not be read or written, 4 sessions could not be shipped (otlp).
 enum Failure {
     Usage(String),
     Input(String),
     Log(EventLogError),
     Damaged,
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+    Ship(String),
 }
 
 impl From<EventLogError> for Failure {
@@ -96,6 +111,10 @@ fn main() -> ExitCode {
         Err(Failure::Log(e)) => {
             eprintln!("sessionlog: {e}");
             ExitCode::from(3)
+        }
+        Err(Failure::Ship(why)) => {
+            eprintln!("sessionlog otlp: {why}");
+            ExitCode::from(4)
         }
     }
 }
@@ -182,6 +201,8 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "view" => Err(Failure::Usage(
             "this sessionlog was built without the `view` feature".into(),
         )),
+        #[cfg(feature = "otlp")]
+        "otlp" => otlp::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

@@ -16,3 +16,9 @@ export async function main(): Promise<number> {
   void [text, batch, idb.check().ok, opfs.readAll()];
   return stored.sequence_no;
 }
+
+// The OTLP mapping, the same in the browser build.
+import { toOtlp, type OtlpLogsRequest } from "sessionlog";
+export function otlpLogs(events: Parameters<typeof toOtlp>[0]): OtlpLogsRequest {
+  return toOtlp(events).logs;
+}

@@ -32,3 +32,13 @@ log.append({ type: "agent.called_tool", session_id: "s", agent_id: "a", agent_in
 // @ts-expect-error: an unknown type is a type error
 log.append({ type: "agent.danced", session_id: "s", agent_id: "a", agent_instance_id: "i", agent_name: "n", host_id: "h" });
 void [tool, seq, all, ok, count, flushed];
+
+// The OTLP mapping.
+import { toOtlp, OtlpMapper, otlpRequests, type OtlpOut, type OtlpSpan } from "sessionlog";
+const requests = toOtlp(log.readAll(), { serviceName: "me" });
+const firstSpan: OtlpSpan | undefined = requests.traces.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+const mapper = new OtlpMapper();
+const out: OtlpOut = { spans: [], logs: [] };
+for (const e of log.readAll()) mapper.map(e, out);
+const body: string = JSON.stringify(otlpRequests(out).logs);
+void firstSpan, body;

@@ -1,0 +1,120 @@
+// Types of the OTLP mapping (bindings/otlp.js), shared by the Node and the
+// browser builds: sessions as OTLP/JSON export requests, ready for
+// JSON.stringify and a POST to `{endpoint}/v1/traces` and `/v1/logs`.
+import type { SessionEvent } from "./types.js";
+
+/** An OTLP attribute value. 64-bit integers are decimal strings. */
+export type OtlpAnyValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number }
+  | { arrayValue: { values: OtlpAnyValue[] } }
+  | { kvlistValue: { values: OtlpKeyValue[] } };
+
+export interface OtlpKeyValue {
+  key: string;
+  value: OtlpAnyValue;
+}
+
+export interface OtlpSpan {
+  /** 32 lowercase hex digits. */
+  traceId: string;
+  /** 16 lowercase hex digits. */
+  spanId: string;
+  parentSpanId?: string;
+  /** `session`, `invoke_agent {agent}`, `execute_tool {tool}`, `chat {model}`, `process {name}`. */
+  name: string;
+  /** 1 INTERNAL, 3 CLIENT. */
+  kind: number;
+  /** Nanoseconds since the epoch, as a decimal string. */
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: OtlpKeyValue[];
+  /** Left out when unset; code 2 is ERROR. */
+  status?: { code: number; message?: string };
+}
+
+export interface OtlpLogRecord {
+  /** Left out when the event's timestamp is not RFC 3339. */
+  timeUnixNano?: string;
+  /** 9 INFO, 17 ERROR (agent.failed). */
+  severityNumber: number;
+  severityText: "INFO" | "ERROR";
+  /** The event type. */
+  eventName: string;
+  /** The event's meta. */
+  body?: OtlpAnyValue;
+  attributes: OtlpKeyValue[];
+  traceId?: string;
+  spanId?: string;
+}
+
+export interface OtlpScope {
+  name: "sessionlog";
+  version: string;
+}
+
+export interface OtlpResource {
+  attributes: OtlpKeyValue[];
+}
+
+/** The body of a POST to `{endpoint}/v1/traces`. */
+export interface OtlpTracesRequest {
+  resourceSpans: { resource: OtlpResource; scopeSpans: { scope: OtlpScope; spans: OtlpSpan[] }[] }[];
+}
+
+/** The body of a POST to `{endpoint}/v1/logs`. */
+export interface OtlpLogsRequest {
+  resourceLogs: { resource: OtlpResource; scopeLogs: { scope: OtlpScope; logRecords: OtlpLogRecord[] }[] }[];
+}
+
+export interface OtlpOptions {
+  /** The resource's `service.name`; "sessionlog" by default. */
+  serviceName?: string;
+}
+
+/** Spans and log records collected by an OtlpMapper. */
+export interface OtlpOut {
+  spans: OtlpSpan[];
+  logs: OtlpLogRecord[];
+}
+
+/**
+ * The spans and log records of `events` (in log order) as OTLP/JSON export
+ * requests. A span whose end is not among `events` is left out.
+ *
+ * @example
+ * const { traces, logs } = toOtlp(log.readAll());
+ * await fetch("http://localhost:4318/v1/traces", {
+ *   method: "POST", headers: { "content-type": "application/json" },
+ *   body: JSON.stringify(traces),
+ * });
+ */
+export declare function toOtlp(
+  events: readonly SessionEvent[],
+  options?: OtlpOptions,
+): { traces: OtlpTracesRequest; logs: OtlpLogsRequest };
+
+/** The export requests of collected spans and log records. */
+export declare function otlpRequests(
+  out: OtlpOut,
+  options?: OtlpOptions,
+): { traces: OtlpTracesRequest; logs: OtlpLogsRequest };
+
+/**
+ * Maps events one at a time, keeping spans open across calls: every event
+ * gives a log record at once, a span goes out when its end arrives.
+ *
+ * @example
+ * const mapper = new OtlpMapper();
+ * const out: OtlpOut = { spans: [], logs: [] };
+ * for (const event of log.readAll()) mapper.map(event, out);
+ * const { traces, logs } = otlpRequests(out);
+ */
+export declare class OtlpMapper {
+  constructor();
+  /** Spans started and not yet ended. */
+  readonly openSpans: number;
+  map(event: SessionEvent, out: OtlpOut): void;
+}

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::check::CheckReport;
-use crate::error::{io_at, EventLogError};
+use crate::error::{io_at, io_error, EventLogError};
 use crate::event::SessionEvent;
 use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
 use crate::store::{LockWait, Store};
@@ -254,9 +254,20 @@ fn append_locked<S: Store>(
         }
         inner.line.push(b'\n');
     }
-    inner.store.append(&inner.line)?;
-    if options.durability == Durability::Sync {
-        inner.store.sync()?;
+    // All or nothing: a write that failed part-way (a full disk, a size
+    // limit, a host that threw after storing some bytes) may have left
+    // complete lines behind, which the next reader would number. Cut the
+    // store back to where this append began, still under the lock, before
+    // anyone can see them; the counter is not touched.
+    let written = inner.store.append(&inner.line).and_then(|()| {
+        if options.durability == Durability::Sync {
+            inner.store.sync()
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = written {
+        return Err(roll_back(&mut inner.store, size, e));
     }
     let after = Known {
         count: count + events.len() as u64,
@@ -272,6 +283,25 @@ fn append_locked<S: Store>(
         inner.line = Vec::with_capacity(512);
     }
     Ok(after.count)
+}
+
+/// Cuts the store back to `size` after a failed write and returns the
+/// write's error, or an error naming both when the cut failed too (the log
+/// then holds the partial bytes, and says so).
+fn roll_back<S: Store>(store: &mut S, size: u64, e: EventLogError) -> EventLogError {
+    match store.size() {
+        Ok(now) if now == size => e,
+        _ => match store.truncate(size) {
+            Ok(()) => e,
+            Err(cut) => EventLogError::Io(io_error(
+                std::io::ErrorKind::Other,
+                format!(
+                    "{}: the append failed ({e}) and cutting the partial write back to {size} bytes failed too ({cut}); run `sessionlog check` on this log",
+                    store.name()
+                ),
+            )),
+        },
+    }
 }
 
 /// The deepest `meta` an event may carry. JSON readers stop at 128 levels

@@ -68,7 +68,16 @@ impl FileStore {
         // symlink check needs the path without trailing `/` and `.`.
         let dir: PathBuf = dir.components().collect();
         let dir = dir.as_path();
+        // An empty path would put the log in whatever the current directory
+        // happens to be: a mistake (an unset variable), never a choice.
+        if dir.as_os_str().is_empty() {
+            return Err(EventLogError::Io(crate::error::io_error(
+                std::io::ErrorKind::InvalidInput,
+                "the session directory path is empty; nothing was created".into(),
+            )));
+        }
         fs_util::refuse_symlink(dir)?;
+        fs_util::require_dir_or_missing(dir)?;
         let events_path = dir.join(EVENTS_FILE);
         fs_util::refuse_symlink(&events_path)?;
         Ok(FileStore {

@@ -128,7 +128,7 @@ impl<S: Store> EventLog<S> {
         // budget; natively a Rust caller can build any `meta`.
         #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
         for (i, event) in events.iter().enumerate() {
-            check_meta_depth(i, event)?;
+            check_meta_depth(i, events.len(), event)?;
         }
         let mut guard = self.lock_inner();
         let inner = &mut *guard;
@@ -248,7 +248,8 @@ fn append_locked<S: Store>(
         if len > options.max_line_bytes {
             inner.line = Vec::with_capacity(512);
             return Err(EventLogError::InvalidEvent(format!(
-                "event {i} of the append serializes to {len} bytes, over the line limit of {} bytes (Options::max_line_bytes); nothing was written",
+                "{} serializes to {len} bytes, over the line limit of {} bytes (Options::max_line_bytes); nothing was written",
+                which_event(i, events.len()),
                 options.max_line_bytes
             )));
         }
@@ -310,7 +311,7 @@ fn roll_back<S: Store>(store: &mut S, size: u64, e: EventLogError) -> EventLogEr
 pub const MAX_META_DEPTH: usize = 100;
 
 #[cfg_attr(all(target_family = "wasm", target_os = "unknown"), allow(dead_code))]
-fn check_meta_depth(index: usize, event: &SessionEvent) -> Result<(), EventLogError> {
+fn check_meta_depth(index: usize, of: usize, event: &SessionEvent) -> Result<(), EventLogError> {
     let Some(meta) = &event.meta else {
         return Ok(());
     };
@@ -325,11 +326,22 @@ fn check_meta_depth(index: usize, event: &SessionEvent) -> Result<(), EventLogEr
         }
         if depth > MAX_META_DEPTH && stack.len() > before {
             return Err(EventLogError::InvalidEvent(format!(
-                "event {index} of the append: field `meta` nests deeper than {MAX_META_DEPTH} levels, which readers cannot parse back; nothing was written"
+                "{}: field `meta` nests deeper than {MAX_META_DEPTH} levels, which readers cannot parse back; nothing was written",
+                which_event(index, of)
             )));
         }
     }
     Ok(())
+}
+
+/// "the event", or "event 2 of 3 in the append" (1-based, as people and
+/// the CLI count; `index` is 0-based).
+fn which_event(index: usize, of: usize) -> String {
+    if of == 1 {
+        "the event".into()
+    } else {
+        format!("event {} of {of} in the append", index + 1)
+    }
 }
 
 /// Finds the count and size to append after, repairing a torn tail.

@@ -277,3 +277,137 @@ fn a_directory_in_place_of_events_jsonl_is_refused() {
     // The event text checks are untouched by any of this.
     assert!(event_from_json(&event(r#""type":"agent.note""#)).is_ok());
 }
+
+// ------------------------------------------------- 6. never silently changed
+
+/// A typo in a field name, a field of another type, a duplicate key, an
+/// integer a double would round: each refused, naming the field, through
+/// the CLI (argument and stdin) and the crate's text reader.
+#[test]
+fn values_that_would_be_changed_are_refused_by_name() {
+    let tmp = TempDir::new("h-strict");
+    let dir = tmp.session();
+    let d = dir.to_str().unwrap();
+    let cases = [
+        (
+            r#""type":"agent.called_tool","tool_name":"bash","duraton_ms":5"#,
+            "unknown field `duraton_ms`",
+        ),
+        (
+            r#""type":"agent.note","tool_name":"bash""#,
+            "unknown field `tool_name`: it is not a field of `agent.note` events",
+        ),
+        (
+            r#""type":"agent.note","meta":{"k":1,"k":2}"#,
+            "field `meta`: duplicate key `k`",
+        ),
+        (
+            r#""type":"agent.note","meta":{"n":123456789012345678901234567890}"#,
+            "field `meta.n`: the integer 123456789012345678901234567890 is beyond 64 bits",
+        ),
+    ];
+    for (fields, message) in cases {
+        let text = event(fields);
+        for out in [cli(&["append", d, &text], ""), cli(&["append", d], &text)] {
+            assert_eq!(out.status.code(), Some(2), "{fields}");
+            let err = stderr(&out);
+            assert!(err.contains(message), "{fields}: {err}");
+            assert_eq!(err.matches("nothing was written").count(), 1, "{err}");
+        }
+        let err = event_from_json(&text).unwrap_err().to_string();
+        assert!(err.contains(message), "{err}");
+    }
+    assert!(!dir.join(EVENTS_FILE).exists());
+    // Kept: 64-bit integers exactly, and a sequence_no given (ignored).
+    let text = event(r#""type":"agent.note","sequence_no":9,"meta":{"n":18446744073709551615}"#);
+    let out = cli(&["append", d, &text], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&read(&dir.join(EVENTS_FILE))).contains(r#""sequence_no":0"#));
+    assert!(String::from_utf8_lossy(&read(&dir.join(EVENTS_FILE)))
+        .contains(r#""meta":{"n":18446744073709551615}"#));
+}
+
+// ------------------------------------------------- 7. cat --pretty escapes
+
+#[test]
+fn pretty_output_escapes_control_characters_and_terminal_escapes() {
+    let tmp = TempDir::new("h-pretty");
+    let dir = tmp.session();
+    let d = dir.to_str().unwrap();
+    let forged = r#"{"type":"agent.note","text":"x\n    9  00:00:00.000  agent.note  forged\u001b[2J","session_id":"s","agent_id":"a","agent_instance_id":"i","agent_name":"evil\n    8  forged-row\u001b]0;title\u0007\u202e","host_id":"h"}"#;
+    assert!(cli(&["append", d, forged], "").status.success());
+    let out = cli(&["cat", d, "--pretty"], "");
+    assert!(out.status.success());
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(shown.lines().count(), 1, "{shown}");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    assert!(!shown.contains('\u{202e}'), "{shown:?}");
+    assert!(
+        shown.contains(r"\u{1b}") && shown.contains(r"\n"),
+        "{shown}"
+    );
+}
+
+// ------------------------------------------------- 8. bounded reports
+
+#[test]
+fn check_quotes_a_bounded_part_of_bad_values() {
+    let tmp = TempDir::new("h-check-bound");
+    let dir = tmp.session();
+    std::fs::create_dir(&dir).unwrap();
+    let mut line = br#"{"type":""#.to_vec();
+    line.extend(vec![b'x'; 1 << 20]);
+    line.extend_from_slice(b"\"}\n");
+    std::fs::write(dir.join(EVENTS_FILE), line.repeat(30)).unwrap();
+    let out = cli(&["check", dir.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.len() < 30 * 400 + 2000,
+        "{} bytes",
+        out.stdout.len()
+    );
+    let json = cli(&["check", dir.to_str().unwrap(), "--json"], "");
+    assert!(
+        json.stdout.len() < 30 * 400 + 2000,
+        "{} bytes",
+        json.stdout.len()
+    );
+}
+
+// ------------------------------------------------- 9. stdin is bounded
+
+/// An event on stdin longer than the line limit is refused as soon as the
+/// limit is passed: the CLI stops reading (it does not buffer the rest)
+/// and writes nothing.
+#[test]
+fn stdin_is_read_one_bounded_event_at_a_time() {
+    let tmp = TempDir::new("h-stdin");
+    let dir = tmp.session();
+    let d = dir.to_str().unwrap();
+    let good = event(r#""type":"agent.note""#);
+    let mut input = format!("{good}\n").into_bytes();
+    input.extend_from_slice(br#"{"type":"agent.note","text":""#);
+    input.extend(vec![b'x'; sessionlog::DEFAULT_MAX_LINE_BYTES + 10]);
+    input.extend_from_slice(b"\"}");
+    let out = run(cli_command(&["append", d]), &input);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("event 2 is longer than the line limit"),
+        "{err}"
+    );
+    assert!(!dir.join(EVENTS_FILE).exists());
+
+    // Numbering in messages is 1-based everywhere: the first event of a
+    // batch is event 1.
+    let bad = event(r#""type":"agent.opened_port","port":-1"#);
+    let out = cli(&["append", d], &format!("{bad}\n{good}"));
+    assert!(
+        stderr(&out).contains("event 1: field `port`"),
+        "{}",
+        stderr(&out)
+    );
+}

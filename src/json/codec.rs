@@ -268,6 +268,7 @@ pub(crate) fn problem_text(p: &Problem) -> String {
     match p {
         Problem::Missing(name) => format!("missing field `{name}`"),
         Problem::Duplicate(name) => format!("duplicate field `{name}`"),
+        Problem::NotOfType(name, type_name) => event_serde::not_of_type(name, type_name),
         Problem::Type(v, wanted) => format!("invalid type: {}, expected {wanted}", unexpected(v)),
         Problem::Range(v, wanted) => format!("invalid value: {}, expected {wanted}", unexpected(v)),
     }
@@ -386,6 +387,17 @@ struct Reader<'a> {
     depth: u8,
     /// Open arrays and objects of a value being skipped.
     frames: Vec<u8>,
+    /// Values built for an event to append ([`Reader::value`]) refuse
+    /// what serde_json would silently change: a duplicate key (it keeps
+    /// the last) and an integer a double cannot hold (it rounds it).
+    strict: bool,
+    /// Where a strict value is, for its errors: `meta`, `meta.a[2]`.
+    path: Vec<PathPart>,
+}
+
+enum PathPart {
+    Key(String),
+    Index(usize),
 }
 
 impl<'a> Reader<'a> {
@@ -395,6 +407,8 @@ impl<'a> Reader<'a> {
             i: 0,
             depth: 128,
             frames: Vec::new(),
+            strict: false,
+            path: Vec::new(),
         }
     }
 
@@ -612,21 +626,23 @@ impl<'a> Reader<'a> {
             None => Err(EOF_VALUE.into()),
             Some(b'0') => match self.peek() {
                 Some(b'0'..=b'9') => Err(INVALID_NUMBER.into()),
-                _ => self.number_rest(positive, 0),
+                _ => self.number_rest(positive, 0, self.i - 1),
             },
             Some(c @ b'1'..=b'9') => {
+                let start = self.i - 1;
                 let mut significand = u64::from(c - b'0');
                 loop {
                     match self.peek() {
                         Some(c @ b'0'..=b'9') => {
                             let digit = u64::from(c - b'0');
                             if overflows(significand, digit) {
-                                return Ok(Num::F64(self.long_integer(positive, significand)?));
+                                let f = self.long_integer(positive, significand, start)?;
+                                return Ok(Num::F64(f));
                             }
                             self.i += 1;
                             significand = significand * 10 + digit;
                         }
-                        _ => return self.number_rest(positive, significand),
+                        _ => return self.number_rest(positive, significand, start),
                     }
                 }
             }
@@ -634,7 +650,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn number_rest(&mut self, positive: bool, significand: u64) -> Result<Num> {
+    fn number_rest(&mut self, positive: bool, significand: u64, start: usize) -> Result<Num> {
         Ok(match self.peek() {
             Some(b'.') => Num::F64(self.decimal(positive, significand, 0)?),
             Some(b'e' | b'E') => Num::F64(self.exponent(positive, significand, 0)?),
@@ -643,7 +659,11 @@ impl<'a> Reader<'a> {
                 let neg = (significand as i64).wrapping_neg();
                 // A float on underflow, and for `-0`.
                 if neg >= 0 {
-                    Num::F64(-(significand as f64))
+                    let f = -(significand as f64);
+                    if self.strict && significand != 0 {
+                        self.exact_integer(start, f)?;
+                    }
+                    Num::F64(f)
                 } else {
                     Num::I64(neg)
                 }
@@ -725,7 +745,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An integer too long for `u64`: the extra digits only scale it.
-    fn long_integer(&mut self, positive: bool, significand: u64) -> Result<f64> {
+    fn long_integer(&mut self, positive: bool, significand: u64, start: usize) -> Result<f64> {
         let mut exponent = 0;
         loop {
             match self.peek() {
@@ -735,8 +755,67 @@ impl<'a> Reader<'a> {
                 }
                 Some(b'.') => return self.decimal(positive, significand, exponent),
                 Some(b'e' | b'E') => return self.exponent(positive, significand, exponent),
-                _ => return self.f64_from_parts(positive, significand, exponent),
+                _ => {
+                    let f = self.f64_from_parts(positive, significand, exponent)?;
+                    if self.strict {
+                        self.exact_integer(start, f)?;
+                    }
+                    return Ok(f);
+                }
             }
+        }
+    }
+
+    /// Refuses an integer beyond 64 bits whose digits the double it reads
+    /// as would not write back: stored, it would be rounded without a word.
+    /// Digits that are a double's own shortest form (JavaScript's
+    /// `JSON.stringify` writes `2**64` as `18446744073709552000`) lose
+    /// nothing and are kept.
+    #[cold]
+    fn exact_integer(&self, start: usize, f: f64) -> Result<()> {
+        let digits = &self.text[start..self.i];
+        let mut buf = ryu::Buffer::new();
+        let shortest = buf.format_finite(f.abs());
+        let (mantissa, exp) = shortest.split_once('e').unwrap_or((shortest, "0"));
+        let mantissa: String = mantissa.chars().filter(|&c| c != '.').collect();
+        let same = exp.parse::<usize>().ok() == Some(digits.len() - 1)
+            && digits.trim_end_matches('0') == mantissa.trim_end_matches('0');
+        if same {
+            return Ok(());
+        }
+        let mut shown = String::from(digits);
+        crate::input::bound(&mut shown, 40);
+        Err(self.strict_error(format!(
+            "the integer {shown} is beyond 64 bits and would be stored rounded to {shortest}; write it as a string to keep it exactly"
+        )))
+    }
+
+    /// An error of a strict value, naming where it is.
+    #[cold]
+    fn strict_error(&self, why: String) -> Error {
+        let mut at = String::new();
+        for part in &self.path {
+            match part {
+                PathPart::Key(k) => {
+                    if !at.is_empty() {
+                        at.push('.');
+                    }
+                    at.push_str(k);
+                }
+                PathPart::Index(i) => {
+                    at.push('[');
+                    let mut n = Vec::new();
+                    write_u64(&mut n, *i as u64);
+                    at.push_str(std::str::from_utf8(&n).unwrap_or("?"));
+                    at.push(']');
+                }
+            }
+        }
+        crate::input::bound(&mut at, 80);
+        if at.is_empty() {
+            Error(why)
+        } else {
+            Error(format!("field `{at}`: {why}"))
         }
     }
 
@@ -920,7 +999,13 @@ impl<'a> Reader<'a> {
                 let mut items = Vec::new();
                 let mut first = true;
                 while self.has_next(b']', &mut first)? {
-                    items.push(self.value()?);
+                    if self.strict {
+                        self.path.push(PathPart::Index(items.len()));
+                        items.push(self.value()?);
+                        self.path.pop();
+                    } else {
+                        items.push(self.value()?);
+                    }
                 }
                 self.close();
                 Value::Array(items)
@@ -932,7 +1017,21 @@ impl<'a> Reader<'a> {
                 let mut first = true;
                 while self.has_next(b'}', &mut first)? {
                     let key = self.key()?.into_string();
+                    if !self.strict {
+                        let value = self.value()?;
+                        map.insert(key, value);
+                        continue;
+                    }
+                    if map.contains_key(&key) {
+                        let mut shown = key;
+                        crate::input::bound(&mut shown, 64);
+                        return Err(self.strict_error(format!(
+                            "duplicate key `{shown}` (JSON readers would keep only one of its values)"
+                        )));
+                    }
+                    self.path.push(PathPart::Key(key.clone()));
                     let value = self.value()?;
+                    self.path.pop();
                     map.insert(key, value);
                 }
                 self.close();
@@ -1180,8 +1279,8 @@ impl<'a> Reader<'a> {
         let mut read = Read::new();
         let mut first = true;
         while self.has_next(b'}', &mut first)? {
-            let key = self.key()?;
-            let key = event_serde::classify(mode, read.variant, key.as_str());
+            let key_text = self.key()?;
+            let key = event_serde::classify(mode, read.variant, key_text.as_str());
             read.see(&key)?;
             match key {
                 Key::Str(i) => {
@@ -1196,6 +1295,14 @@ impl<'a> Reader<'a> {
                             self.ident(b"ull")?;
                             None
                         }
+                        _ if mode == Mode::Input => {
+                            self.strict = true;
+                            self.path.clear();
+                            self.path.push(PathPart::Key("meta".into()));
+                            let meta = self.value();
+                            self.strict = false;
+                            Some(meta?)
+                        }
                         _ => Some(self.value()?),
                     };
                     read.common.meta = Some(meta);
@@ -1208,6 +1315,10 @@ impl<'a> Reader<'a> {
                 Key::Early(name) => {
                     let value = self.loose()?;
                     read.early.push((name, value));
+                }
+                Key::Ignored => self.skip_value()?,
+                Key::Unknown if mode == Mode::Input => {
+                    return Err(Error(event_serde::unknown_field(key_text.as_str())))
                 }
                 Key::Unknown => self.skip_value()?,
             }
@@ -1274,6 +1385,16 @@ pub(crate) fn read_inputs(text: &str) -> std::result::Result<Vec<SessionEvent>, 
 
 pub(crate) fn read_value(text: &str) -> std::result::Result<Value, String> {
     whole(text, |r| r.value()).map_err(|e| e.0)
+}
+
+/// [`read_value`] for input: a duplicate key, or an integer a double
+/// would round, is an error naming where it is (`field `meta.n`: …`).
+pub(crate) fn read_value_strict(text: &str) -> std::result::Result<Value, String> {
+    whole(text, |r| {
+        r.strict = true;
+        r.value()
+    })
+    .map_err(|e| e.0)
 }
 
 /// The `sequence_no` of a line read as the derived `struct { sequence_no:

@@ -85,21 +85,6 @@ pub(crate) fn read_input_value(value: &Value) -> Result<SessionEvent, String> {
     }
 }
 
-/// A JSON array of events to append, each read as by [`read_input`].
-#[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
-pub(crate) fn read_inputs(text: &str) -> Result<Vec<SessionEvent>, String> {
-    #[cfg(target_family = "wasm")]
-    {
-        codec::read_inputs(text)
-    }
-    #[cfg(not(target_family = "wasm"))]
-    {
-        serde_json::from_str::<Vec<crate::event_serde::EventInput>>(text)
-            .map(|inputs| inputs.into_iter().map(|input| input.0).collect())
-            .map_err(|e| e.to_string())
-    }
-}
-
 /// Any JSON value given as input, read strictly: a duplicate key or an
 /// integer a double would round is an error that names where it is and
 /// starts with "field `" (serde_json would keep the last value, or round,

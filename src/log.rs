@@ -289,6 +289,8 @@ fn append_locked<S: Store>(
 /// Cuts the store back to `size` after a failed write and returns the
 /// write's error, or an error naming both when the cut failed too (the log
 /// then holds the partial bytes, and says so).
+#[cold]
+#[inline(never)]
 fn roll_back<S: Store>(store: &mut S, size: u64, e: EventLogError) -> EventLogError {
     match store.size() {
         Ok(now) if now == size => e,
@@ -336,6 +338,8 @@ fn check_meta_depth(index: usize, of: usize, event: &SessionEvent) -> Result<(),
 
 /// "the event", or "event 2 of 3 in the append" (1-based, as people and
 /// the CLI count; `index` is 0-based).
+#[cold]
+#[inline(never)]
 fn which_event(index: usize, of: usize) -> String {
     if of == 1 {
         "the event".into()

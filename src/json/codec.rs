@@ -280,8 +280,11 @@ fn unexpected(v: &Loose) -> String {
     match v {
         Loose::Absent | Loose::Null => out.extend_from_slice(b"null"),
         Loose::Str(s) => {
+            // A bounded prefix: a report quotes this for every bad line.
+            let mut shown = s.clone();
+            crate::input::bound(&mut shown, 60);
             out.extend_from_slice(b"string ");
-            write_str(&mut out, s);
+            write_str(&mut out, &shown);
         }
         Loose::U64(n) => {
             out.extend_from_slice(b"integer `");
@@ -391,13 +394,9 @@ struct Reader<'a> {
     /// what serde_json would silently change: a duplicate key (it keeps
     /// the last) and an integer a double cannot hold (it rounds it).
     strict: bool,
-    /// Where a strict value is, for its errors: `meta`, `meta.a[2]`.
-    path: Vec<PathPart>,
-}
-
-enum PathPart {
-    Key(String),
-    Index(usize),
+    /// Where a strict value is, for its errors: `meta`, `meta.a[2]`
+    /// (UTF-8: keys and ASCII).
+    path: Vec<u8>,
 }
 
 impl<'a> Reader<'a> {
@@ -772,45 +771,61 @@ impl<'a> Reader<'a> {
     /// `JSON.stringify` writes `2**64` as `18446744073709552000`) lose
     /// nothing and are kept.
     #[cold]
+    #[inline(never)]
     fn exact_integer(&self, start: usize, f: f64) -> Result<()> {
-        let digits = &self.text[start..self.i];
-        let mut buf = ryu::Buffer::new();
-        let shortest = buf.format_finite(f.abs());
-        let (mantissa, exp) = shortest.split_once('e').unwrap_or((shortest, "0"));
-        let mantissa: String = mantissa.chars().filter(|&c| c != '.').collect();
-        let same = exp.parse::<usize>().ok() == Some(digits.len() - 1)
-            && digits.trim_end_matches('0') == mantissa.trim_end_matches('0');
+        let digits = self.bytes().get(start..self.i).unwrap_or_default();
+        // The double's shortest digits as the writer prints them, e.g.
+        // `1.8446744073709552e+19`: the mantissa's digits and the exponent.
+        let mut shortest = Vec::new();
+        write_f64(&mut shortest, f.abs());
+        let mut mantissa = Vec::new();
+        let mut exp: Option<usize> = None;
+        for &b in &shortest {
+            match (b, exp) {
+                (b'e', _) => exp = Some(0),
+                (b'0'..=b'9', Some(e)) => exp = Some(e * 10 + usize::from(b - b'0')),
+                (b'0'..=b'9', None) => mantissa.push(b),
+                _ => {}
+            }
+        }
+        let trim = |d: &[u8]| d.len() - d.iter().rev().take_while(|&&b| b == b'0').count();
+        let same = exp == Some(digits.len().wrapping_sub(1))
+            && digits.get(..trim(digits)) == mantissa.get(..trim(&mantissa));
         if same {
             return Ok(());
         }
-        let mut shown = String::from(digits);
+        // Both are ASCII digits (and `.e+-`).
+        let mut shown = String::from(std::str::from_utf8(digits).unwrap_or_default());
         crate::input::bound(&mut shown, 40);
+        let rounded = std::str::from_utf8(&shortest).unwrap_or_default();
         Err(self.strict_error(format!(
-            "the integer {shown} is beyond 64 bits and would be stored rounded to {shortest}; write it as a string to keep it exactly"
+            "the integer {shown} is beyond 64 bits and would be stored rounded to {rounded}; write it as a string to keep it exactly"
         )))
+    }
+
+    /// Extends the path of a strict value by a key, or else an index.
+    #[inline(never)]
+    fn enter_path(&mut self, key: Option<&str>, index: usize) {
+        match key {
+            Some(key) => {
+                if !self.path.is_empty() {
+                    self.path.push(b'.');
+                }
+                self.path.extend_from_slice(key.as_bytes());
+            }
+            None => {
+                self.path.push(b'[');
+                write_u64(&mut self.path, index as u64);
+                self.path.push(b']');
+            }
+        }
     }
 
     /// An error of a strict value, naming where it is.
     #[cold]
+    #[inline(never)]
     fn strict_error(&self, why: String) -> Error {
-        let mut at = String::new();
-        for part in &self.path {
-            match part {
-                PathPart::Key(k) => {
-                    if !at.is_empty() {
-                        at.push('.');
-                    }
-                    at.push_str(k);
-                }
-                PathPart::Index(i) => {
-                    at.push('[');
-                    let mut n = Vec::new();
-                    write_u64(&mut n, *i as u64);
-                    at.push_str(std::str::from_utf8(&n).unwrap_or("?"));
-                    at.push(']');
-                }
-            }
-        }
+        let mut at = String::from(std::str::from_utf8(&self.path).unwrap_or_default());
         crate::input::bound(&mut at, 80);
         if at.is_empty() {
             Error(why)
@@ -999,13 +1014,12 @@ impl<'a> Reader<'a> {
                 let mut items = Vec::new();
                 let mut first = true;
                 while self.has_next(b']', &mut first)? {
+                    let mark = self.path.len();
                     if self.strict {
-                        self.path.push(PathPart::Index(items.len()));
-                        items.push(self.value()?);
-                        self.path.pop();
-                    } else {
-                        items.push(self.value()?);
+                        self.enter_path(None, items.len());
                     }
+                    items.push(self.value()?);
+                    self.path.truncate(mark);
                 }
                 self.close();
                 Value::Array(items)
@@ -1017,22 +1031,18 @@ impl<'a> Reader<'a> {
                 let mut first = true;
                 while self.has_next(b'}', &mut first)? {
                     let key = self.key()?.into_string();
-                    if !self.strict {
-                        let value = self.value()?;
-                        map.insert(key, value);
-                        continue;
+                    let mark = self.path.len();
+                    if self.strict {
+                        self.enter_path(Some(&key), 0);
                     }
-                    if map.contains_key(&key) {
-                        let mut shown = key;
-                        crate::input::bound(&mut shown, 64);
-                        return Err(self.strict_error(format!(
-                            "duplicate key `{shown}` (JSON readers would keep only one of its values)"
-                        )));
-                    }
-                    self.path.push(PathPart::Key(key.clone()));
                     let value = self.value()?;
-                    self.path.pop();
-                    map.insert(key, value);
+                    if map.insert(key, value).is_some() && self.strict {
+                        return Err(self.strict_error(
+                            "a duplicate key (JSON readers would keep only one of its values)"
+                                .into(),
+                        ));
+                    }
+                    self.path.truncate(mark);
                 }
                 self.close();
                 Value::Object(map)
@@ -1244,7 +1254,9 @@ impl<'a> Reader<'a> {
                 let name = self.string()?;
                 event_serde::type_index(name.as_str()).ok_or_else(|| {
                     let mut text = String::from("unknown variant `");
-                    text.push_str(name.as_str());
+                    let mut shown = name.into_string();
+                    crate::input::bound(&mut shown, 60);
+                    text.push_str(&shown);
                     text.push_str("`, expected one of ");
                     for (i, n) in crate::event::EVENT_TYPE_NAMES.iter().enumerate() {
                         if i > 0 {
@@ -1298,7 +1310,7 @@ impl<'a> Reader<'a> {
                         _ if mode == Mode::Input => {
                             self.strict = true;
                             self.path.clear();
-                            self.path.push(PathPart::Key("meta".into()));
+                            self.path.extend_from_slice(b"meta");
                             let meta = self.value();
                             self.strict = false;
                             Some(meta?)
@@ -1363,6 +1375,7 @@ pub(crate) fn read_input_filled(text: &str) -> std::result::Result<(SessionEvent
     .map_err(|e| e.0)
 }
 
+#[cfg(test)]
 pub(crate) fn read_inputs(text: &str) -> std::result::Result<Vec<SessionEvent>, String> {
     whole(text, |r| {
         match r.ws() {
@@ -1383,6 +1396,7 @@ pub(crate) fn read_inputs(text: &str) -> std::result::Result<Vec<SessionEvent>, 
     .map_err(|e| e.0)
 }
 
+#[cfg(test)]
 pub(crate) fn read_value(text: &str) -> std::result::Result<Value, String> {
     whole(text, |r| r.value()).map_err(|e| e.0)
 }

@@ -94,6 +94,15 @@ impl Drop for Entered<'_> {
 
 #[wasm_bindgen(js_class = EventLog)]
 impl JsEventLog {
+    /// Not a way to make a log: `new EventLog()` throws, saying which is.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<JsEventLog, JsValue> {
+        Err(message_error(
+            "new EventLog() makes no log: use EventLog.open(dir) in Node or EventLog.withHost(host)"
+                .into(),
+        ))
+    }
+
     /// Opens the log kept by `host` (see the LogHost contract in
     /// `bindings/README.md`). Reads the count the host's bytes hold, so a
     /// reopened log continues its numbering; writes nothing.
@@ -140,7 +149,7 @@ impl JsEventLog {
     /// ```
     pub fn append(&self, event: JsValue) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
-        let text = stringify_event(&event)?;
+        let text = stringify_event(&event, self.max_line_bytes())?;
         let mut event = parse_event(&text).map_err(|e| self.error(e))?;
         self.log.append(&mut event).map_err(|e| self.error(e))?;
         self.stored(false)
@@ -149,13 +158,18 @@ impl JsEventLog {
     /// The Node wrapper's fast path, step 1: the address in wasm memory of
     /// `capacity` bytes for an event's JSON text. Stays valid until the next
     /// call with a larger capacity.
+    /// Refuses, before anything is allocated, an event whose text (a third
+    /// of `capacity`) is over the line limit.
     #[wasm_bindgen(js_name = _input, skip_typescript)]
-    pub fn input_buffer(&self, capacity: usize) -> usize {
+    pub fn input_buffer(&self, capacity: usize) -> Result<usize, JsValue> {
+        if capacity / 3 > self.max_line_bytes() {
+            return Err(too_long("append(event)", capacity / 3, self.max_line_bytes()));
+        }
         let mut input = self.input.borrow_mut();
         if input.len() < capacity || input.len() > (1 << 20).max(capacity * 4) {
             *input = vec![0; capacity];
         }
-        input.as_mut_ptr() as usize
+        Ok(input.as_mut_ptr() as usize)
     }
 
     /// The address of the area `_appendInput` writes the filled ids to;
@@ -216,7 +230,9 @@ impl JsEventLog {
 
     /// Appends several events in one write, numbered contiguously in order;
     /// returns them as stored. All or nothing: one bad event throws (naming
-    /// its index) and none is written.
+    /// its index) and none is written. Each event is turned into JSON and
+    /// measured on its own, so one over the line limit is refused before
+    /// it is copied.
     ///
     /// ```js
     /// const [a, b] = log.appendBatch([started, called]);
@@ -231,8 +247,21 @@ impl JsEventLog {
                 describe(&events)
             )));
         }
-        let text = stringify(&events, "appendBatch(events)")?;
-        let mut events = parse_batch(&text).map_err(|e| self.error(e))?;
+        let items: Array = events.unchecked_into();
+        let mut events = Vec::with_capacity(items.length() as usize);
+        for (i, item) in items.iter().enumerate() {
+            let call = format!("appendBatch(events): events[{i}]");
+            let text = stringify_event_in(&item, &call, self.max_line_bytes())?;
+            let event = parse_event(&text).map_err(|e| {
+                self.error(match e {
+                    EventLogError::InvalidEvent(why) => {
+                        EventLogError::InvalidEvent(format!("events[{i}]: {why}"))
+                    }
+                    other => other,
+                })
+            })?;
+            events.push(event);
+        }
         if events.is_empty() {
             return Ok(Array::new().into());
         }
@@ -357,6 +386,10 @@ impl JsEventLog {
 }
 
 impl JsEventLog {
+    fn max_line_bytes(&self) -> usize {
+        self.log.options().max_line_bytes
+    }
+
     fn enter(&self) -> Result<Entered<'_>, JsValue> {
         if self.busy.replace(true) {
             return Err(message_error(
@@ -409,24 +442,45 @@ fn message_error(message: String) -> JsValue {
 
 /// `JSON.stringify(event)` for `append`, with errors that say what was
 /// given instead of an event object.
-fn stringify_event(value: &JsValue) -> Result<String, JsValue> {
+fn stringify_event(value: &JsValue, max: usize) -> Result<String, JsValue> {
+    stringify_event_in(value, "append(event)", max)
+}
+
+/// [`stringify_event`] where `call` names the argument in error messages.
+fn stringify_event_in(value: &JsValue, call: &str, max: usize) -> Result<String, JsValue> {
     if !value.is_object() || Array::is_array(value) {
         return Err(message_error(format!(
-            "invalid event: append(event) needs an event object, got {}",
+            "invalid event: {call} needs an event object, got {}",
             describe(value)
         )));
     }
-    stringify(value, "append(event)")
+    stringify(value, call, max)
+}
+
+/// The error for an event whose JSON text is `len` UTF-16 units long, over
+/// the line limit: at least that many bytes, so its line could not be read.
+#[cold]
+fn too_long(call: &str, len: usize, max: usize) -> JsValue {
+    message_error(format!(
+        "invalid event: {call}: its JSON text is {len} characters, over the line limit of {max} bytes; nothing was written"
+    ))
 }
 
 /// `JSON.stringify(value)`; `call` names the export in error messages.
-fn stringify(value: &JsValue, call: &str) -> Result<String, JsValue> {
+/// Text longer than `max` is refused by its length, before it is copied
+/// into wasm memory (a copy of hundreds of MB would exhaust it).
+fn stringify(value: &JsValue, call: &str, max: usize) -> Result<String, JsValue> {
     let text = js_sys::JSON::stringify(value).map_err(|e| {
         message_error(format!(
             "invalid event: {call}: the event cannot be turned into JSON: {}",
             error_text(&e)
         ))
     })?;
+    // UTF-16 units: each is at least one byte of UTF-8.
+    let len = text.length() as usize;
+    if len > max {
+        return Err(too_long(call, len, max));
+    }
     // A toJSON method can make JSON.stringify return undefined.
     text.as_string().ok_or_else(|| {
         message_error(format!(
@@ -483,33 +537,6 @@ fn parse_event(text: &str) -> Result<SessionEvent, EventLogError> {
         Ok(event) => Ok(event),
         Err(_) => input::event_from_json(text),
     }
-}
-
-fn parse_batch(text: &str) -> Result<Vec<SessionEvent>, EventLogError> {
-    if let Ok(events) = json::read_inputs(text) {
-        return Ok(events);
-    }
-    let values = match json::read_value(text) {
-        Ok(serde_json::Value::Array(values)) => values,
-        Ok(_) => Vec::new(),
-        Err(e) => {
-            return Err(EventLogError::InvalidEvent(format!(
-                "appendBatch(events): {e}"
-            )))
-        }
-    };
-    values
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| {
-            input::event_from_value(value).map_err(|e| match e {
-                EventLogError::InvalidEvent(why) => {
-                    EventLogError::InvalidEvent(format!("events[{i}]: {why}"))
-                }
-                other => other,
-            })
-        })
-        .collect()
 }
 
 /// `JSON.parse` of the text `write` makes.

@@ -163,7 +163,11 @@ impl JsEventLog {
     #[wasm_bindgen(js_name = _input, skip_typescript)]
     pub fn input_buffer(&self, capacity: usize) -> Result<usize, JsValue> {
         if capacity / 3 > self.max_line_bytes() {
-            return Err(too_long("append(event)", capacity / 3, self.max_line_bytes()));
+            return Err(too_long(
+                "append(event)",
+                capacity / 3,
+                self.max_line_bytes(),
+            ));
         }
         let mut input = self.input.borrow_mut();
         if input.len() < capacity || input.len() > (1 << 20).max(capacity * 4) {

@@ -86,6 +86,7 @@ impl std::fmt::Display for LineProblem {
 }
 
 /// Parses one complete line (without its `\n`).
+#[inline(never)]
 pub fn parse_line(line: &[u8]) -> Result<SessionEvent, LineProblem> {
     let text = std::str::from_utf8(line).map_err(|e| LineProblem::NotUtf8 {
         valid_up_to: e.valid_up_to(),
@@ -150,6 +151,10 @@ impl<R: Read> LineReader<R> {
     }
 
     /// The next line, or `None` at the end of the input.
+    // Not inlined: its callers (the event stream, `check`, the wasm
+    // `readChunk`) would each carry a copy in the size-budgeted .wasm; one
+    // call per line costs nothing next to parsing the line.
+    #[inline(never)]
     pub fn next_line(&mut self) -> std::io::Result<Option<RawLine<'_>>> {
         self.line.clear();
         let mut len: u64 = 0;

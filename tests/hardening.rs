@@ -411,3 +411,15 @@ fn stdin_is_read_one_bounded_event_at_a_time() {
         stderr(&out)
     );
 }
+
+// ------------------------------------------------- 11. messages
+
+/// A lone trailing (low) surrogate is called that, not "leading".
+#[test]
+fn a_lone_surrogate_is_named_for_what_it_is() {
+    for (text, word) in [(r"\udc00", "trailing"), (r"\ud800x", "leading")] {
+        let ev = event(&format!(r#""type":"agent.note","text":"a{text}""#));
+        let err = event_from_json(&ev).unwrap_err().to_string();
+        assert!(err.contains(&format!("lone {word} surrogate")), "{err}");
+    }
+}

@@ -88,6 +88,23 @@ export class EventLog {
     return this.#live().readAllWithStats();
   }
 
+  /** Streams the events whose sequence_no is at least `seq`, reading about
+   *  `chunkBytes` of the log at a time: for logs larger than a string. */
+  *readFrom(seq = 0, chunkBytes = 4 << 20) {
+    let at = 0;
+    for (;;) {
+      const chunk = this.readChunk(at, chunkBytes);
+      for (const e of chunk.events) if (e.sequence_no >= seq) yield e;
+      if (chunk.done) return;
+      at = chunk.next;
+    }
+  }
+
+  /** The events of whole lines from byte `offset` on, about `maxBytes`. */
+  readChunk(offset, maxBytes) {
+    return this.#live().readChunk(offset, maxBytes);
+  }
+
   /** The count as this tab last saw it (after its open or last append). */
   get eventCount() {
     return this.#live().eventCount;

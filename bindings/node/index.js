@@ -232,7 +232,7 @@ EventLog.prototype.appendBatch = function appendBatch(events) {
     throw trapError(this, e);
   }
 };
-for (const name of ["readAll", "readAllWithStats", "check", "flush"]) {
+for (const name of ["readAll", "readAllWithStats", "readChunk", "check", "flush"]) {
   const raw = EventLog.prototype[name];
   EventLog.prototype[name] = function (...args) {
     if (!this.__wbg_ptr) {
@@ -256,6 +256,23 @@ for (const name of ["readAll", "readAllWithStats", "check", "flush"]) {
     },
   });
 }
+
+/**
+ * Streams the events whose sequence_no is at least `seq`, reading about
+ * `chunkBytes` of the log at a time (the wasm core's readChunk): for logs
+ * larger than a JavaScript string, where readAll fails.
+ *
+ *   for (const e of log.readFrom(0)) console.log(e.sequence_no, e.type);
+ */
+EventLog.prototype.readFrom = function* readFrom(seq = 0, chunkBytes = 4 << 20) {
+  let at = 0;
+  for (;;) {
+    const chunk = this.readChunk(at, chunkBytes);
+    for (const e of chunk.events) if (e.sequence_no >= seq) yield e;
+    if (chunk.done) return;
+    at = chunk.next;
+  }
+};
 
 function closedError() {
   const e = new Error(

@@ -567,11 +567,12 @@ impl<'a> Reader<'a> {
             b'u' => {
                 let n = self.hex4()?;
                 if (0xdc00..=0xdfff).contains(&n) {
-                    return Err("lone leading surrogate in hex escape".into());
+                    // serde_json calls this one "leading" too; it is not.
+                    return Err("lone trailing surrogate in hex escape".into());
                 }
                 let code = if (0xd800..=0xdbff).contains(&n) {
                     if self.next() != Some(b'\\') || self.next() != Some(b'u') {
-                        return Err("unexpected end of hex escape".into());
+                        return Err("lone leading surrogate in hex escape".into());
                     }
                     let n2 = self.hex4()?;
                     if !(0xdc00..=0xdfff).contains(&n2) {

@@ -284,8 +284,10 @@ impl JsEventLog {
     #[wasm_bindgen(js_name = readAll)]
     pub fn read_all(&self) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
-        let events = self.log.read_all().map_err(|e| self.error(e))?;
-        to_js(|out| write_events(out, &events))
+        let chunk = self.read_lines(0, u64::MAX)?;
+        let mut out = Vec::new();
+        write_events(&mut out, &chunk.events);
+        parse_json(&out)
     }
 
     /// Every readable event and the number of complete lines skipped
@@ -298,14 +300,36 @@ impl JsEventLog {
     #[wasm_bindgen(js_name = readAllWithStats)]
     pub fn read_all_with_stats(&self) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
-        let (events, skipped) = self.log.read_all_with_stats().map_err(|e| self.error(e))?;
-        to_js(|out| {
-            out.extend_from_slice(b"{\"events\":");
-            write_events(out, &events);
-            out.extend_from_slice(b",\"skipped\":");
-            codec::write_u64(out, skipped as u64);
-            out.push(b'}');
-        })
+        self.read_lines(0, u64::MAX)?.to_js(false)
+    }
+
+    /// Reads the events stored from byte `offset` on, about `maxBytes` of
+    /// them (whole lines; at least one line when there is one), without
+    /// holding the whole log: the streaming read behind `readFrom` in the
+    /// Node and browser wrappers, for logs larger than a JavaScript string.
+    /// `next` is where the next chunk starts; `done` says the end was
+    /// reached (a torn final line is not read: it may be an append in
+    /// progress). Lines that are not events are skipped and counted.
+    ///
+    /// ```js
+    /// let at = 0, chunk;
+    /// do {
+    ///   chunk = log.readChunk(at, 4 << 20);
+    ///   for (const e of chunk.events) console.log(e.sequence_no);
+    ///   at = chunk.next;
+    /// } while (!chunk.done);
+    /// ```
+    #[wasm_bindgen(js_name = readChunk)]
+    pub fn read_chunk(&self, offset: f64, max_bytes: f64) -> Result<JsValue, JsValue> {
+        let _entered = self.enter()?;
+        if !(offset >= 0.0 && offset.fract() == 0.0 && offset <= 9_007_199_254_740_991.0) {
+            return Err(message_error(
+                "readChunk(offset, maxBytes): offset must be a byte offset (a whole number, 0 or more)".into(),
+            ));
+        }
+        // `as u64` saturates: NaN and negatives read one line.
+        self.read_lines(offset as u64, max_bytes as u64)?
+            .to_js(true)
     }
 
     /// The number of events as this log last saw them: at open, then after
@@ -389,7 +413,81 @@ impl JsEventLog {
     }
 }
 
+/// Lines read by [`JsEventLog::read_lines`].
+struct Chunk {
+    events: Vec<SessionEvent>,
+    skipped: u64,
+    /// The offset after the last line read.
+    next: u64,
+    /// The end was reached (a torn tail is not read).
+    done: bool,
+}
+
+impl Chunk {
+    /// `{events, skipped}`, with `next` and `done` for `readChunk`.
+    fn to_js(&self, with_position: bool) -> Result<JsValue, JsValue> {
+        let mut out = b"{\"events\":".to_vec();
+        write_events(&mut out, &self.events);
+        out.extend_from_slice(b",\"skipped\":");
+        codec::write_u64(&mut out, self.skipped);
+        if with_position {
+            out.extend_from_slice(b",\"next\":");
+            codec::write_u64(&mut out, self.next);
+            out.extend_from_slice(b",\"done\":");
+            out.extend_from_slice(if self.done { b"true" } else { b"false" });
+        }
+        out.push(b'}');
+        parse_json(&out)
+    }
+}
+
 impl JsEventLog {
+    /// The events of the lines from byte `start` on, until about `max`
+    /// bytes were read (at least one line) or the end: the one reader of
+    /// `readAll`, `readAllWithStats` and `readChunk`. Unreadable lines are
+    /// skipped and counted, a torn tail is not read.
+    fn read_lines(&self, start: u64, max: u64) -> Result<Chunk, JsValue> {
+        use crate::format::{parse_line, LineReader, RawLine};
+        let reader = self
+            .log
+            .with_store_mut(|s| s.reader_at(start))
+            .map_err(|e| self.error(e))?;
+        let mut chunk = Chunk {
+            events: Vec::new(),
+            skipped: 0,
+            next: start,
+            done: true,
+        };
+        let Some(reader) = reader else {
+            return Ok(chunk);
+        };
+        let mut lines = LineReader::new(reader, self.max_line_bytes());
+        loop {
+            if chunk.next > start && chunk.next - start >= max {
+                chunk.done = false;
+                return Ok(chunk);
+            }
+            let line = lines.next_line().map_err(|e| {
+                let name = self.log.with_store_mut(|s| crate::store::Store::name(s));
+                self.error(crate::error::io_at("read", std::path::Path::new(&name), e))
+            })?;
+            match line {
+                None | Some(RawLine::Tail(_)) => return Ok(chunk),
+                Some(RawLine::TooLong(len)) => {
+                    chunk.next += len + 1;
+                    chunk.skipped += 1;
+                }
+                Some(RawLine::Complete(bytes)) => {
+                    chunk.next += bytes.len() as u64 + 1;
+                    match parse_line(bytes) {
+                        Ok(event) => chunk.events.push(event),
+                        Err(_) => chunk.skipped += 1,
+                    }
+                }
+            }
+        }
+    }
+
     fn max_line_bytes(&self) -> usize {
         self.log.options().max_line_bytes
     }
@@ -558,6 +656,7 @@ fn parse_json(text: &[u8]) -> Result<JsValue, JsValue> {
 }
 
 /// Events as a JSON array of their lines.
+#[inline(never)]
 fn write_events(out: &mut Vec<u8>, events: &[SessionEvent]) {
     out.push(b'[');
     for (i, event) in events.iter().enumerate() {

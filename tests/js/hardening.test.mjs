@@ -208,3 +208,41 @@ test("a closed log and new EventLog() say what is wrong", async () => {
   }
   await assert.rejects(log.flush(), /this EventLog is closed/);
 });
+
+// ------------------------------------------------ 10. streaming reads
+
+test("readFrom streams a log in chunks, as readAll would read it", () => {
+  const dir = path.join(tempDir("chunks"), "s");
+  const log = EventLog.open(dir);
+  for (let i = 0; i < 40; i++) log.append(event("agent.note", { text: `n${i}`.repeat(i) }));
+  // A damaged line and a torn tail: skipped, and not read.
+  fs.appendFileSync(path.join(dir, EVENTS), "not json\n");
+  log.append(event("agent.note", { text: "after the damage" }));
+  fs.appendFileSync(path.join(dir, EVENTS), '{"torn');
+  const all = log.readAll();
+  assert.equal(all.length, 41);
+  // Tiny chunks: every line is its own chunk, and nothing is lost or doubled.
+  assert.deepEqual([...log.readFrom(0, 1)], all);
+  assert.deepEqual([...log.readFrom(0)], all);
+  assert.deepEqual(
+    [...log.readFrom(35, 200)].map((e) => e.sequence_no),
+    [35, 36, 37, 38, 39, 41],
+  );
+  // One chunk is bounded by its size, not by the log's.
+  const first = log.readChunk(0, 300);
+  assert.ok(first.events.length > 0 && first.events.length < 10, `${first.events.length}`);
+  assert.equal(first.done, false);
+  let at = 0;
+  let chunk;
+  let skipped = 0;
+  do {
+    chunk = log.readChunk(at, 1000);
+    skipped += chunk.skipped;
+    at = chunk.next;
+  } while (!chunk.done);
+  assert.equal(skipped, 1);
+  assert.equal(at, fs.statSync(path.join(dir, EVENTS)).size - '{"torn'.length);
+  assert.throws(() => log.readChunk(-1, 10), /offset must be a byte offset/);
+  log.close();
+  assert.throws(() => [...log.readFrom(0)], /this EventLog is closed/);
+});

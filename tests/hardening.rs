@@ -299,7 +299,7 @@ fn values_that_would_be_changed_are_refused_by_name() {
         ),
         (
             r#""type":"agent.note","meta":{"k":1,"k":2}"#,
-            "field `meta`: duplicate key `k`",
+            "field `meta.k`: the key appears twice",
         ),
         (
             r#""type":"agent.note","meta":{"n":123456789012345678901234567890}"#,

@@ -1039,7 +1039,7 @@ impl<'a> Reader<'a> {
                     let value = self.value()?;
                     if map.insert(key, value).is_some() && self.strict {
                         return Err(self.strict_error(
-                            "a duplicate key (JSON readers would keep only one of its values)"
+                            "the key appears twice (JSON readers keep only one of its values)"
                                 .into(),
                         ));
                     }

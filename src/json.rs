@@ -24,6 +24,9 @@ pub(crate) mod codec;
 #[cfg(test)]
 mod tests;
 
+#[cfg(all(test, not(target_family = "wasm")))]
+mod fuzz;
+
 /// Appends the line of `event` (without its `\n`) to `out`.
 pub(crate) fn write_event(out: &mut Vec<u8>, event: &SessionEvent) -> Result<(), EventLogError> {
     #[cfg(target_family = "wasm")]

@@ -423,3 +423,67 @@ fn a_lone_surrogate_is_named_for_what_it_is() {
         assert!(err.contains(&format!("lone {word} surrogate")), "{err}");
     }
 }
+
+/// A store whose `sync` fails (a disk error at fdatasync): with
+/// `Durability::Sync` the bytes written are cut back, so an append that
+/// failed is never read back as an event.
+#[test]
+fn a_failed_sync_leaves_nothing() {
+    struct FailingSync(MemoryStore);
+    impl Store for FailingSync {
+        type Reader = <MemoryStore as Store>::Reader;
+        fn name(&self) -> String {
+            self.0.name()
+        }
+        fn size(&mut self) -> Result<u64, EventLogError> {
+            self.0.size()
+        }
+        fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, EventLogError> {
+            self.0.read_at(offset, buf)
+        }
+        fn append(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {
+            self.0.append(bytes)
+        }
+        fn truncate(&mut self, len: u64) -> Result<(), EventLogError> {
+            self.0.truncate(len)
+        }
+        fn sync(&mut self) -> Result<(), EventLogError> {
+            Err(EventLogError::Io(std::io::Error::other("fdatasync: EIO")))
+        }
+        fn lock(&mut self, wait: sessionlog::LockWait) -> Result<(), EventLogError> {
+            self.0.lock(wait)
+        }
+        fn unlock(&mut self) {
+            self.0.unlock()
+        }
+        fn load_counter(&mut self) -> Option<sessionlog::Counter> {
+            self.0.load_counter()
+        }
+        fn save_counter(&mut self, c: sessionlog::Counter) -> Result<(), EventLogError> {
+            self.0.save_counter(c)
+        }
+        fn save_torn(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {
+            self.0.save_torn(bytes)
+        }
+        fn reader(&mut self) -> Result<Option<Self::Reader>, EventLogError> {
+            self.0.reader()
+        }
+    }
+    let store = MemoryStore::new();
+    let buffered = EventLog::with_store(store.clone(), Options::default()).unwrap();
+    buffered.append(&mut note("s", "kept")).unwrap();
+    let before = store.bytes();
+    let options = Options {
+        durability: sessionlog::Durability::Sync,
+        ..Options::default()
+    };
+    let synced = EventLog::with_store(FailingSync(store.clone()), options).unwrap();
+    let err = synced
+        .append_batch(&mut [note("s", "a"), note("s", "b")])
+        .unwrap_err();
+    assert!(err.to_string().contains("EIO"), "{err}");
+    assert_eq!(store.bytes(), before);
+    let mut next = note("s", "next");
+    buffered.append(&mut next).unwrap();
+    assert_eq!(next.sequence_no, 1);
+}

@@ -45,7 +45,11 @@ fn value() -> impl Strategy<Value = String> {
 /// others), with any values: most are refused, some are events.
 fn event_text() -> impl Strategy<Value = String> {
     let mut names: Vec<&'static str> = COMMON_FIELDS.iter().map(|f| f.name).collect();
-    names.extend(EVENT_FIELDS.iter().flat_map(|fields| fields.iter().map(|f| f.name)));
+    names.extend(
+        EVENT_FIELDS
+            .iter()
+            .flat_map(|fields| fields.iter().map(|f| f.name)),
+    );
     names.extend(["type", "meta", "sequence_no", "extra"]);
     let type_name = prop::sample::select(crate::event::EVENT_TYPE_NAMES.to_vec());
     let pairs = prop::collection::vec((prop::sample::select(names), value()), 0..10);

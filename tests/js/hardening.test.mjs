@@ -209,6 +209,20 @@ test("a closed log and new EventLog() say what is wrong", async () => {
   await assert.rejects(log.flush(), /this EventLog is closed/);
 });
 
+// ------------------------------------------------ 8. bounded reports
+
+test("check quotes a bounded part of a huge bad value", () => {
+  const dir = tempDir("check-bound");
+  const line = `{"type":"${"x".repeat(1 << 20)}"}\n`;
+  fs.writeFileSync(path.join(dir, EVENTS), line.repeat(5));
+  const log = EventLog.open(dir);
+  const report = log.check();
+  assert.equal(report.skipped, 5);
+  for (const s of report.skippedLines) assert.ok(s.reason.length < 1000, `${s.reason.length}`);
+  assert.ok(JSON.stringify(report).length < 10_000);
+  log.close();
+});
+
 // ------------------------------------------------ 10. streaming reads
 
 test("readFrom streams a log in chunks, as readAll would read it", () => {

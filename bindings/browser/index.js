@@ -66,7 +66,7 @@ export class EventLog {
   /** Stores several events with contiguous numbers, in one write. */
   appendBatch(events) {
     try {
-      if (Array.isArray(events)) events.forEach((e, i) => refuseUnjsonable(e, `events[${i}]: `));
+      if (Array.isArray(events)) events.forEach((e, i) => refuseUnjsonable(e, i));
     } catch (e) {
       return Promise.reject(e);
     }

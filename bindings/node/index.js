@@ -224,7 +224,7 @@ const rawAppendBatch = EventLog.prototype.appendBatch;
 EventLog.prototype.appendBatch = function appendBatch(events) {
   if (!this.__wbg_ptr) throw closedError();
   if (Array.isArray(events)) {
-    events.forEach((e, i) => refuseUnjsonable(e, `events[${i}]: `));
+    events.forEach((e, i) => refuseUnjsonable(e, i));
   }
   try {
     return rawAppendBatch.call(this, events);

@@ -49,7 +49,8 @@ function lossy(v) {
   );
 }
 
-function fail(where, field, v) {
+function fail(index, field, v) {
+  const where = index >= 0 ? `events[${index}]: ` : "";
   const e = new Error(`invalid event: ${where}field \`${field}\` is ${describeBad(v)}; nothing was written`);
   e.code = "EINVAL";
   return e;
@@ -57,9 +58,10 @@ function fail(where, field, v) {
 
 /**
  * Throws an Error naming the first value in `event` that JSON.stringify
- * would change; `where` prefixes the message (`events[2]: `).
+ * would change; `index`, when given, is the event's index in a batch
+ * (`events[2]: ` in the message).
  */
-function refuseUnjsonable(event, where = "") {
+function refuseUnjsonable(event, index = -1) {
   if (typeof event !== "object" || event === null || typeof event.toJSON === "function") return;
   // Iterative, with the ancestors of each value to leave cycles to
   // JSON.stringify's own error.
@@ -77,15 +79,15 @@ function refuseUnjsonable(event, where = "") {
       case "boolean":
         continue;
       case "number":
-        if (!Number.isFinite(v)) throw fail(where, field, v);
+        if (!Number.isFinite(v)) throw fail(index, field, v);
         continue;
       case "object":
         break;
       default:
-        throw fail(where, field, v);
+        throw fail(index, field, v);
     }
     if (v === null || typeof v.toJSON === "function" || depth > MAX_DEPTH || seen.has(v)) continue;
-    if (lossy(v)) throw fail(where, field, v);
+    if (lossy(v)) throw fail(index, field, v);
     seen.add(v);
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${field}[${i}]`, depth + 1]);

@@ -163,11 +163,7 @@ impl JsEventLog {
     #[wasm_bindgen(js_name = _input, skip_typescript)]
     pub fn input_buffer(&self, capacity: usize) -> Result<usize, JsValue> {
         if capacity / 3 > self.max_line_bytes() {
-            return Err(too_long(
-                "append(event)",
-                capacity / 3,
-                self.max_line_bytes(),
-            ));
+            return Err(too_long(Call::Append, capacity / 3, self.max_line_bytes()));
         }
         let mut input = self.input.borrow_mut();
         if input.len() < capacity || input.len() > (1 << 20).max(capacity * 4) {
@@ -254,8 +250,7 @@ impl JsEventLog {
         let items: Array = events.unchecked_into();
         let mut events = Vec::with_capacity(items.length() as usize);
         for (i, item) in items.iter().enumerate() {
-            let call = format!("appendBatch(events): events[{i}]");
-            let text = stringify_event_in(&item, &call, self.max_line_bytes())?;
+            let text = stringify_event_in(&item, Call::Batch(i), self.max_line_bytes())?;
             let event = parse_event(&text).map_err(|e| {
                 self.error(match e {
                     EventLogError::InvalidEvent(why) => {
@@ -545,14 +540,33 @@ fn message_error(message: String) -> JsValue {
 /// `JSON.stringify(event)` for `append`, with errors that say what was
 /// given instead of an event object.
 fn stringify_event(value: &JsValue, max: usize) -> Result<String, JsValue> {
-    stringify_event_in(value, "append(event)", max)
+    stringify_event_in(value, Call::Append, max)
+}
+
+/// Which argument an error is about: named only when there is an error,
+/// so a batch's success path formats nothing.
+#[derive(Clone, Copy)]
+enum Call {
+    Append,
+    Batch(usize),
+}
+
+impl Call {
+    #[cold]
+    fn name(self) -> String {
+        match self {
+            Call::Append => "append(event)".into(),
+            Call::Batch(i) => format!("appendBatch(events): events[{i}]"),
+        }
+    }
 }
 
 /// [`stringify_event`] where `call` names the argument in error messages.
-fn stringify_event_in(value: &JsValue, call: &str, max: usize) -> Result<String, JsValue> {
+fn stringify_event_in(value: &JsValue, call: Call, max: usize) -> Result<String, JsValue> {
     if !value.is_object() || Array::is_array(value) {
         return Err(message_error(format!(
-            "invalid event: {call} needs an event object, got {}",
+            "invalid event: {} needs an event object, got {}",
+            call.name(),
             describe(value)
         )));
     }
@@ -562,19 +576,21 @@ fn stringify_event_in(value: &JsValue, call: &str, max: usize) -> Result<String,
 /// The error for an event whose JSON text is `len` UTF-16 units long, over
 /// the line limit: at least that many bytes, so its line could not be read.
 #[cold]
-fn too_long(call: &str, len: usize, max: usize) -> JsValue {
+fn too_long(call: Call, len: usize, max: usize) -> JsValue {
     message_error(format!(
-        "invalid event: {call}: its JSON text is {len} characters, over the line limit of {max} bytes; nothing was written"
+        "invalid event: {}: its JSON text is {len} characters, over the line limit of {max} bytes; nothing was written",
+        call.name()
     ))
 }
 
 /// `JSON.stringify(value)`; `call` names the export in error messages.
 /// Text longer than `max` is refused by its length, before it is copied
 /// into wasm memory (a copy of hundreds of MB would exhaust it).
-fn stringify(value: &JsValue, call: &str, max: usize) -> Result<String, JsValue> {
+fn stringify(value: &JsValue, call: Call, max: usize) -> Result<String, JsValue> {
     let text = js_sys::JSON::stringify(value).map_err(|e| {
         message_error(format!(
-            "invalid event: {call}: the event cannot be turned into JSON: {}",
+            "invalid event: {}: the event cannot be turned into JSON: {}",
+            call.name(),
             error_text(&e)
         ))
     })?;
@@ -586,7 +602,8 @@ fn stringify(value: &JsValue, call: &str, max: usize) -> Result<String, JsValue>
     // A toJSON method can make JSON.stringify return undefined.
     text.as_string().ok_or_else(|| {
         message_error(format!(
-            "invalid event: {call}: JSON.stringify gave {} (a toJSON method?)",
+            "invalid event: {}: JSON.stringify gave {} (a toJSON method?)",
+            call.name(),
             describe(&text)
         ))
     })

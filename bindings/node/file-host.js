@@ -15,8 +15,10 @@
 // Files are created 0o600 and opened with O_NOFOLLOW; a looser mode on a
 // file we own is tightened with fchmod. A symlinked session directory or
 // events.jsonl, and an events.jsonl with more than one hard link, are
-// refused with an error that names the path. Nothing is created before the
-// first append. An events.jsonl deleted or replaced behind an open host is
+// refused with an error that names the path, as is anything but a regular
+// file (a FIFO, a device, a directory: opened non-blocking and checked on
+// the descriptor, so no read hangs) and a file given as the directory.
+// Nothing is created before the first append. An events.jsonl deleted or replaced behind an open host is
 // noticed at the next append (the open file has no name left: nlink 0) and
 // the files are reopened, as the native store does; as natively, an
 // events.jsonl renamed away (it keeps a name) or replaced while another hard

@@ -8,6 +8,10 @@
 //! opened without following symbolic links and created 0o600; a looser mode
 //! on a file we own is tightened with fchmod. `events.jsonl` with more than
 //! one hard link is refused: appending would change the other name too.
+//! Every file is opened non-blocking and must be a regular file (checked on
+//! the descriptor): a FIFO in place of `events.jsonl` would swallow every
+//! append and hang its readers. An empty path, or a file given as the
+//! session directory, is refused at open, before anything is created.
 //!
 //! After taking the lock, the store checks that the lock file and
 //! `events.jsonl` still have a name (two `fstat`s: `nlink > 0`). If

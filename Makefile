@@ -6,7 +6,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 CLI := target/release/sessionlog
 
-.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp
+.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
@@ -86,6 +86,12 @@ test-otlp: cli
 
 www: pkg
 	node www/serve.mjs
+
+# The long run of the fuzz and property tests (README "Hardening"); a
+# bounded run of the same tests is part of `cargo test`.
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-200000} $(CARGO) test --release --lib fuzz
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} $(CARGO) test --release --test properties
 
 clean:
 	$(CARGO) clean

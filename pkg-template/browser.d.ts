@@ -61,6 +61,18 @@ export declare class EventLog {
   refresh(): Promise<void>;
   readAll(): SessionEvent[];
   readAllWithStats(): { events: SessionEvent[]; skipped: number };
+  /** Streams the events whose `sequence_no` is at least `seq`, reading
+   *  about `chunkBytes` (default 4 MiB) of the log at a time: for logs
+   *  larger than a JavaScript string, where `readAll` fails. Lines that are
+   *  not events are skipped. */
+  readFrom(seq?: number, chunkBytes?: number): Generator<SessionEvent, void, undefined>;
+  /** The events of the whole lines from byte `offset` on, about `maxBytes`
+   *  of them (at least one line): the chunks `readFrom` reads. `next` is
+   *  where the next chunk starts; `done` says the end was reached. */
+  readChunk(
+    offset: number,
+    maxBytes: number,
+  ): { events: SessionEvent[]; skipped: number; next: number; done: boolean };
   /** The count as this tab last saw it (after its open or last append). */
   readonly eventCount: number;
   check(): CheckReport;

@@ -64,6 +64,18 @@ export declare class EventLog {
   readAll(): SessionEvent[];
   /** Every readable event and the number of complete lines skipped. */
   readAllWithStats(): { events: SessionEvent[]; skipped: number };
+  /** Streams the events whose `sequence_no` is at least `seq`, reading
+   *  about `chunkBytes` (default 4 MiB) of the log at a time: for logs
+   *  larger than a JavaScript string, where `readAll` fails. Lines that are
+   *  not events are skipped. */
+  readFrom(seq?: number, chunkBytes?: number): Generator<SessionEvent, void, undefined>;
+  /** The events of the whole lines from byte `offset` on, about `maxBytes`
+   *  of them (at least one line): the chunks `readFrom` reads. `next` is
+   *  where the next chunk starts; `done` says the end was reached. */
+  readChunk(
+    offset: number,
+    maxBytes: number,
+  ): { events: SessionEvent[]; skipped: number; next: number; done: boolean };
   /** The events as this log last saw them: at open, then after each of its
    *  own appends. */
   readonly eventCount: number;

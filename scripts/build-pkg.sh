@@ -65,7 +65,8 @@ if [ -n "${SESSIONLOG_WASM_OPT:-}" ]; then
   done
 fi
 
-cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js bindings/node/flock.js pkg/node/
+cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js \
+  bindings/node/flock.js bindings/node/json-values.js pkg/node/
 printf '{\n  "type": "commonjs"\n}\n' > pkg/node/package.json
 
 # The OTLP mapping (bindings/otlp.js, plain JavaScript, not in the .wasm):
@@ -88,6 +89,11 @@ if [ ! -f pkg/web/index.js ]; then
 export { default, initSync, EventLog } from "./sessionlog.js";
 EOF
 fi
+# The value check of bindings/node/json-values.js, as an ES module: one
+# source, its `module.exports` line made an `export`.
+sed -e 's/^module\.exports = { refuseUnjsonable };$/export { refuseUnjsonable };/' \
+  -e '/^"use strict";$/d' bindings/node/json-values.js > pkg/web/json-values.js
+grep -q '^export { refuseUnjsonable };$' pkg/web/json-values.js
 printf '{\n  "type": "module"\n}\n' > pkg/web/package.json
 { sed "s/__SESSIONLOG_VERSION__/$version/" bindings/otlp.js; printf '\nexport { %s };\n' "$otlp_exports"; } > pkg/web/otlp.js
 

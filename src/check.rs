@@ -120,7 +120,7 @@ impl CheckReport {
                 if report.skipped_lines.len() < LISTED {
                     report.skipped_lines.push(SkippedLine {
                         line: lines.line_no(),
-                        reason: problem.to_string(),
+                        reason: bounded_reason(problem.to_string()),
                     });
                 }
             }
@@ -156,6 +156,36 @@ impl CheckReport {
             expected = n.saturating_add(1);
         }
     }
+}
+
+/// The longest reason a report quotes, in bytes. A reason quotes the value
+/// it refused (an unknown `type`, a string where a number belongs); a
+/// 1 MiB value on each of many lines must not make a report of that size.
+#[cfg(not(target_family = "wasm"))]
+const MAX_REASON: usize = 300;
+
+/// `reason` cut to [`MAX_REASON`] bytes or so, saying how long it was: the
+/// start names the problem and the value. Under wasm the reasons come from
+/// the crate's own reader, which quotes a bounded prefix of a value itself.
+#[cfg(target_family = "wasm")]
+fn bounded_reason(reason: String) -> String {
+    reason
+}
+
+/// `reason` cut to [`MAX_REASON`] bytes or so, saying how long it was: the
+/// start names the problem and the value.
+#[cfg(not(target_family = "wasm"))]
+fn bounded_reason(mut reason: String) -> String {
+    if reason.len() > MAX_REASON {
+        let len = reason.len();
+        crate::input::bound(&mut reason, MAX_REASON / 4);
+        reason.push_str(" (a reason of ");
+        let mut n = Vec::new();
+        crate::json::codec::write_u64(&mut n, len as u64);
+        reason.push_str(std::str::from_utf8(&n).unwrap_or_default());
+        reason.push_str(" bytes, cut)");
+    }
+    reason
 }
 
 /// Sorts by the bytes of the numbers, least significant first, skipping a
@@ -291,6 +321,23 @@ mod tests {
         let mut same = vec![7u64; 10];
         radix_sort(&mut same);
         assert_eq!(same, [7; 10]);
+    }
+
+    #[test]
+    fn reasons_quote_a_bounded_part_of_a_value() {
+        let mut line = br#"{"type":""#.to_vec();
+        line.extend(vec![b'x'; 1 << 20]);
+        line.extend_from_slice(b"\"}\n");
+        let input = line.repeat(3);
+        let r = CheckReport::build(Some(LineReader::new(&input[..], 4 << 20)), None, 0).unwrap();
+        assert_eq!(r.skipped, 3);
+        for s in &r.skipped_lines {
+            assert!(s.reason.len() < MAX_REASON + 40, "{}", s.reason.len());
+            assert!(s.reason.contains("bytes, cut)"), "{}", s.reason);
+        }
+        assert_eq!(bounded_reason("short".into()), "short");
+        let odd = "é".repeat(400);
+        assert!(bounded_reason(odd).len() < MAX_REASON + 40);
     }
 
     #[test]

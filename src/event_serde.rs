@@ -401,7 +401,12 @@ pub(crate) enum Key {
     /// A field of some event type, seen before `type`: which one it is
     /// depends on the type.
     Early(&'static str),
-    /// Anything else: skipped.
+    /// `sequence_no` in an event to append: the log numbers it, so a
+    /// number given is skipped (a stored event can be appended again).
+    Ignored,
+    /// Anything else: skipped in a stored event (written by a newer
+    /// version, say; readers stay lenient), refused in an event to append
+    /// (a typo such as `duraton_ms` would lose the value without a word).
     Unknown,
 }
 
@@ -412,6 +417,7 @@ pub(crate) fn classify(mode: Mode, variant: Option<usize>, key: &str) -> Key {
             "event_id" => Key::Str(EVENT_ID),
             "timestamp" => Key::Str(TIMESTAMP),
             "sequence_no" if mode == Mode::Event => Key::SequenceNo,
+            "sequence_no" => Key::Ignored,
             "trace_id" => Key::Str(TRACE_ID),
             "span_id" => Key::Str(SPAN_ID),
             "parent_span_id" => Key::Str(PARENT_SPAN_ID),
@@ -467,14 +473,18 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(classify(self.mode, self.variant, key))
+        match classify(self.mode, self.variant, key) {
+            Key::Unknown if self.mode == Mode::Input => Err(E::custom(unknown_field(key))),
+            known => Ok(known),
+        }
     }
 
     fn visit_bytes<E: de::Error>(self, key: &[u8]) -> Result<Key, E> {
-        Ok(match std::str::from_utf8(key) {
-            Ok(key) => classify(self.mode, self.variant, key),
-            Err(_) => Key::Unknown,
-        })
+        match std::str::from_utf8(key) {
+            Ok(key) => self.visit_str(key),
+            Err(_) if self.mode == Mode::Input => Err(E::custom("a field name is not UTF-8")),
+            Err(_) => Ok(Key::Unknown),
+        }
     }
 }
 
@@ -647,6 +657,9 @@ impl<'de> Visitor<'de> for LooseVisitor {
 pub(crate) enum Problem {
     Missing(&'static str),
     Duplicate(&'static str),
+    /// A field of another event type in an event to append: the field, the
+    /// event's type.
+    NotOfType(&'static str, &'static str),
     /// The value of a field has the wrong shape: what it is, what was wanted.
     Type(Loose, &'static str),
     /// A number out of the field's range.
@@ -658,10 +671,25 @@ impl Problem {
         match self {
             Problem::Missing(name) => E::missing_field(name),
             Problem::Duplicate(name) => E::duplicate_field(name),
+            Problem::NotOfType(name, type_name) => E::custom(not_of_type(name, type_name)),
             Problem::Type(v, wanted) => E::invalid_type(unexpected(&v), &wanted),
             Problem::Range(v, wanted) => E::invalid_value(unexpected(&v), &wanted),
         }
     }
+}
+
+/// The message for a key an event to append does not have.
+#[cold]
+pub(crate) fn unknown_field(key: &str) -> String {
+    let mut shown = key.to_string();
+    crate::input::bound(&mut shown, 64);
+    format!("unknown field `{shown}` (put extra data in `meta`)")
+}
+
+/// The message for a field of another event type in an event to append.
+#[cold]
+pub(crate) fn not_of_type(name: &str, type_name: &str) -> String {
+    format!("unknown field `{name}`: it is not a field of `{type_name}` events")
 }
 
 /// A value as serde's error messages name it.
@@ -799,7 +827,7 @@ impl<'de> Visitor<'de> for EventVisitor {
                     let value = map.next_value()?;
                     read.early.push((name, value));
                 }
-                Key::Unknown => {
+                Key::Unknown | Key::Ignored => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -1040,15 +1068,20 @@ fn build(variant: usize, mut f: Fields) -> EventType {
 }
 
 /// The event type of a map read in any mode.
-fn event_type(read: &mut Read) -> Result<EventType, Problem> {
+fn event_type(read: &mut Read, mode: Mode) -> Result<EventType, Problem> {
     let variant = read.variant.ok_or(Problem::Missing("type"))?;
     let specs = EVENT_FIELDS[variant];
     let mut values = std::mem::take(&mut read.fields);
     for (name, value) in read.early.drain(..) {
         // `name` is the table's own string, so the first match of the type's
-        // row is the field; keys of other types are ignored, as unknown keys.
-        if let Some(j) = specs.iter().position(|s| s.name == name) {
-            put(&mut values, Some(variant), j, value)?;
+        // row is the field; keys of other types are ignored in a stored
+        // event, as unknown keys, and refused in one to append.
+        match specs.iter().position(|s| s.name == name) {
+            Some(j) => put(&mut values, Some(variant), j, value)?,
+            None if mode == Mode::Input => {
+                return Err(Problem::NotOfType(name, EVENT_TYPE_NAMES[variant]))
+            }
+            None => {}
         }
     }
     let mut fields = Fields(Default::default());
@@ -1117,7 +1150,7 @@ pub(crate) fn event(mut read: Read, mode: Mode) -> Result<SessionEvent, Problem>
         agent_role,
         host_id,
         tool_runtime_id,
-        event_type: event_type(&mut read)?,
+        event_type: event_type(&mut read, mode)?,
         artifact_ref,
         meta,
     })
@@ -1137,7 +1170,7 @@ impl<'de> Deserialize<'de> for SessionEvent {
 impl<'de> Deserialize<'de> for EventType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<EventType, D::Error> {
         let mut read = d.deserialize_any(EventVisitor(Mode::TypeOnly))?;
-        event_type(&mut read).map_err(Problem::into_error)
+        event_type(&mut read, Mode::TypeOnly).map_err(Problem::into_error)
     }
 }
 

@@ -89,6 +89,7 @@ impl std::fmt::Display for LineProblem {
 /// a line this accepts is an event to `iter`, `read_all` and `check`, and a
 /// line it refuses is one they skip, for the reason it gives. For readers
 /// that follow a growing file by byte offset (`sessionlog view`).
+#[inline(never)]
 pub fn parse_line(line: &[u8]) -> Result<SessionEvent, LineProblem> {
     let text = std::str::from_utf8(line).map_err(|e| LineProblem::NotUtf8 {
         valid_up_to: e.valid_up_to(),
@@ -153,6 +154,10 @@ impl<R: Read> LineReader<R> {
     }
 
     /// The next line, or `None` at the end of the input.
+    // Not inlined: its callers (the event stream, `check`, the wasm
+    // `readChunk`) would each carry a copy in the size-budgeted .wasm; one
+    // call per line costs nothing next to parsing the line.
+    #[inline(never)]
     pub fn next_line(&mut self) -> std::io::Result<Option<RawLine<'_>>> {
         self.line.clear();
         let mut len: u64 = 0;

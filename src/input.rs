@@ -138,16 +138,27 @@ pub fn fields_of(type_name: &str) -> Option<&'static [FieldSpec]> {
 }
 
 /// Parses one event from JSON text; see [`event_from_value`].
+///
+/// Text is read strictly, which a [`Value`] cannot be: a duplicate key
+/// anywhere (JSON readers keep one of the values) and an integer that a
+/// double would round (beyond 64 bits) are refused, naming the field.
 pub fn event_from_json(text: &str) -> Result<SessionEvent, EventLogError> {
-    let value = json::read_value(text)
-        .map_err(|e| EventLogError::InvalidEvent(format!("not valid JSON: {e}")))?;
+    let value = json::read_value(text).map_err(|e| {
+        EventLogError::InvalidEvent(if e.starts_with("field `") {
+            e
+        } else {
+            format!("not valid JSON: {e}")
+        })
+    })?;
     check(&value)?;
     named(json::read_input(text), &value)
 }
 
 /// Checks a JSON value field by field and turns it into an event, filling
 /// `event_id`, `timestamp`, `trace_id` and `span_id` when absent or null.
-/// `sequence_no` is ignored: the log assigns it.
+/// `sequence_no` is ignored: the log assigns it. A key the event does not
+/// have (a typo, a field of another event type) is refused by name: extra
+/// data goes in `meta`.
 pub fn event_from_value(value: Value) -> Result<SessionEvent, EventLogError> {
     check(&value)?;
     named(json::read_input_value(&value), &value)
@@ -196,7 +207,18 @@ fn check(value: &Value) -> Result<(), EventLogError> {
     for spec in COMMON_FIELDS.iter().chain(own) {
         check_field(map, spec, type_name)?;
     }
+    // A key the event does not have is refused by the reader that follows
+    // (`event_serde`'s input mode, the codec's), naming it.
     Ok(())
+}
+
+/// Cuts `s` to at most `max_chars` characters, marking the cut with `…`:
+/// messages and reports quote a bounded prefix of a value, never all of it.
+pub(crate) fn bound(s: &mut String, max_chars: usize) {
+    if let Some((cut, _)) = s.char_indices().nth(max_chars) {
+        s.truncate(cut);
+        s.push('…');
+    }
 }
 
 /// The wire names, comma-separated.

@@ -16,12 +16,16 @@ use serde_json::Value;
 use crate::error::EventLogError;
 use crate::event::SessionEvent;
 
-#[cfg(any(test, target_family = "wasm"))]
+// Natively only its strict value reader is used ([`read_value`]): the
+// one reader that sees an integer's digits before they become a double.
 #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
 pub(crate) mod codec;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, not(target_family = "wasm")))]
+mod fuzz;
 
 /// Appends the line of `event` (without its `\n`) to `out`.
 pub(crate) fn write_event(out: &mut Vec<u8>, event: &SessionEvent) -> Result<(), EventLogError> {
@@ -84,31 +88,13 @@ pub(crate) fn read_input_value(value: &Value) -> Result<SessionEvent, String> {
     }
 }
 
-/// A JSON array of events to append, each read as by [`read_input`].
-#[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
-pub(crate) fn read_inputs(text: &str) -> Result<Vec<SessionEvent>, String> {
-    #[cfg(target_family = "wasm")]
-    {
-        codec::read_inputs(text)
-    }
-    #[cfg(not(target_family = "wasm"))]
-    {
-        serde_json::from_str::<Vec<crate::event_serde::EventInput>>(text)
-            .map(|inputs| inputs.into_iter().map(|input| input.0).collect())
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// Any JSON value.
+/// Any JSON value given as input, read strictly: a duplicate key or an
+/// integer a double would round is an error that names where it is and
+/// starts with "field `" (serde_json would keep the last value, or round,
+/// without a word; see `codec::read_value_strict`). The same reader on
+/// every target.
 pub(crate) fn read_value(text: &str) -> Result<Value, String> {
-    #[cfg(target_family = "wasm")]
-    {
-        codec::read_value(text)
-    }
-    #[cfg(not(target_family = "wasm"))]
-    {
-        serde_json::from_str(text).map_err(|e| e.to_string())
-    }
+    codec::read_value_strict(text)
 }
 
 /// `value` as JSON text.

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::check::CheckReport;
-use crate::error::{io_at, EventLogError};
+use crate::error::{io_at, io_error, EventLogError};
 use crate::event::SessionEvent;
 use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
 use crate::store::{LockWait, Store};
@@ -128,7 +128,7 @@ impl<S: Store> EventLog<S> {
         // budget; natively a Rust caller can build any `meta`.
         #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
         for (i, event) in events.iter().enumerate() {
-            check_meta_depth(i, event)?;
+            check_meta_depth(i, events.len(), event)?;
         }
         let mut guard = self.lock_inner();
         let inner = &mut *guard;
@@ -248,15 +248,27 @@ fn append_locked<S: Store>(
         if len > options.max_line_bytes {
             inner.line = Vec::with_capacity(512);
             return Err(EventLogError::InvalidEvent(format!(
-                "event {i} of the append serializes to {len} bytes, over the line limit of {} bytes (Options::max_line_bytes); nothing was written",
+                "{} serializes to {len} bytes, over the line limit of {} bytes (Options::max_line_bytes); nothing was written",
+                which_event(i, events.len()),
                 options.max_line_bytes
             )));
         }
         inner.line.push(b'\n');
     }
-    inner.store.append(&inner.line)?;
-    if options.durability == Durability::Sync {
-        inner.store.sync()?;
+    // All or nothing: a write that failed part-way (a full disk, a size
+    // limit, a host that threw after storing some bytes) may have left
+    // complete lines behind, which the next reader would number. Cut the
+    // store back to where this append began, still under the lock, before
+    // anyone can see them; the counter is not touched.
+    let written = inner.store.append(&inner.line).and_then(|()| {
+        if options.durability == Durability::Sync {
+            inner.store.sync()
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = written {
+        return Err(roll_back(&mut inner.store, size, e));
     }
     let after = Known {
         count: count + events.len() as u64,
@@ -274,13 +286,34 @@ fn append_locked<S: Store>(
     Ok(after.count)
 }
 
+/// Cuts the store back to `size` after a failed write and returns the
+/// write's error, or an error naming both when the cut failed too (the log
+/// then holds the partial bytes, and says so).
+#[cold]
+#[inline(never)]
+fn roll_back<S: Store>(store: &mut S, size: u64, e: EventLogError) -> EventLogError {
+    match store.size() {
+        Ok(now) if now == size => e,
+        _ => match store.truncate(size) {
+            Ok(()) => e,
+            Err(cut) => EventLogError::Io(io_error(
+                std::io::ErrorKind::Other,
+                format!(
+                    "{}: the append failed ({e}) and cutting the partial write back to {size} bytes failed too ({cut}); run `sessionlog check` on this log",
+                    store.name()
+                ),
+            )),
+        },
+    }
+}
+
 /// The deepest `meta` an event may carry. JSON readers stop at 128 levels
 /// (serde_json, and the wasm codec with it), and the event object is one of
 /// them; a deeper `meta` would be acknowledged and then unreadable.
 pub const MAX_META_DEPTH: usize = 100;
 
 #[cfg_attr(all(target_family = "wasm", target_os = "unknown"), allow(dead_code))]
-fn check_meta_depth(index: usize, event: &SessionEvent) -> Result<(), EventLogError> {
+fn check_meta_depth(index: usize, of: usize, event: &SessionEvent) -> Result<(), EventLogError> {
     let Some(meta) = &event.meta else {
         return Ok(());
     };
@@ -295,11 +328,24 @@ fn check_meta_depth(index: usize, event: &SessionEvent) -> Result<(), EventLogEr
         }
         if depth > MAX_META_DEPTH && stack.len() > before {
             return Err(EventLogError::InvalidEvent(format!(
-                "event {index} of the append: field `meta` nests deeper than {MAX_META_DEPTH} levels, which readers cannot parse back; nothing was written"
+                "{}: field `meta` nests deeper than {MAX_META_DEPTH} levels, which readers cannot parse back; nothing was written",
+                which_event(index, of)
             )));
         }
     }
     Ok(())
+}
+
+/// "the event", or "event 2 of 3 in the append" (1-based, as people and
+/// the CLI count; `index` is 0-based).
+#[cold]
+#[inline(never)]
+fn which_event(index: usize, of: usize) -> String {
+    if of == 1 {
+        "the event".into()
+    } else {
+        format!("event {} of {of} in the append", index + 1)
+    }
 }
 
 /// Finds the count and size to append after, repairing a torn tail.

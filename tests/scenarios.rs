@@ -1028,7 +1028,10 @@ fn an_event_over_the_line_limit_is_refused<F: Fixture>() {
     // In a batch, the events before it are not written either.
     let mut batch = vec![note("sess", "fits"), big.clone()];
     let err = small.append_batch(&mut batch).unwrap_err();
-    assert!(err.to_string().contains("event 1 of the append"), "{err}");
+    assert!(
+        err.to_string().contains("event 2 of 2 in the append"),
+        "{err}"
+    );
     assert_eq!(f.raw(), before);
 
     // The numbering is unharmed, and a roomier log takes the event.

@@ -26,6 +26,7 @@
 //   stored.sequence_no; // unique across tabs
 
 import init, { initSync, EventLog as RawEventLog } from "./sessionlog.js";
+import { refuseUnjsonable } from "./json-values.js";
 
 export { init as default, initSync };
 export { MemoryHost } from "./memory-host.js";
@@ -55,14 +56,26 @@ export class EventLog {
     return this.#host;
   }
 
-  /** Stores one event; resolves with it as stored (sequence_no set). */
+  /** Stores one event; resolves with it as stored (sequence_no set).
+   *  Values JSON cannot hold (NaN, undefined in meta, a function) reject,
+   *  naming the field: JSON.stringify would change them without a word. */
   append(event) {
-    return this.#locked(() => this.#raw.append(event));
+    try {
+      refuseUnjsonable(event);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#locked(() => this.#live().append(event));
   }
 
   /** Stores several events with contiguous numbers, in one write. */
   appendBatch(events) {
-    return this.#locked(() => this.#raw.appendBatch(events));
+    try {
+      if (Array.isArray(events)) events.forEach((e, i) => refuseUnjsonable(e, i));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#locked(() => this.#live().appendBatch(events));
   }
 
   /** Pulls in what other tabs appended (under the lock, so never halfway
@@ -73,29 +86,61 @@ export class EventLog {
   }
 
   readAll() {
-    return this.#raw.readAll();
+    return this.#live().readAll();
   }
 
   readAllWithStats() {
-    return this.#raw.readAllWithStats();
+    return this.#live().readAllWithStats();
+  }
+
+  /** Streams the events whose sequence_no is at least `seq`, reading about
+   *  `chunkBytes` of the log at a time: for logs larger than a string. */
+  *readFrom(seq = 0, chunkBytes = 4 << 20) {
+    let at = 0;
+    for (;;) {
+      const chunk = this.readChunk(at, chunkBytes);
+      for (const e of chunk.events) if (e.sequence_no >= seq) yield e;
+      if (chunk.done) return;
+      at = chunk.next;
+    }
+  }
+
+  /** The events of whole lines from byte `offset` on, about `maxBytes`. */
+  readChunk(offset, maxBytes) {
+    return this.#live().readChunk(offset, maxBytes);
   }
 
   /** The count as this tab last saw it (after its open or last append). */
   get eventCount() {
-    return this.#raw.eventCount;
+    return this.#live().eventCount;
   }
 
   check() {
-    return this.#raw.check();
+    return this.#live().check();
   }
 
   flush() {
-    return this.#raw.flush();
+    try {
+      return this.#live().flush();
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  /** Releases the wasm side of the log (the host stays open). */
+  /** Releases the wasm side of the log (the host stays open). Freeing
+   *  twice is harmless; any other call after it throws, saying so. */
   free() {
-    this.#raw.free();
+    if (this.#raw.__wbg_ptr) this.#raw.free();
+  }
+
+  /** The wasm log, or an Error naming the problem once it was freed. */
+  #live() {
+    if (!this.#raw.__wbg_ptr) {
+      const e = new Error("this EventLog was freed (free() was called); open the log again to use it");
+      e.code = "CLOSED";
+      throw e;
+    }
+    return this.#raw;
   }
 
   #locked(action, flush = true) {

@@ -15,8 +15,10 @@
 // Files are created 0o600 and opened with O_NOFOLLOW; a looser mode on a
 // file we own is tightened with fchmod. A symlinked session directory or
 // events.jsonl, and an events.jsonl with more than one hard link, are
-// refused with an error that names the path. Nothing is created before the
-// first append. An events.jsonl deleted or replaced behind an open host is
+// refused with an error that names the path, as is anything but a regular
+// file (a FIFO, a device, a directory: opened non-blocking and checked on
+// the descriptor, so no read hangs) and a file given as the directory.
+// Nothing is created before the first append. An events.jsonl deleted or replaced behind an open host is
 // noticed at the next append (the open file has no name left: nlink 0) and
 // the files are reopened, as the native store does; as natively, an
 // events.jsonl renamed away (it keeps a name) or replaced while another hard
@@ -49,7 +51,10 @@ const PRIVATE_MODE = 0o600;
 
 const C = fs.constants;
 // O_NOFOLLOW is missing on Windows, where symlinks need privileges anyway.
-const NOFOLLOW = C.O_NOFOLLOW || 0;
+// O_NONBLOCK: opening a FIFO for reading would wait for a writer; every
+// open is checked to be a regular file right after (requireRegular), and
+// for a regular file non-blocking changes nothing.
+const NOFOLLOW = (C.O_NOFOLLOW || 0) | (C.O_NONBLOCK || 0);
 
 function symlinkError(p) {
   const e = new Error(`refusing to use ${p}: it is a symbolic link`);
@@ -63,6 +68,40 @@ function hardLinkError(p, links) {
     `refusing to write ${p}: it has ${links} hard links, so writing would change another file`,
   );
   e.code = "EMLINK";
+  e.path = p;
+  return e;
+}
+
+function kindOf(st) {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  return "a special file";
+}
+
+/**
+ * Closes `fd` and throws unless it is a regular file: a FIFO would take
+ * every append and keep none (and block its readers), a device or a
+ * directory is not a log. Checked on the descriptor, as natively.
+ */
+function requireRegular(fd, p) {
+  let st;
+  try {
+    st = fs.fstatSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+  if (st.isFile()) return;
+  fs.closeSync(fd);
+  throw notRegularError(p, st);
+}
+
+function notRegularError(p, st) {
+  const e = new Error(`refusing to use ${p}: it is ${kindOf(st)}, not a regular file`);
+  e.code = "EINVAL";
   e.path = p;
   return e;
 }
@@ -120,6 +159,7 @@ function openPrivate(p, flags) {
       fd = open(0);
     }
   }
+  requireRegular(fd, p);
   try {
     tighten(fd);
   } catch (e) {
@@ -247,6 +287,21 @@ class FileHost {
     this.#locking = lock;
     this.#lockTimeoutMs = lockTimeoutMs;
     refuseSymlink(this.dir);
+    // A file given as the session directory is refused now, as natively,
+    // not at the first append.
+    let st = null;
+    try {
+      st = fs.lstatSync(this.dir);
+    } catch (e) {
+      if (e.code !== "ENOENT") throw e;
+    }
+    if (st && !st.isDirectory()) {
+      const what = st.isFile() ? "a regular file" : kindOf(st);
+      const e = new Error(`refusing to use ${this.dir} as a session directory: it is ${what}`);
+      e.code = "ENOTDIR";
+      e.path = this.dir;
+      throw e;
+    }
     refuseSymlink(this.#events);
     // Fails here, before anything is written, when flock cannot be called.
     if (lock === "flock") flock.load();
@@ -365,6 +420,8 @@ class FileHost {
       throw e;
     }
     if (st.isSymbolicLink()) throw symlinkError(this.#events);
+    // A FIFO's size is 0: it would read as an empty log.
+    if (!st.isFile()) throw notRegularError(this.#events, st);
     return st.size;
   }
 
@@ -378,6 +435,7 @@ class FileHost {
         if (e.code === "ELOOP") throw symlinkError(this.#events);
         throw e;
       }
+      requireRegular(fd, this.#events);
       this.#readFd = fd;
     }
     const buf = Buffer.allocUnsafe(length);
@@ -422,6 +480,7 @@ class FileHost {
         if (e.code === "ENOENT" || e.code === "ELOOP") return null;
         throw e;
       }
+      requireRegular(fd, this.#counter);
     }
     try {
       // One byte more than a counter: a longer file is no counter.

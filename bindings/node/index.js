@@ -17,6 +17,7 @@
 
 const wasm = require("./sessionlog.js");
 const { FileHost } = require("./file-host.js");
+const { refuseUnjsonable } = require("./json-values.js");
 
 const { EventLog } = wasm;
 
@@ -62,11 +63,12 @@ Object.defineProperty(EventLog.prototype, "locking", {
   configurable: true,
 });
 
-/** Frees the log and closes its files (for logs made by EventLog.open). */
+/** Frees the log and closes its files (for logs made by EventLog.open).
+ *  Closing twice is harmless. */
 EventLog.prototype.close = function close() {
   const host = hosts.get(this);
   hosts.delete(this);
-  this.free();
+  if (this.__wbg_ptr) this.free();
   if (host) host.close();
 };
 
@@ -219,6 +221,7 @@ function appendPlain(log, out) {
  * this is the same, faster for plain events).
  */
 EventLog.prototype.append = function append(event) {
+  if (!this.__wbg_ptr) throw closedError();
   let out;
   try {
     out = plainEvent(event);
@@ -226,8 +229,106 @@ EventLog.prototype.append = function append(event) {
     // A getter that throws, a Proxy: the full append says what is wrong.
     out = undefined;
   }
-  return out === undefined ? rawAppend.call(this, event) : appendPlain(this, out);
+  // Values JSON cannot hold (NaN, undefined in meta, a function) would be
+  // changed by JSON.stringify without a word: refused here, by name. (The
+  // fast path takes only strings, safe integers and lists of strings.)
+  if (out === undefined) refuseUnjsonable(event);
+  try {
+    return out === undefined ? rawAppend.call(this, event) : appendPlain(this, out);
+  } catch (e) {
+    throw trapError(this, e);
+  }
 };
+
+// Guards for the other methods (rarely hot): a closed log names itself
+// instead of the wasm-bindgen's "null pointer passed to rust", and every
+// event of a batch is checked as append checks one.
+const rawAppendBatch = EventLog.prototype.appendBatch;
+EventLog.prototype.appendBatch = function appendBatch(events) {
+  if (!this.__wbg_ptr) throw closedError();
+  if (Array.isArray(events)) {
+    events.forEach((e, i) => refuseUnjsonable(e, i));
+  }
+  try {
+    return rawAppendBatch.call(this, events);
+  } catch (e) {
+    throw trapError(this, e);
+  }
+};
+for (const name of ["readAll", "readAllWithStats", "readChunk", "check", "flush"]) {
+  const raw = EventLog.prototype[name];
+  EventLog.prototype[name] = function (...args) {
+    if (!this.__wbg_ptr) {
+      if (name === "flush") return Promise.reject(closedError());
+      throw closedError();
+    }
+    try {
+      return raw.apply(this, args);
+    } catch (e) {
+      throw trapError(this, e);
+    }
+  };
+}
+{
+  const count = Object.getOwnPropertyDescriptor(EventLog.prototype, "eventCount");
+  Object.defineProperty(EventLog.prototype, "eventCount", {
+    ...count,
+    get() {
+      if (!this.__wbg_ptr) throw closedError();
+      return count.get.call(this);
+    },
+  });
+}
+
+/**
+ * Streams the events whose sequence_no is at least `seq`, reading about
+ * `chunkBytes` of the log at a time (the wasm core's readChunk): for logs
+ * larger than a JavaScript string, where readAll fails.
+ *
+ *   for (const e of log.readFrom(0)) console.log(e.sequence_no, e.type);
+ */
+EventLog.prototype.readFrom = function* readFrom(seq = 0, chunkBytes = 4 << 20) {
+  let at = 0;
+  for (;;) {
+    const chunk = this.readChunk(at, chunkBytes);
+    for (const e of chunk.events) if (e.sequence_no >= seq) yield e;
+    if (chunk.done) return;
+    at = chunk.next;
+  }
+};
+
+function closedError() {
+  const e = new Error(
+    "this EventLog is closed (close() or free() was called); open the log again to use it",
+  );
+  e.code = "CLOSED";
+  return e;
+}
+
+/**
+ * The error to throw for `e`, thrown by a call on `log`. A wasm trap (out
+ * of memory, a bug) leaves the core's memory in an unknown state, so the
+ * log is closed and the Error says so, instead of a bare "RuntimeError:
+ * unreachable" and a log that fails strangely afterwards. (Inputs over the
+ * line limit are refused before they are copied, so a trap is not how a
+ * large event ends.)
+ */
+function trapError(log, e) {
+  if (!(e instanceof WebAssembly.RuntimeError)) return e;
+  const host = hosts.get(log);
+  hosts.delete(log);
+  log.__wbg_ptr = 0; // every later call says "closed"
+  if (host) host.close();
+  const err = new Error(
+    `sessionlog: the wasm core failed (${e.message}); this EventLog is closed. ` +
+      "The failed call was not acknowledged (`check` tells whether its bytes are " +
+      "stored); reopen the log, in a new process if it happens again",
+  );
+  err.code = "WASM_TRAP";
+  err.cause = e;
+  return err;
+}
+
 
 // The OTLP mapping: plain JavaScript beside the wasm (bindings/otlp.js).
 const { toOtlp, OtlpMapper, otlpRequests } = require("./otlp.js");

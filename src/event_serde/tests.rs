@@ -664,6 +664,9 @@ fn compare_input(text: &str) {
             assert_eq!(format!("{r:?}"), format!("{o:?}"), "input {text}");
         }
         (Err(_), Err(_)) => {}
+        // On purpose: an event to append refuses a key it does not have,
+        // which the derive skipped (issue 13; `input_refuses_unknown_keys`).
+        (Err(e), Ok(_)) if e.to_string().contains("unknown field `") => {}
         (r, o) => panic!(
             "input {text}: hand-written {:?}, derived {:?}",
             r.map(|_| ()).map_err(|e| e.to_string()),

@@ -268,6 +268,7 @@ pub(crate) fn problem_text(p: &Problem) -> String {
     match p {
         Problem::Missing(name) => format!("missing field `{name}`"),
         Problem::Duplicate(name) => format!("duplicate field `{name}`"),
+        Problem::NotOfType(name, type_name) => event_serde::not_of_type(name, type_name),
         Problem::Type(v, wanted) => format!("invalid type: {}, expected {wanted}", unexpected(v)),
         Problem::Range(v, wanted) => format!("invalid value: {}, expected {wanted}", unexpected(v)),
     }
@@ -279,8 +280,11 @@ fn unexpected(v: &Loose) -> String {
     match v {
         Loose::Absent | Loose::Null => out.extend_from_slice(b"null"),
         Loose::Str(s) => {
+            // A bounded prefix: a report quotes this for every bad line.
+            let mut shown = s.clone();
+            crate::input::bound(&mut shown, 60);
             out.extend_from_slice(b"string ");
-            write_str(&mut out, s);
+            write_str(&mut out, &shown);
         }
         Loose::U64(n) => {
             out.extend_from_slice(b"integer `");
@@ -386,6 +390,13 @@ struct Reader<'a> {
     depth: u8,
     /// Open arrays and objects of a value being skipped.
     frames: Vec<u8>,
+    /// Values built for an event to append ([`Reader::value`]) refuse
+    /// what serde_json would silently change: a duplicate key (it keeps
+    /// the last) and an integer a double cannot hold (it rounds it).
+    strict: bool,
+    /// Where a strict value is, for its errors: `meta`, `meta.a[2]`
+    /// (UTF-8: keys and ASCII).
+    path: Vec<u8>,
 }
 
 impl<'a> Reader<'a> {
@@ -395,6 +406,8 @@ impl<'a> Reader<'a> {
             i: 0,
             depth: 128,
             frames: Vec::new(),
+            strict: false,
+            path: Vec::new(),
         }
     }
 
@@ -554,11 +567,12 @@ impl<'a> Reader<'a> {
             b'u' => {
                 let n = self.hex4()?;
                 if (0xdc00..=0xdfff).contains(&n) {
-                    return Err("lone leading surrogate in hex escape".into());
+                    // serde_json calls this one "leading" too; it is not.
+                    return Err("lone trailing surrogate in hex escape".into());
                 }
                 let code = if (0xd800..=0xdbff).contains(&n) {
                     if self.next() != Some(b'\\') || self.next() != Some(b'u') {
-                        return Err("unexpected end of hex escape".into());
+                        return Err("lone leading surrogate in hex escape".into());
                     }
                     let n2 = self.hex4()?;
                     if !(0xdc00..=0xdfff).contains(&n2) {
@@ -612,21 +626,23 @@ impl<'a> Reader<'a> {
             None => Err(EOF_VALUE.into()),
             Some(b'0') => match self.peek() {
                 Some(b'0'..=b'9') => Err(INVALID_NUMBER.into()),
-                _ => self.number_rest(positive, 0),
+                _ => self.number_rest(positive, 0, self.i - 1),
             },
             Some(c @ b'1'..=b'9') => {
+                let start = self.i - 1;
                 let mut significand = u64::from(c - b'0');
                 loop {
                     match self.peek() {
                         Some(c @ b'0'..=b'9') => {
                             let digit = u64::from(c - b'0');
                             if overflows(significand, digit) {
-                                return Ok(Num::F64(self.long_integer(positive, significand)?));
+                                let f = self.long_integer(positive, significand, start)?;
+                                return Ok(Num::F64(f));
                             }
                             self.i += 1;
                             significand = significand * 10 + digit;
                         }
-                        _ => return self.number_rest(positive, significand),
+                        _ => return self.number_rest(positive, significand, start),
                     }
                 }
             }
@@ -634,7 +650,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn number_rest(&mut self, positive: bool, significand: u64) -> Result<Num> {
+    fn number_rest(&mut self, positive: bool, significand: u64, start: usize) -> Result<Num> {
         Ok(match self.peek() {
             Some(b'.') => Num::F64(self.decimal(positive, significand, 0)?),
             Some(b'e' | b'E') => Num::F64(self.exponent(positive, significand, 0)?),
@@ -643,7 +659,11 @@ impl<'a> Reader<'a> {
                 let neg = (significand as i64).wrapping_neg();
                 // A float on underflow, and for `-0`.
                 if neg >= 0 {
-                    Num::F64(-(significand as f64))
+                    let f = -(significand as f64);
+                    if self.strict && significand != 0 {
+                        self.exact_integer(start, f)?;
+                    }
+                    Num::F64(f)
                 } else {
                     Num::I64(neg)
                 }
@@ -725,7 +745,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An integer too long for `u64`: the extra digits only scale it.
-    fn long_integer(&mut self, positive: bool, significand: u64) -> Result<f64> {
+    fn long_integer(&mut self, positive: bool, significand: u64, start: usize) -> Result<f64> {
         let mut exponent = 0;
         loop {
             match self.peek() {
@@ -735,8 +755,83 @@ impl<'a> Reader<'a> {
                 }
                 Some(b'.') => return self.decimal(positive, significand, exponent),
                 Some(b'e' | b'E') => return self.exponent(positive, significand, exponent),
-                _ => return self.f64_from_parts(positive, significand, exponent),
+                _ => {
+                    let f = self.f64_from_parts(positive, significand, exponent)?;
+                    if self.strict {
+                        self.exact_integer(start, f)?;
+                    }
+                    return Ok(f);
+                }
             }
+        }
+    }
+
+    /// Refuses an integer beyond 64 bits whose digits the double it reads
+    /// as would not write back: stored, it would be rounded without a word.
+    /// Digits that are a double's own shortest form (JavaScript's
+    /// `JSON.stringify` writes `2**64` as `18446744073709552000`) lose
+    /// nothing and are kept.
+    #[cold]
+    #[inline(never)]
+    fn exact_integer(&self, start: usize, f: f64) -> Result<()> {
+        let digits = self.bytes().get(start..self.i).unwrap_or_default();
+        // The double's shortest digits as the writer prints them, e.g.
+        // `1.8446744073709552e+19`: the mantissa's digits and the exponent.
+        let mut shortest = Vec::new();
+        write_f64(&mut shortest, f.abs());
+        let mut mantissa = Vec::new();
+        let mut exp: Option<usize> = None;
+        for &b in &shortest {
+            match (b, exp) {
+                (b'e', _) => exp = Some(0),
+                (b'0'..=b'9', Some(e)) => exp = Some(e * 10 + usize::from(b - b'0')),
+                (b'0'..=b'9', None) => mantissa.push(b),
+                _ => {}
+            }
+        }
+        let trim = |d: &[u8]| d.len() - d.iter().rev().take_while(|&&b| b == b'0').count();
+        let same = exp == Some(digits.len().wrapping_sub(1))
+            && digits.get(..trim(digits)) == mantissa.get(..trim(&mantissa));
+        if same {
+            return Ok(());
+        }
+        // Both are ASCII digits (and `.e+-`).
+        let mut shown = String::from(std::str::from_utf8(digits).unwrap_or_default());
+        crate::input::bound(&mut shown, 40);
+        let rounded = std::str::from_utf8(&shortest).unwrap_or_default();
+        Err(self.strict_error(format!(
+            "the integer {shown} is beyond 64 bits and would be stored rounded to {rounded}; write it as a string to keep it exactly"
+        )))
+    }
+
+    /// Extends the path of a strict value by a key, or else an index.
+    #[inline(never)]
+    fn enter_path(&mut self, key: Option<&str>, index: usize) {
+        match key {
+            Some(key) => {
+                if !self.path.is_empty() {
+                    self.path.push(b'.');
+                }
+                self.path.extend_from_slice(key.as_bytes());
+            }
+            None => {
+                self.path.push(b'[');
+                write_u64(&mut self.path, index as u64);
+                self.path.push(b']');
+            }
+        }
+    }
+
+    /// An error of a strict value, naming where it is.
+    #[cold]
+    #[inline(never)]
+    fn strict_error(&self, why: String) -> Error {
+        let mut at = String::from(std::str::from_utf8(&self.path).unwrap_or_default());
+        crate::input::bound(&mut at, 80);
+        if at.is_empty() {
+            Error(why)
+        } else {
+            Error(format!("field `{at}`: {why}"))
         }
     }
 
@@ -920,7 +1015,12 @@ impl<'a> Reader<'a> {
                 let mut items = Vec::new();
                 let mut first = true;
                 while self.has_next(b']', &mut first)? {
+                    let mark = self.path.len();
+                    if self.strict {
+                        self.enter_path(None, items.len());
+                    }
                     items.push(self.value()?);
+                    self.path.truncate(mark);
                 }
                 self.close();
                 Value::Array(items)
@@ -932,8 +1032,18 @@ impl<'a> Reader<'a> {
                 let mut first = true;
                 while self.has_next(b'}', &mut first)? {
                     let key = self.key()?.into_string();
+                    let mark = self.path.len();
+                    if self.strict {
+                        self.enter_path(Some(&key), 0);
+                    }
                     let value = self.value()?;
-                    map.insert(key, value);
+                    if map.insert(key, value).is_some() && self.strict {
+                        return Err(self.strict_error(
+                            "the key appears twice (JSON readers keep only one of its values)"
+                                .into(),
+                        ));
+                    }
+                    self.path.truncate(mark);
                 }
                 self.close();
                 Value::Object(map)
@@ -1145,7 +1255,9 @@ impl<'a> Reader<'a> {
                 let name = self.string()?;
                 event_serde::type_index(name.as_str()).ok_or_else(|| {
                     let mut text = String::from("unknown variant `");
-                    text.push_str(name.as_str());
+                    let mut shown = name.into_string();
+                    crate::input::bound(&mut shown, 60);
+                    text.push_str(&shown);
                     text.push_str("`, expected one of ");
                     for (i, n) in crate::event::EVENT_TYPE_NAMES.iter().enumerate() {
                         if i > 0 {
@@ -1180,8 +1292,8 @@ impl<'a> Reader<'a> {
         let mut read = Read::new();
         let mut first = true;
         while self.has_next(b'}', &mut first)? {
-            let key = self.key()?;
-            let key = event_serde::classify(mode, read.variant, key.as_str());
+            let key_text = self.key()?;
+            let key = event_serde::classify(mode, read.variant, key_text.as_str());
             read.see(&key)?;
             match key {
                 Key::Str(i) => {
@@ -1196,6 +1308,14 @@ impl<'a> Reader<'a> {
                             self.ident(b"ull")?;
                             None
                         }
+                        _ if mode == Mode::Input => {
+                            self.strict = true;
+                            self.path.clear();
+                            self.path.extend_from_slice(b"meta");
+                            let meta = self.value();
+                            self.strict = false;
+                            Some(meta?)
+                        }
                         _ => Some(self.value()?),
                     };
                     read.common.meta = Some(meta);
@@ -1208,6 +1328,10 @@ impl<'a> Reader<'a> {
                 Key::Early(name) => {
                     let value = self.loose()?;
                     read.early.push((name, value));
+                }
+                Key::Ignored => self.skip_value()?,
+                Key::Unknown if mode == Mode::Input => {
+                    return Err(Error(event_serde::unknown_field(key_text.as_str())))
                 }
                 Key::Unknown => self.skip_value()?,
             }
@@ -1252,6 +1376,7 @@ pub(crate) fn read_input_filled(text: &str) -> std::result::Result<(SessionEvent
     .map_err(|e| e.0)
 }
 
+#[cfg(test)]
 pub(crate) fn read_inputs(text: &str) -> std::result::Result<Vec<SessionEvent>, String> {
     whole(text, |r| {
         match r.ws() {
@@ -1272,8 +1397,19 @@ pub(crate) fn read_inputs(text: &str) -> std::result::Result<Vec<SessionEvent>, 
     .map_err(|e| e.0)
 }
 
+#[cfg(test)]
 pub(crate) fn read_value(text: &str) -> std::result::Result<Value, String> {
     whole(text, |r| r.value()).map_err(|e| e.0)
+}
+
+/// [`read_value`] for input: a duplicate key, or an integer a double
+/// would round, is an error naming where it is (`field `meta.n`: …`).
+pub(crate) fn read_value_strict(text: &str) -> std::result::Result<Value, String> {
+    whole(text, |r| {
+        r.strict = true;
+        r.value()
+    })
+    .map_err(|e| e.0)
 }
 
 /// The `sequence_no` of a line read as the derived `struct { sequence_no:

@@ -8,6 +8,10 @@
 //! opened without following symbolic links and created 0o600; a looser mode
 //! on a file we own is tightened with fchmod. `events.jsonl` with more than
 //! one hard link is refused: appending would change the other name too.
+//! Every file is opened non-blocking and must be a regular file (checked on
+//! the descriptor): a FIFO in place of `events.jsonl` would swallow every
+//! append and hang its readers. An empty path, or a file given as the
+//! session directory, is refused at open, before anything is created.
 //!
 //! After taking the lock, the store checks that the lock file and
 //! `events.jsonl` still have a name (two `fstat`s: `nlink > 0`). If
@@ -68,7 +72,16 @@ impl FileStore {
         // symlink check needs the path without trailing `/` and `.`.
         let dir: PathBuf = dir.components().collect();
         let dir = dir.as_path();
+        // An empty path would put the log in whatever the current directory
+        // happens to be: a mistake (an unset variable), never a choice.
+        if dir.as_os_str().is_empty() {
+            return Err(EventLogError::Io(crate::error::io_error(
+                std::io::ErrorKind::InvalidInput,
+                "the session directory path is empty; nothing was created".into(),
+            )));
+        }
         fs_util::refuse_symlink(dir)?;
+        fs_util::require_dir_or_missing(dir)?;
         let events_path = dir.join(EVENTS_FILE);
         fs_util::refuse_symlink(&events_path)?;
         Ok(FileStore {

@@ -30,6 +30,28 @@ pub fn refuse_symlink(path: &Path) -> Result<(), EventLogError> {
     }
 }
 
+/// Refuses `path` when it exists and is not a directory (a session
+/// directory given as a file's path); a missing path is fine.
+pub fn require_dir_or_missing(path: &Path) -> Result<(), EventLogError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_dir() => Err(EventLogError::Io(crate::error::io_error(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "refusing to use {} as a session directory: it is {}",
+                path.display(),
+                if meta.is_file() {
+                    "a regular file"
+                } else {
+                    imp::kind_of(&meta.file_type())
+                }
+            ),
+        ))),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_at("stat", path, e)),
+    }
+}
+
 /// Opens (creating 0o600 when missing) without following a final symlink,
 /// and tightens a looser mode on a file we own. Returns whether the file was
 /// created by this call.
@@ -58,8 +80,28 @@ pub fn open_private(path: &Path, access: Access) -> Result<(File, bool), EventLo
         }
         Err(e) => return Err(open_error(path, e)),
     };
+    require_regular(&file, path)?;
     tighten(&file, path)?;
     Ok((file, created))
+}
+
+/// Refuses a descriptor that is not a regular file: a FIFO would take every
+/// append and keep none (and block its readers), a device or a directory is
+/// not a log. Checked on the descriptor, after an open that does not block
+/// (`O_NONBLOCK`), so the check is about the file actually opened.
+pub fn require_regular(file: &File, path: &Path) -> Result<(), EventLogError> {
+    let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
+    if meta.file_type().is_file() {
+        return Ok(());
+    }
+    Err(EventLogError::Io(crate::error::io_error(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "refusing to use {}: it is {}, not a regular file",
+            path.display(),
+            imp::kind_of(&meta.file_type())
+        ),
+    )))
 }
 
 /// Refuses a file with more than one hard link: writing to it would change
@@ -83,7 +125,10 @@ pub fn open_existing_rw(path: &Path) -> Result<Option<File>, EventLogError> {
     options.read(true).write(true);
     no_follow(&mut options);
     match options.open(path) {
-        Ok(file) => Ok(Some(file)),
+        Ok(file) => {
+            require_regular(&file, path)?;
+            Ok(Some(file))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(open_error(path, e)),
     }
@@ -94,7 +139,9 @@ pub fn open_read(path: &Path) -> Result<File, EventLogError> {
     let mut options = OpenOptions::new();
     options.read(true);
     no_follow(&mut options);
-    options.open(path).map_err(|e| open_error(path, e))
+    let file = options.open(path).map_err(|e| open_error(path, e))?;
+    require_regular(&file, path)?;
+    Ok(file)
 }
 
 fn open_error(path: &Path, e: std::io::Error) -> EventLogError {
@@ -123,8 +170,31 @@ mod imp {
 
     use crate::error::{io_at, EventLogError};
 
+    /// No final symlink, and no blocking open: opening a FIFO for reading
+    /// would wait for a writer. Non-blocking changes nothing for a regular
+    /// file, the only kind the callers then accept.
     pub fn no_follow(options: &mut OpenOptions) {
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK);
+    }
+
+    /// What a file that is not a regular file is, for error messages.
+    pub fn kind_of(t: &std::fs::FileType) -> &'static str {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_dir() {
+            "a directory"
+        } else if t.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() {
+            "a character device"
+        } else if t.is_block_device() {
+            "a block device"
+        } else if t.is_symlink() {
+            "a symbolic link"
+        } else {
+            "a special file"
+        }
     }
 
     pub fn private_mode(options: &mut OpenOptions) {
@@ -181,6 +251,14 @@ mod imp {
     use crate::error::EventLogError;
 
     pub fn no_follow(_: &mut OpenOptions) {}
+
+    pub fn kind_of(t: &std::fs::FileType) -> &'static str {
+        if t.is_dir() {
+            "a directory"
+        } else {
+            "a special file"
+        }
+    }
 
     pub fn private_mode(_: &mut OpenOptions) {}
 

@@ -19,6 +19,9 @@ struct Shared {
     counter: Option<Vec<u8>>,
     torn: Vec<u8>,
     locked: bool,
+    /// The most event bytes the store holds, like a full disk; see
+    /// [`MemoryStore::set_capacity`].
+    capacity: Option<u64>,
 }
 
 /// Log bytes held in memory; clones see the same bytes.
@@ -69,6 +72,14 @@ impl MemoryStore {
         self.state().counter = bytes;
     }
 
+    /// Makes the store behave like a disk with room for `capacity` bytes of
+    /// events (`None`: unlimited): an append that does not fit stores the
+    /// bytes that do, then fails, as a short write to a full disk does. For
+    /// tests of the all-or-nothing append.
+    pub fn set_capacity(&self, capacity: Option<u64>) {
+        self.state().capacity = capacity;
+    }
+
     /// Appends raw bytes without the protocol, as a foreign or crashing
     /// writer would.
     pub fn append_raw(&self, bytes: &[u8]) {
@@ -104,7 +115,22 @@ impl Store for MemoryStore {
     }
 
     fn append(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {
-        self.state().events.extend_from_slice(bytes);
+        let mut state = self.state();
+        let room = match state.capacity {
+            Some(cap) => cap.saturating_sub(state.events.len() as u64),
+            None => u64::MAX,
+        };
+        let fits = usize::try_from(room).unwrap_or(usize::MAX).min(bytes.len());
+        state.events.extend_from_slice(&bytes[..fits]);
+        if fits < bytes.len() {
+            return Err(EventLogError::Io(crate::error::io_error(
+                std::io::ErrorKind::Other,
+                format!(
+                    "append to memory log: no space left ({fits} of {} bytes written)",
+                    bytes.len()
+                ),
+            )));
+        }
         Ok(())
     }
 

@@ -94,6 +94,16 @@ impl Drop for Entered<'_> {
 
 #[wasm_bindgen(js_class = EventLog)]
 impl JsEventLog {
+    /// Not a way to make a log: `new EventLog()` throws, saying which is.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<JsEventLog, JsValue> {
+        Err(message_error(
+            INVALID_ARGUMENT,
+            "new EventLog() makes no log: use EventLog.open(dir) in Node or EventLog.withHost(host)"
+                .into(),
+        ))
+    }
+
     /// Opens the log kept by `host` (see the LogHost contract in
     /// `bindings/README.md`). Reads the count the host's bytes hold, so a
     /// reopened log continues its numbering; writes nothing.
@@ -140,7 +150,7 @@ impl JsEventLog {
     /// ```
     pub fn append(&self, event: JsValue) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
-        let text = stringify_event(&event)?;
+        let text = stringify_event(&event, self.max_line_bytes())?;
         let mut event = parse_event(&text).map_err(|e| self.error(e))?;
         self.log.append(&mut event).map_err(|e| self.error(e))?;
         self.stored(false)
@@ -149,13 +159,18 @@ impl JsEventLog {
     /// The Node wrapper's fast path, step 1: the address in wasm memory of
     /// `capacity` bytes for an event's JSON text. Stays valid until the next
     /// call with a larger capacity.
+    /// Refuses, before anything is allocated, an event whose text (a third
+    /// of `capacity`) is over the line limit.
     #[wasm_bindgen(js_name = _input, skip_typescript)]
-    pub fn input_buffer(&self, capacity: usize) -> usize {
+    pub fn input_buffer(&self, capacity: usize) -> Result<usize, JsValue> {
+        if capacity / 3 > self.max_line_bytes() {
+            return Err(too_long(Call::Append, capacity / 3, self.max_line_bytes()));
+        }
         let mut input = self.input.borrow_mut();
         if input.len() < capacity || input.len() > (1 << 20).max(capacity * 4) {
             *input = vec![0; capacity];
         }
-        input.as_mut_ptr() as usize
+        Ok(input.as_mut_ptr() as usize)
     }
 
     /// The address of the area `_appendInput` writes the filled ids to;
@@ -218,7 +233,9 @@ impl JsEventLog {
 
     /// Appends several events in one write, numbered contiguously in order;
     /// returns them as stored. All or nothing: one bad event throws (naming
-    /// its index) and none is written.
+    /// its index) and none is written. Each event is turned into JSON and
+    /// measured on its own, so one over the line limit is refused before
+    /// it is copied.
     ///
     /// ```js
     /// const [a, b] = log.appendBatch([started, called]);
@@ -236,8 +253,20 @@ impl JsEventLog {
                 ),
             ));
         }
-        let text = stringify(&events, "appendBatch(events)")?;
-        let mut events = parse_batch(&text).map_err(|e| self.error(e))?;
+        let items: Array = events.unchecked_into();
+        let mut events = Vec::with_capacity(items.length() as usize);
+        for (i, item) in items.iter().enumerate() {
+            let text = stringify_event_in(&item, Call::Batch(i), self.max_line_bytes())?;
+            let event = parse_event(&text).map_err(|e| {
+                self.error(match e {
+                    EventLogError::InvalidEvent(why) => {
+                        EventLogError::InvalidEvent(format!("events[{i}]: {why}"))
+                    }
+                    other => other,
+                })
+            })?;
+            events.push(event);
+        }
         if events.is_empty() {
             return Ok(Array::new().into());
         }
@@ -256,8 +285,10 @@ impl JsEventLog {
     #[wasm_bindgen(js_name = readAll)]
     pub fn read_all(&self) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
-        let events = self.log.read_all().map_err(|e| self.error(e))?;
-        to_js(|out| write_events(out, &events))
+        let chunk = self.read_lines(0, u64::MAX)?;
+        let mut out = Vec::new();
+        write_events(&mut out, &chunk.events);
+        parse_json(&out)
     }
 
     /// Every readable event and the number of complete lines skipped
@@ -270,14 +301,37 @@ impl JsEventLog {
     #[wasm_bindgen(js_name = readAllWithStats)]
     pub fn read_all_with_stats(&self) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
-        let (events, skipped) = self.log.read_all_with_stats().map_err(|e| self.error(e))?;
-        to_js(|out| {
-            out.extend_from_slice(b"{\"events\":");
-            write_events(out, &events);
-            out.extend_from_slice(b",\"skipped\":");
-            codec::write_u64(out, skipped as u64);
-            out.push(b'}');
-        })
+        self.read_lines(0, u64::MAX)?.to_js(false)
+    }
+
+    /// Reads the events stored from byte `offset` on, about `maxBytes` of
+    /// them (whole lines; at least one line when there is one), without
+    /// holding the whole log: the streaming read behind `readFrom` in the
+    /// Node and browser wrappers, for logs larger than a JavaScript string.
+    /// `next` is where the next chunk starts; `done` says the end was
+    /// reached (a torn final line is not read: it may be an append in
+    /// progress). Lines that are not events are skipped and counted.
+    ///
+    /// ```js
+    /// let at = 0, chunk;
+    /// do {
+    ///   chunk = log.readChunk(at, 4 << 20);
+    ///   for (const e of chunk.events) console.log(e.sequence_no);
+    ///   at = chunk.next;
+    /// } while (!chunk.done);
+    /// ```
+    #[wasm_bindgen(js_name = readChunk)]
+    pub fn read_chunk(&self, offset: f64, max_bytes: f64) -> Result<JsValue, JsValue> {
+        let _entered = self.enter()?;
+        if !(offset >= 0.0 && offset.fract() == 0.0 && offset <= 9_007_199_254_740_991.0) {
+            return Err(message_error(
+                INVALID_ARGUMENT,
+                "readChunk(offset, maxBytes): offset must be a byte offset (a whole number, 0 or more)".into(),
+            ));
+        }
+        // `as u64` saturates: NaN and negatives read one line.
+        self.read_lines(offset as u64, max_bytes as u64)?
+            .to_js(true)
     }
 
     /// The number of events as this log last saw them: at open, then after
@@ -367,7 +421,85 @@ impl JsEventLog {
     }
 }
 
+/// Lines read by [`JsEventLog::read_lines`].
+struct Chunk {
+    events: Vec<SessionEvent>,
+    skipped: u64,
+    /// The offset after the last line read.
+    next: u64,
+    /// The end was reached (a torn tail is not read).
+    done: bool,
+}
+
+impl Chunk {
+    /// `{events, skipped}`, with `next` and `done` for `readChunk`.
+    fn to_js(&self, with_position: bool) -> Result<JsValue, JsValue> {
+        let mut out = b"{\"events\":".to_vec();
+        write_events(&mut out, &self.events);
+        out.extend_from_slice(b",\"skipped\":");
+        codec::write_u64(&mut out, self.skipped);
+        if with_position {
+            out.extend_from_slice(b",\"next\":");
+            codec::write_u64(&mut out, self.next);
+            out.extend_from_slice(b",\"done\":");
+            out.extend_from_slice(if self.done { b"true" } else { b"false" });
+        }
+        out.push(b'}');
+        parse_json(&out)
+    }
+}
+
 impl JsEventLog {
+    /// The events of the lines from byte `start` on, until about `max`
+    /// bytes were read (at least one line) or the end: the one reader of
+    /// `readAll`, `readAllWithStats` and `readChunk`. Unreadable lines are
+    /// skipped and counted, a torn tail is not read.
+    fn read_lines(&self, start: u64, max: u64) -> Result<Chunk, JsValue> {
+        use crate::format::{parse_line, LineReader, RawLine};
+        let reader = self
+            .log
+            .with_store_mut(|s| s.reader_at(start))
+            .map_err(|e| self.error(e))?;
+        let mut chunk = Chunk {
+            events: Vec::new(),
+            skipped: 0,
+            next: start,
+            done: true,
+        };
+        let Some(reader) = reader else {
+            return Ok(chunk);
+        };
+        let mut lines = LineReader::new(reader, self.max_line_bytes());
+        loop {
+            if chunk.next > start && chunk.next - start >= max {
+                chunk.done = false;
+                return Ok(chunk);
+            }
+            let line = lines.next_line().map_err(|e| {
+                let name = self.log.with_store_mut(|s| crate::store::Store::name(s));
+                self.error(crate::error::io_at("read", std::path::Path::new(&name), e))
+            })?;
+            match line {
+                None | Some(RawLine::Tail(_)) => return Ok(chunk),
+                Some(RawLine::TooLong(len)) => {
+                    chunk.next += len + 1;
+                    chunk.skipped += 1;
+                }
+                Some(RawLine::Complete(bytes)) => {
+                    chunk.next += bytes.len() as u64 + 1;
+                    match parse_line(bytes) {
+                        Ok(event) => chunk.events.push(event),
+                        Err(_) => chunk.skipped += 1,
+                    }
+                }
+            }
+        }
+    }
+
+    fn max_line_bytes(&self) -> usize {
+        self.log.options().max_line_bytes
+    }
+
     fn enter(&self) -> Result<Entered<'_>, JsValue> {
         if self.busy.replace(true) {
             return Err(message_error(
@@ -431,6 +563,7 @@ const LOCK_TIMEOUT: &str = "LOCK_TIMEOUT";
 const LOCK_UNSUPPORTED: &str = "LOCK_UNSUPPORTED";
 const HOST_FAILED: &str = "HOST_FAILED";
 const REENTRANT: &str = "REENTRANT";
+const INVALID_ARGUMENT: &str = "INVALID_ARGUMENT";
 
 fn error_code(e: &EventLogError) -> &'static str {
     match e {
@@ -458,36 +591,79 @@ fn message_error(code: &str, message: String) -> JsValue {
 
 /// `JSON.stringify(event)` for `append`, with errors that say what was
 /// given instead of an event object.
-fn stringify_event(value: &JsValue) -> Result<String, JsValue> {
+fn stringify_event(value: &JsValue, max: usize) -> Result<String, JsValue> {
+    stringify_event_in(value, Call::Append, max)
+}
+
+/// Which argument an error is about: named only when there is an error,
+/// so a batch's success path formats nothing.
+#[derive(Clone, Copy)]
+enum Call {
+    Append,
+    Batch(usize),
+}
+
+impl Call {
+    #[cold]
+    fn name(self) -> String {
+        match self {
+            Call::Append => "append(event)".into(),
+            Call::Batch(i) => format!("appendBatch(events): events[{i}]"),
+        }
+    }
+}
+
+/// [`stringify_event`] where `call` names the argument in error messages.
+fn stringify_event_in(value: &JsValue, call: Call, max: usize) -> Result<String, JsValue> {
     if !value.is_object() || Array::is_array(value) {
         return Err(message_error(
             INVALID_EVENT,
             format!(
-                "invalid event: append(event) needs an event object, got {}",
+                "invalid event: {} needs an event object, got {}",
+                call.name(),
                 describe(value)
             ),
         ));
     }
-    stringify(value, "append(event)")
+    stringify(value, call, max)
+}
+
+/// The error for an event whose JSON text is `len` UTF-16 units long, over
+/// the line limit: at least that many bytes, so its line could not be read.
+#[cold]
+fn too_long(call: Call, len: usize, max: usize) -> JsValue {
+    message_error(INVALID_EVENT, format!(
+        "invalid event: {}: its JSON text is {len} characters, over the line limit of {max} bytes; nothing was written",
+        call.name()
+    ))
 }
 
 /// `JSON.stringify(value)`; `call` names the export in error messages.
-fn stringify(value: &JsValue, call: &str) -> Result<String, JsValue> {
+/// Text longer than `max` is refused by its length, before it is copied
+/// into wasm memory (a copy of hundreds of MB would exhaust it).
+fn stringify(value: &JsValue, call: Call, max: usize) -> Result<String, JsValue> {
     let text = js_sys::JSON::stringify(value).map_err(|e| {
         message_error(
             INVALID_EVENT,
             format!(
-                "invalid event: {call}: the event cannot be turned into JSON: {}",
+                "invalid event: {}: the event cannot be turned into JSON: {}",
+                call.name(),
                 error_text(&e)
             ),
         )
     })?;
+    // UTF-16 units: each is at least one byte of UTF-8.
+    let len = text.length() as usize;
+    if len > max {
+        return Err(too_long(call, len, max));
+    }
     // A toJSON method can make JSON.stringify return undefined.
     text.as_string().ok_or_else(|| {
         message_error(
             INVALID_EVENT,
             format!(
-                "invalid event: {call}: JSON.stringify gave {} (a toJSON method?)",
+                "invalid event: {}: JSON.stringify gave {} (a toJSON method?)",
+                call.name(),
                 describe(&text)
             ),
         )
@@ -543,33 +719,6 @@ fn parse_event(text: &str) -> Result<SessionEvent, EventLogError> {
     }
 }
 
-fn parse_batch(text: &str) -> Result<Vec<SessionEvent>, EventLogError> {
-    if let Ok(events) = json::read_inputs(text) {
-        return Ok(events);
-    }
-    let values = match json::read_value(text) {
-        Ok(serde_json::Value::Array(values)) => values,
-        Ok(_) => Vec::new(),
-        Err(e) => {
-            return Err(EventLogError::InvalidEvent(format!(
-                "appendBatch(events): {e}"
-            )))
-        }
-    };
-    values
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| {
-            input::event_from_value(value).map_err(|e| match e {
-                EventLogError::InvalidEvent(why) => {
-                    EventLogError::InvalidEvent(format!("events[{i}]: {why}"))
-                }
-                other => other,
-            })
-        })
-        .collect()
-}
-
 /// `JSON.parse` of the text `write` makes.
 fn to_js(write: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
     let mut out = Vec::new();
@@ -585,6 +734,7 @@ fn parse_json(text: &[u8]) -> Result<JsValue, JsValue> {
 }
 
 /// Events as a JSON array of their lines.
+#[inline(never)]
 fn write_events(out: &mut Vec<u8>, events: &[SessionEvent]) {
     out.push(b'[');
     for (i, event) in events.iter().enumerate() {

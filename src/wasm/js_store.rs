@@ -171,6 +171,19 @@ impl JsStore {
         &self.appended
     }
 
+    /// A reader from byte `offset` of the events, or `None` when nothing is
+    /// stored at or after it (`readChunk`).
+    pub fn reader_at(&mut self, offset: u64) -> Result<Option<JsReader>, EventLogError> {
+        if crate::store::Store::size(self)? <= offset {
+            return Ok(None);
+        }
+        Ok(Some(JsReader {
+            host: self.host.clone(),
+            name: self.name.clone(),
+            offset,
+        }))
+    }
+
     /// Takes what the host last threw, if anything.
     pub fn take_thrown(&mut self) -> Option<JsValue> {
         self.thrown.take()
@@ -362,14 +375,7 @@ impl Store for JsStore {
     }
 
     fn reader(&mut self) -> Result<Option<JsReader>, EventLogError> {
-        if self.size()? == 0 {
-            return Ok(None);
-        }
-        Ok(Some(JsReader {
-            host: self.host.clone(),
-            name: self.name.clone(),
-            offset: 0,
-        }))
+        self.reader_at(0)
     }
 }
 

@@ -205,7 +205,7 @@ test("append returns exactly the stored event, with its keys in the stored order
   const withGetter = event("agent.note");
   Object.defineProperty(withGetter, "text", { get: () => "from a getter", enumerable: true });
   const inputs = [
-    event("agent.called_tool", { tool_name: "bash", duration_ms: 5, unknown: { x: 1 }, parent_span_id: null }),
+    event("agent.called_tool", { tool_name: "bash", duration_ms: 5, parent_span_id: null }),
     { type: "agent.note", text: "type first", ...event("agent.note") },
     event("agent.note", { text: "ünïcode ✓ \u2028 \"quoted\" \n\t\u0001" }),
     event("agent.handoff", { from_agent_instance_id: "a", to_agent_instance_id: "b", artifacts: [] }),
@@ -271,7 +271,7 @@ test("bad events throw an Error naming the problem and write nothing", () => {
     [event("agent.completed_process", { process_name: "x", exit_code: 2 ** 31 }), /field `exit_code`/],
     [event("agent.decision", { tokens_in: 1.5 }), /field `tokens_in`/],
     [circular, /cannot be turned into JSON.*circular/i],
-    [event("agent.opened_port", { port: 10n }), /cannot be turned into JSON.*BigInt/],
+    [event("agent.opened_port", { port: 10n }), /field `port` is a BigInt/],
   ];
   const before = snapshot(dir);
   for (const [input, message] of cases) {
@@ -453,7 +453,7 @@ test("flush resolves after fdatasync; close frees the log", async () => {
   log.append(event("session.started"));
   assert.equal(await log.flush(), undefined);
   log.close();
-  assert.throws(() => log.append(event("agent.note")), /null pointer|freed|moved/i);
+  assert.throws(() => log.append(event("agent.note")), /this EventLog is closed/);
 });
 
 test("an events.jsonl replaced or deleted behind an open log is reopened, not lost", () => {

@@ -16,11 +16,11 @@
 
 #[cfg(feature = "hook")]
 mod hook;
-
+mod stdin_events;
 #[cfg(feature = "view")]
 mod view;
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,7 +29,7 @@ use std::time::Duration;
 mod otlp;
 
 use sessionlog::{
-    event_from_value, Durability, EventLog, EventLogError, LockWait, Options, SessionEvent,
+    event_from_json, Durability, EventLog, EventLogError, LockWait, Options, SessionEvent,
 };
 
 const USAGE: &str = "\
@@ -105,7 +105,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Input(why)) => {
-            eprintln!("sessionlog: invalid event: {why}; nothing was written");
+            // Some reasons (from the log itself) already say it.
+            let said = why.ends_with("nothing was written");
+            let tail = if said { "" } else { "; nothing was written" };
+            eprintln!("sessionlog: invalid event: {why}{tail}");
             ExitCode::from(2)
         }
         Err(Failure::Log(e)) => {
@@ -231,20 +234,21 @@ fn append(args: &[String]) -> Result<(), Failure> {
         },
         ..Options::default()
     };
-    let text = match args.words.get(1) {
-        Some(json) => json.to_string(),
-        None => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Failure::Input(format!("could not read stdin: {e}")))?;
-            text
-        }
-    };
+    // Open first (it writes nothing): a DIR that cannot be a log is
+    // refused before stdin is read.
+    let log = EventLog::open_with(&dir, options)?;
     // Parse and check every event before touching the log, so bad input
     // writes nothing.
-    let mut events = parse_events(&text)?;
-    let log = EventLog::open_with(&dir, options)?;
+    let mut events = match args.words.get(1) {
+        Some(json) => parse_events(stdin_events::JsonTexts::new(
+            json.as_bytes(),
+            options.max_line_bytes,
+        ))?,
+        None => parse_events(stdin_events::JsonTexts::new(
+            std::io::BufReader::with_capacity(64 * 1024, std::io::stdin().lock()),
+            options.max_line_bytes,
+        ))?,
+    };
     log.append_batch(&mut events)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     for event in &events {
@@ -255,23 +259,48 @@ fn append(args: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Every JSON value in `text`, each checked as an event. Numbering in
-/// messages is 1-based, matching the order on stdin.
-fn parse_events(text: &str) -> Result<Vec<SessionEvent>, Failure> {
+/// Every JSON value in the input, each checked as an event (strictly: see
+/// `event_from_json`). Numbering in messages is 1-based, matching the order
+/// on stdin; the first event is numbered only when others follow it.
+fn parse_events<R: std::io::BufRead>(
+    mut texts: stdin_events::JsonTexts<R>,
+) -> Result<Vec<SessionEvent>, Failure> {
+    use stdin_events::TextError;
     let mut events = Vec::new();
-    for (i, value) in serde_json::Deserializer::from_str(text)
-        .into_iter::<serde_json::Value>()
-        .enumerate()
-    {
-        let value =
-            value.map_err(|e| Failure::Input(format!("event {} is not valid JSON: {e}", i + 1)))?;
-        let event = event_from_value(value).map_err(|e| match e {
-            EventLogError::InvalidEvent(why) if i > 0 || !events.is_empty() => {
-                Failure::Input(format!("event {}: {why}", i + 1))
+    let mut pending: Option<Failure> = None;
+    loop {
+        let n = events.len() + 1 + usize::from(pending.is_some());
+        let text = match texts.next_text() {
+            Ok(Some(text)) => text,
+            Ok(None) => break,
+            Err(TextError::Read(e)) => {
+                return Err(Failure::Input(format!("could not read stdin: {e}")))
             }
-            other => Failure::from(other),
-        })?;
-        events.push(event);
+            Err(TextError::TooLong) => {
+                return Err(Failure::Input(format!(
+                    "event {n} is longer than the line limit of {} bytes (refused after reading that much of it)",
+                    sessionlog::DEFAULT_MAX_LINE_BYTES
+                )))
+            }
+            Err(TextError::NotUtf8) => {
+                return Err(Failure::Input(format!("event {n} is not UTF-8")))
+            }
+        };
+        // The first event's error is worded as a single event's until a
+        // second value shows it was a batch.
+        if let Some(failure) = pending.take() {
+            return Err(number_first(failure));
+        }
+        match event_from_json(&text) {
+            Ok(event) => events.push(event),
+            Err(EventLogError::InvalidEvent(why)) if n > 1 => {
+                return Err(Failure::Input(format!("event {n}: {why}")))
+            }
+            Err(e) => pending = Some(Failure::from(e)),
+        }
+    }
+    if let Some(failure) = pending {
+        return Err(failure);
     }
     if events.is_empty() {
         return Err(Failure::Input(
@@ -279,6 +308,14 @@ fn parse_events(text: &str) -> Result<Vec<SessionEvent>, Failure> {
         ));
     }
     Ok(events)
+}
+
+/// Prefixes the first event's error with its number, in a batch.
+fn number_first(failure: Failure) -> Failure {
+    match failure {
+        Failure::Input(why) => Failure::Input(format!("event 1: {why}")),
+        other => other,
+    }
 }
 
 /// Readers need a session that exists: an empty report for a mistyped
@@ -337,14 +374,40 @@ fn timeline_row(event: &SessionEvent) -> String {
             fields.push_str(&format!(" {key}={shown}"));
         }
     }
-    format!(
+    let row = format!(
         "{:>5}  {:<12}  {:<24} {}{}",
         event.sequence_no,
         time,
         event.event_type.name(),
         event.agent_name,
         fields
-    )
+    );
+    printable(&row)
+}
+
+/// `text` safe to print on a terminal: control characters (a newline
+/// would forge a timeline row, ESC starts a terminal escape sequence, C1
+/// controls too) and the bidirectional overrides that reorder what is
+/// shown are written as `\u{…}` escapes (`\n`, `\t`, `\r` as such).
+fn printable(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn check(args: &[String]) -> Result<(), Failure> {
@@ -358,7 +421,10 @@ fn check(args: &[String]) -> Result<(), Failure> {
         println!("{value}");
     } else {
         println!("{}", dir.join(sessionlog::EVENTS_FILE).display());
-        println!("{report}");
+        // Reasons quote what was in the file: escaped for the terminal.
+        for line in report.to_string().lines() {
+            println!("{}", printable(line));
+        }
     }
     if report.is_ok() {
         Ok(())

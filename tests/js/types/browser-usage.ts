@@ -14,6 +14,7 @@ export async function main(): Promise<number> {
   const idb = EventLog.withHost(await IndexedDbHost.open("ssn_1"));
   const opfs = EventLog.withHost(await OpfsHost.open("ssn_2"));
   void [text, batch, idb.check().ok, opfs.readAll()];
+  for (const e of idb.readFrom(3, 1 << 20)) void (e.sequence_no satisfies number);
   return stored.sequence_no;
 }
 

@@ -20,6 +20,14 @@ for (const e of log.readAll()) {
     void port;
   }
 }
+for (const e of log.readFrom(10)) {
+  const n: number = e.sequence_no;
+  void n;
+}
+const chunk = log.readChunk(0, 1 << 20);
+const next: number = chunk.next;
+const done: boolean = chunk.done;
+void [next, done, chunk.events satisfies SessionEvent[]];
 const report: CheckReport = log.check();
 const ok: boolean = report.ok && report.counter !== "stale";
 const count: number = log.eventCount;

@@ -268,8 +268,8 @@ export interface LogHost {
    *  behind the host): the log then recounts before numbering. */
   takeReopened?(): boolean;
   /** Take the exclusive lock every writer of this log takes; the core calls
-   *  it before each append. Throw to refuse (an Error with code
-   *  `LOCK_TIMEOUT` and `timeoutMs` becomes the log's LOCK_TIMEOUT). A host
+   *  it before each append. Throw to refuse: an Error whose `code` starts
+   *  with `LOCK_` (e.g. `LOCK_TIMEOUT`) keeps that code. A host
    *  without `lock` says that nothing outside this JavaScript realm writes
    *  its bytes. */
   lock?(): void;
@@ -279,12 +279,25 @@ export interface LogHost {
 
 /** The stable `code` of every Error the log throws. */
 export type EventLogErrorCode =
+  /** The event is not valid (the message names the field); nothing written. */
   | "INVALID_EVENT"
+  /** A call's argument is not what it takes (not an event). */
+  | "INVALID_ARGUMENT"
+  /** The lock was not taken within `lockTimeoutMs`; nothing written. */
   | "LOCK_TIMEOUT"
+  /** The lock cannot be taken here (koffi missing, Windows, a file system
+   *  without flock, no Web Locks); nothing written. */
   | "LOCK_UNSUPPORTED"
+  /** A shared browser host was written outside its Web Lock. */
   | "LOCK_NOT_HELD"
+  /** The storage host failed; what it threw is the `cause`. */
   | "HOST_FAILED"
-  | "REENTRANT";
+  /** A host method called the log it stores. */
+  | "REENTRANT"
+  /** The log was closed or freed. */
+  | "CLOSED"
+  /** The wasm core trapped; the log is closed. */
+  | "WASM_TRAP";
 
 /** An Error thrown by the log: `code` to branch on, the message for people,
  *  and what the storage host threw as `cause`. */

@@ -52,7 +52,8 @@ function lossy(v) {
 function fail(index, field, v) {
   const where = index >= 0 ? `events[${index}]: ` : "";
   const e = new Error(`invalid event: ${where}field \`${field}\` is ${describeBad(v)}; nothing was written`);
-  e.code = "EINVAL";
+  e.code = "INVALID_EVENT";
+  e.field = field;
   return e;
 }
 

@@ -536,19 +536,16 @@ impl JsEventLog {
     /// The JavaScript `Error` for `e`, with what the host threw as `cause`.
     fn error(&self, e: EventLogError) -> JsValue {
         let cause = self.log.with_store_mut(JsStore::take_thrown);
-        let mut code = error_code(&e);
-        // A host that says why it failed in our own words keeps them: the
-        // Node file host's LOCK_UNSUPPORTED, where the file system cannot lock.
-        if let Some(c) = cause.as_ref().and_then(|c| {
+        // A host that failed for a reason of its own that programs branch
+        // on keeps its code: the Node file host's LOCK_TIMEOUT and
+        // LOCK_UNSUPPORTED, a browser host's LOCK_NOT_HELD.
+        let own = cause.as_ref().and_then(|c| {
             js_sys::Reflect::get(c, &JsValue::from_str("code"))
                 .ok()?
                 .as_string()
-        }) {
-            if c == LOCK_UNSUPPORTED {
-                code = LOCK_UNSUPPORTED;
-            }
-        }
-        let err = coded_error(code, &e.to_string());
+                .filter(|code| code.starts_with("LOCK_"))
+        });
+        let err = coded_error(own.as_deref().unwrap_or(error_code(&e)), &e.to_string());
         if let Some(cause) = cause {
             err.set_cause(&cause);
         }

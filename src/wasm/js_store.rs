@@ -275,30 +275,15 @@ impl Store for JsStore {
     }
 
     /// The host decides how long to wait (the Node file host's
-    /// `lockTimeoutMs`); a host that gives up throws an error with code
-    /// `LOCK_TIMEOUT`, which becomes [`EventLogError::LockTimeout`].
+    /// `lockTimeoutMs`). A host that gives up, or cannot lock, throws; the
+    /// JavaScript Error then carries the host's own `LOCK_…` code.
     fn lock(&mut self, _wait: LockWait) -> Result<(), EventLogError> {
         let Some(f) = self.lock.clone() else {
             return Ok(());
         };
         match f.call0(&self.host) {
             Ok(v) => self.not_async("lock()", &v),
-            Err(e) => {
-                let code = Reflect::get(&e, &JsValue::from_str("code")).ok();
-                if code.and_then(|c| c.as_string()).as_deref() == Some("LOCK_TIMEOUT") {
-                    let waited = Reflect::get(&e, &JsValue::from_str("timeoutMs"))
-                        .ok()
-                        .and_then(|v| v.as_f64())
-                        .filter(|ms| (0.0..=MAX_SAFE).contains(ms))
-                        .unwrap_or(0.0);
-                    self.thrown = Some(e);
-                    return Err(EventLogError::LockTimeout {
-                        path: self.name.clone().into(),
-                        waited: std::time::Duration::from_millis(waited as u64),
-                    });
-                }
-                Err(self.threw("lock()", e))
-            }
+            Err(e) => Err(self.threw("lock()", e)),
         }
     }
 

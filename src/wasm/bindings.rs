@@ -545,7 +545,15 @@ impl JsEventLog {
                 .as_string()
                 .filter(|code| code.starts_with("LOCK_"))
         });
-        let err = coded_error(own.as_deref().unwrap_or(error_code(&e)), &e.to_string());
+        // Its words too: they already name the lock file and the wait.
+        let message = match (
+            &own,
+            cause.as_ref().and_then(|c| c.dyn_ref::<js_sys::Error>()),
+        ) {
+            (Some(_), Some(thrown)) => String::from(thrown.message()),
+            _ => e.to_string(),
+        };
+        let err = coded_error(own.as_deref().unwrap_or(error_code(&e)), &message);
         if let Some(cause) = cause {
             err.set_cause(&cause);
         }

@@ -44,20 +44,22 @@ test("a Node append waits for a lock held by another process, and times out with
 
   const holder = await holdWithFlockCommand(dir);
   const log = EventLog.open(dir, { lockTimeoutMs: 150 });
-  assert.throws(
-    () => log.append(event("agent.note", { text: "must wait" })),
-    (e) => {
-      assert.equal(e.code, "LOCK_TIMEOUT");
-      assert.match(e.message, /could not lock .*events\.jsonl within 150 ms; nothing was written/);
-      return true;
-    },
-  );
-  // The batch path and the fast path release nothing they did not take and
-  // write nothing either.
-  assert.throws(() => log.appendBatch([event("agent.note", { text: "a" })]), { code: "LOCK_TIMEOUT" });
-  assert.deepEqual(snapshot(dir), before, "nothing written while another process held the lock");
-
-  await holder.release();
+  try {
+    assert.throws(
+      () => log.append(event("agent.note", { text: "must wait" })),
+      (e) => {
+        assert.equal(e.code, "LOCK_TIMEOUT");
+        assert.match(e.message, /^could not lock .*events\.jsonl\.lock within 150 ms; nothing was written$/);
+        return true;
+      },
+    );
+    // The batch path and the fast path release nothing they did not take and
+    // write nothing either.
+    assert.throws(() => log.appendBatch([event("agent.note", { text: "a" })]), { code: "LOCK_TIMEOUT" });
+    assert.deepEqual(snapshot(dir), before, "nothing written while another process held the lock");
+  } finally {
+    await holder.release();
+  }
   assert.equal(log.append(event("agent.note", { text: "after" })).sequence_no, 1);
   log.close();
 });

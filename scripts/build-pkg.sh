@@ -66,7 +66,7 @@ if [ -n "${SESSIONLOG_WASM_OPT:-}" ]; then
 fi
 
 cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js \
-  bindings/node/flock.js bindings/node/json-values.js pkg/node/
+  bindings/node/flock.js bindings/node/json-values.js bindings/node/group-commit.js pkg/node/
 printf '{\n  "type": "commonjs"\n}\n' > pkg/node/package.json
 
 # The OTLP mapping (bindings/otlp.js, plain JavaScript, not in the .wasm):
@@ -94,6 +94,10 @@ fi
 sed -e 's/^module\.exports = { refuseUnjsonable };$/export { refuseUnjsonable };/' \
   -e '/^"use strict";$/d' bindings/node/json-values.js > pkg/web/json-values.js
 grep -q '^export { refuseUnjsonable };$' pkg/web/json-values.js
+# The same for the group commit both entries share.
+sed -e 's/^module\.exports = { writeGroup, withField };$/export { writeGroup, withField };/' \
+  -e '/^"use strict";$/d' bindings/node/group-commit.js > pkg/web/group-commit.js
+grep -q '^export { writeGroup, withField };$' pkg/web/group-commit.js
 printf '{\n  "type": "module"\n}\n' > pkg/web/package.json
 { sed "s/__SESSIONLOG_VERSION__/$version/" bindings/otlp.js; printf '\nexport { %s };\n' "$otlp_exports"; } > pkg/web/otlp.js
 

@@ -5,7 +5,7 @@
 // Five loops write the same ~430-byte event lines to files on one disk,
 // interleaved (each repeat runs them all in a rotating order) so that drift
 // on a noisy machine hits them alike:
-//   sessionlog  EventLog.open(dir).append(input): wasm core, file host,
+//   sessionlog  EventLog.open(dir).appendSync(input): wasm core, file host,
 //               ids and timestamp filled, size check, counter write
 //   batch16     the same through appendBatch, 16 events per call (one size
 //               check, one write and one counter write per 16 events)
@@ -59,7 +59,7 @@ const freshDir = (tag) => path.join(root, `${tag}-${runs++}`);
 // The stored form of `input`, as sessionlog writes it, for the other two.
 const probeDir = freshDir("probe");
 const probe = EventLog.open(probeDir);
-const stored = probe.append(input);
+const stored = probe.appendSync(input);
 probe.close();
 const storedLine = fs.readFileSync(path.join(probeDir, "events.jsonl"), "utf8");
 
@@ -74,9 +74,9 @@ const loops = {
   sessionlog() {
     const dir = freshDir("sessionlog");
     const log = EventLog.open(dir);
-    log.append(input); // the files exist from here on, as in a long session
+    log.appendSync(input); // the files exist from here on, as in a long session
     const rate = timed(N, (n) => {
-      for (let i = 0; i < n; i++) log.append(input);
+      for (let i = 0; i < n; i++) log.appendSync(input);
     });
     log.close();
     return rate;
@@ -84,10 +84,10 @@ const loops = {
   batch16() {
     const dir = freshDir("batch16");
     const log = EventLog.open(dir);
-    log.append(input);
+    log.appendSync(input);
     const batch = Array(16).fill(input);
     const rate = timed(N, (n) => {
-      for (let i = 0; i < n; i += 16) log.appendBatch(batch);
+      for (let i = 0; i < n; i += 16) log.appendBatchSync(batch);
     });
     log.close();
     return rate;

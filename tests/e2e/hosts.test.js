@@ -63,7 +63,7 @@ function readBack(page, kind, name) {
       const { EventLog, IndexedDbHost, OpfsHost } = window.sl;
       const host = kind === "indexeddb" ? await IndexedDbHost.open(name) : await OpfsHost.open(name);
       const log = EventLog.withHost(host);
-      const out = { events: log.readAll(), report: log.check(), count: log.eventCount, mode: host.mode };
+      const out = { events: await log.readAll(), report: await log.check(), count: log.eventCount, mode: host.mode };
       log.free();
       await host.close();
       return out;
@@ -99,8 +99,8 @@ describe("browser hosts", () => {
       const text = new TextDecoder().decode(host.bytes());
       return {
         numbers: [first.sequence_no, a.sequence_no, b.sequence_no, after.sequence_no],
-        types: log.readAll().map((e) => e.type),
-        report: log.check(),
+        types: (await log.readAll()).map((e) => e.type),
+        report: await log.check(),
         torn: new TextDecoder().decode(host.tornBytes()),
         lines: text.split("\n").length - 1,
       };
@@ -154,7 +154,7 @@ describe("browser hosts", () => {
       await sl.default();
       const host = await sl.IndexedDbHost.open(name);
       const log = sl.EventLog.withHost(host);
-      const out = { report: log.check(), torn: new TextDecoder().decode(await host.tornBytes()) };
+      const out = { report: await log.check(), torn: new TextDecoder().decode(await host.tornBytes()) };
       host.close();
       return out;
     }, name);
@@ -274,7 +274,7 @@ describe("browser hosts", () => {
               for (const tool of ["grep", "sed", "cargo"]) {
                 stored.push((await log.append({ ...${JSON.stringify(agent)}, type: "agent.called_tool", tool_name: tool })).sequence_no);
               }
-              postMessage({ mode: host.mode, stored, count: log.readAll().length });
+              postMessage({ mode: host.mode, stored, count: (await log.readAll()).length });
               await host.close();
             } catch (e) {
               postMessage({ error: e.message });

@@ -39,9 +39,9 @@ test("the web build is what browsers and bundlers resolve", async () => {
     truncate(l) { this.bytes = this.bytes.slice(0, l); },
   };
   const log = web.EventLog.withHost(host);
-  const stored = await log.appendSync(event("agent.note", { text: "from the web build" }));
+  const stored = await log.append(event("agent.note", { text: "from the web build" }));
   assert.equal(stored.sequence_no, 0);
-  assert.equal(log.readAllSync()[0].text, "from the web build");
+  assert.equal((await log.readAll())[0].text, "from the web build");
 });
 
 test("EventLog.open in ESM appends to a directory", () => {

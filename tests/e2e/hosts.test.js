@@ -72,6 +72,39 @@ function readBack(page, kind, name) {
   );
 }
 
+/** In `page`: opens log `name` on `kind` ("memory", "indexeddb", "opfs"),
+ *  fires one append per entry of `texts` together (none awaited before the
+ *  next is issued; a text of null is an invalid event), and returns what
+ *  each call settled with, in call order, and the log read back. */
+function burst(page, kind, name, texts, writer) {
+  return page.evaluate(
+    async ({ kind, name, texts, writer, agent }) => {
+      const { EventLog, IndexedDbHost, MemoryHost, OpfsHost } = window.sl;
+      const host =
+        kind === "memory" ? new MemoryHost() : kind === "indexeddb" ? await IndexedDbHost.open(name) : await OpfsHost.open(name);
+      const log = EventLog.withHost(host);
+      const calls = texts.map((text) =>
+        log.append(
+          text === null
+            ? { ...agent, agent_name: writer, type: "agent.opened_port", port: 70000 }
+            : { ...agent, agent_name: writer, type: "agent.note", text },
+        ),
+      );
+      const settled = (await Promise.allSettled(calls)).map((r) =>
+        r.status === "fulfilled"
+          ? { seq: r.value.sequence_no, text: r.value.text }
+          : { code: r.reason.code, field: r.reason.field, message: r.reason.message },
+      );
+      const back = (await log.readAll()).filter((e) => e.agent_name === writer).map((e) => [e.sequence_no, e.text]);
+      const report = await log.check();
+      log.free();
+      await host.close?.();
+      return { settled, back, ok: report.ok };
+    },
+    { kind, name, texts, writer, agent: AGENT },
+  );
+}
+
 describe("browser hosts", () => {
   before(async () => {
     context = await browser.newContext();
@@ -296,4 +329,95 @@ describe("browser hosts", () => {
     assert.equal(back.report.ok, true);
     await page.close();
   });
+
+  for (const kind of ["memory", "indexeddb", "opfs"]) {
+    test(`a burst of appends on ${kind} is numbered in call order, each caller told its own event`, async () => {
+      const page = await packagePage();
+      const texts = Array.from({ length: 50 }, (_, i) => `burst ${i}`);
+      const out = await burst(page, kind, uniqueName(`burst${kind}`), texts, "burster");
+      assert.deepEqual(out.settled, texts.map((text, i) => ({ seq: i, text })));
+      assert.deepEqual(out.back, texts.map((text, i) => [i, text]));
+      assert.equal(out.ok, true);
+      await page.close();
+    });
+  }
+
+  test("an invalid event inside a burst fails alone, with its code and field", async () => {
+    const page = await packagePage();
+    const out = await burst(page, "indexeddb", uniqueName("burstbad"), ["a", "b", null, "c", "d"], "burster");
+    assert.deepEqual(out.settled.filter((r) => r.seq !== undefined), [
+      { seq: 0, text: "a" },
+      { seq: 1, text: "b" },
+      { seq: 2, text: "c" },
+      { seq: 3, text: "d" },
+    ]);
+    const bad = out.settled[2];
+    assert.equal(bad.code, "INVALID_EVENT");
+    assert.equal(bad.field, "port");
+    assert.match(bad.message, /field `port` must be an integer from 0 to 65535, got 70000/);
+    assert.deepEqual(out.back.map(([, text]) => text), ["a", "b", "c", "d"]);
+    assert.equal(out.ok, true);
+    await page.close();
+  });
+
+  test("a burst against a host that throws fails every call of the group and writes nothing", async () => {
+    const page = await packagePage();
+    const out = await page.evaluate(async (agent) => {
+      const { EventLog, MemoryHost } = window.sl;
+      class FailingHost extends MemoryHost {
+        failing = false;
+        writes = 0;
+        append(bytes) {
+          if (this.failing) throw new Error("QuotaExceededError: the disk is full");
+          this.writes++;
+          super.append(bytes);
+        }
+      }
+      const host = new FailingHost();
+      const log = EventLog.withHost(host);
+      const note = (text) => log.append({ ...agent, type: "agent.note", text });
+      await note("first");
+      const before = host.bytes();
+      host.failing = true;
+      const failed = (await Promise.allSettled(["a", "b", "c"].map(note))).map((r) => [r.status, r.reason?.code]);
+      const unchanged = before.length === host.bytes().length && before.every((b, i) => b === host.bytes()[i]);
+      host.failing = false;
+      const writesBefore = host.writes;
+      const next = (await Promise.all(["d", "e", "f"].map(note))).map((e) => e.sequence_no);
+      return { failed, unchanged, next, writes: host.writes - writesBefore, ok: (await log.check()).ok };
+    }, AGENT);
+    assert.deepEqual(out.failed, [
+      ["rejected", "HOST_FAILED"],
+      ["rejected", "HOST_FAILED"],
+      ["rejected", "HOST_FAILED"],
+    ]);
+    assert.equal(out.unchanged, true, "nothing of the failed group was written");
+    assert.deepEqual(out.next, [1, 2, 3], "the failed group's numbers were not used");
+    assert.equal(out.writes, 1, "the next burst is one host write");
+    assert.equal(out.ok, true);
+    await page.close();
+  });
+
+  for (const kind of ["indexeddb", "opfs"]) {
+    test(`two pages bursting into one ${kind} log get unique numbers, each page's in call order`, async () => {
+      const name = uniqueName(`bursttwo${kind}`);
+      const [a, b] = [await packagePage(), await packagePage()];
+      const texts = Array.from({ length: 40 }, (_, i) => `n${i}`);
+      const [fromA, fromB] = await Promise.all([burst(a, kind, name, texts, "page-a"), burst(b, kind, name, texts, "page-b")]);
+      const seqA = fromA.settled.map((r) => r.seq);
+      const seqB = fromB.settled.map((r) => r.seq);
+      for (const seqs of [seqA, seqB]) {
+        assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), "in call order");
+      }
+      assert.deepEqual([...seqA, ...seqB].sort((x, y) => x - y), Array.from({ length: 80 }, (_, i) => i), "0..79, each once");
+      const back = await readBack(a, kind, name);
+      assert.equal(back.report.ok, true, JSON.stringify(back.report));
+      for (const e of back.events) {
+        const told = e.agent_name === "page-a" ? seqA : seqB;
+        assert.equal(told[Number(e.text.slice(1))], e.sequence_no, "what each page was told is what was stored");
+      }
+      await a.close();
+      await b.close();
+    });
+  }
 });

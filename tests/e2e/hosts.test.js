@@ -420,4 +420,39 @@ describe("browser hosts", () => {
       await b.close();
     });
   }
+
+  for (const kind of ["indexeddb", "opfs"]) {
+    test(`a page closed during bursts on ${kind} leaves a readable log holding every acknowledged event`, async () => {
+      const name = uniqueName(`burstclose${kind}`);
+      const page = await packagePage();
+      await page.evaluate(
+        ({ kind, name, agent }) => {
+          window.acked = [];
+          (async () => {
+            const { EventLog, IndexedDbHost, OpfsHost } = window.sl;
+            const host = kind === "indexeddb" ? await IndexedDbHost.open(name) : await OpfsHost.open(name);
+            const log = EventLog.withHost(host);
+            for (let b = 0; ; b++) {
+              const calls = Array.from({ length: 20 }, (_, i) =>
+                log.append({ ...agent, type: "agent.note", text: `b${b} n${i}` }).then((e) => window.acked.push([e.sequence_no, e.text])),
+              );
+              await Promise.all(calls);
+            }
+          })();
+        },
+        { kind, name, agent: AGENT },
+      );
+      await page.waitForFunction(() => window.acked.length >= 100);
+      const acked = await page.evaluate(() => window.acked.slice());
+      await page.close(); // bursts still being written
+      const reader = await packagePage();
+      const back = await readBack(reader, kind, name);
+      const stored = new Map(back.events.map((e) => [e.text, e.sequence_no]));
+      for (const [seq, text] of acked) assert.equal(stored.get(text), seq, `acknowledged ${text} (#${seq}) is stored`);
+      assert.deepEqual(back.report.duplicates, [], "no number handed out twice");
+      assert.equal(back.report.missingCount, 0, JSON.stringify(back.report));
+      assert.ok(back.events.length >= acked.length);
+      await reader.close();
+    });
+  }
 });

@@ -208,7 +208,7 @@ export class EventLog {
     } else if (results === undefined) {
       results = writeGroup((events) => raw.appendBatch(events), group.map((g) => g.event));
     }
-    if (results.some((r) => r.error === undefined)) await this.#host.flush?.();
+    if (results.some((r) => r.error === undefined)) await this.#flushHost();
     group.forEach((g, i) => {
       const r = results[i];
       if (r.error === undefined) g.resolve(r.value);
@@ -216,12 +216,27 @@ export class EventLog {
     });
   }
 
+  /** host.flush(), its failure an Error with code HOST_FAILED (what the
+   *  host threw is the cause): the calls of the turn are not acknowledged. */
+  async #flushHost() {
+    try {
+      await this.#host.flush?.();
+    } catch (cause) {
+      const e = new Error(
+        `storage host failed: ${this.#host.name}: host.flush() failed: ${cause?.message ?? String(cause)}`,
+        { cause },
+      );
+      e.code = "HOST_FAILED";
+      throw e;
+    }
+  }
+
   /** Runs `action` in a turn: under the host's lock (withLock), or after
    *  the previous turn for a host private to this page; then host.flush. */
   #turn(action, flush = true) {
     const run = async () => {
       const result = await action();
-      if (flush) await this.#host.flush?.();
+      if (flush) await this.#flushHost();
       return result;
     };
     let done;

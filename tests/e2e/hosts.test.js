@@ -366,7 +366,11 @@ describe("browser hosts", () => {
       const { EventLog, MemoryHost } = window.sl;
       class FailingHost extends MemoryHost {
         failing = false;
+        flushFails = false;
         writes = 0;
+        async flush() {
+          if (this.flushFails) throw new Error("the storage refused to persist");
+        }
         append(bytes) {
           if (this.failing) throw new Error("QuotaExceededError: the disk is full");
           this.writes++;
@@ -384,7 +388,10 @@ describe("browser hosts", () => {
       host.failing = false;
       const writesBefore = host.writes;
       const next = (await Promise.all(["d", "e", "f"].map(note))).map((e) => e.sequence_no);
-      return { failed, unchanged, next, writes: host.writes - writesBefore, ok: (await log.check()).ok };
+      const writes = host.writes - writesBefore;
+      host.flushFails = true;
+      const unflushed = (await Promise.allSettled(["g", "h"].map(note))).map((r) => [r.status, r.reason?.code, r.reason?.cause?.message]);
+      return { failed, unchanged, next, writes, ok: (await log.check()).ok, unflushed };
     }, AGENT);
     assert.deepEqual(out.failed, [
       ["rejected", "HOST_FAILED"],
@@ -394,6 +401,10 @@ describe("browser hosts", () => {
     assert.equal(out.unchanged, true, "nothing of the failed group was written");
     assert.deepEqual(out.next, [1, 2, 3], "the failed group's numbers were not used");
     assert.equal(out.writes, 1, "the next burst is one host write");
+    assert.deepEqual(out.unflushed, [
+      ["rejected", "HOST_FAILED", "the storage refused to persist"],
+      ["rejected", "HOST_FAILED", "the storage refused to persist"],
+    ], "a failed flush acknowledges no call of its turn");
     assert.equal(out.ok, true);
     await page.close();
   });

@@ -466,4 +466,31 @@ describe("browser hosts", () => {
       await reader.close();
     });
   }
+
+  test("nothing starting with _ is reachable from the browser EventLog, a log, or the module", async () => {
+    const page = await packagePage();
+    const out = await page.evaluate(async (agent) => {
+      const { EventLog, MemoryHost } = window.sl;
+      const log = EventLog.withHost(new MemoryHost());
+      await log.append({ ...agent, type: "session.started" });
+      const reachable = (value) => {
+        const names = new Set();
+        for (let o = value; o !== null && o !== Object.prototype && o !== Function.prototype; o = Object.getPrototypeOf(o)) {
+          for (const name of Reflect.ownKeys(o)) names.add(String(name));
+        }
+        return [...names].filter((n) => n.startsWith("_"));
+      };
+      let constructed;
+      try {
+        new EventLog();
+      } catch (e) {
+        constructed = [e.constructor.name, e.message];
+      }
+      return { hidden: [...reachable(EventLog), ...reachable(log), ...reachable(window.sl)], constructed, ptr: log.__wbg_ptr };
+    }, AGENT);
+    assert.deepEqual(out.hidden, []);
+    assert.equal(out.ptr, undefined);
+    assert.deepEqual(out.constructed, ["TypeError", "new EventLog() makes no log: use EventLog.withHost(host)"]);
+    await page.close();
+  });
 });

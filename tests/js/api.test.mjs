@@ -176,3 +176,13 @@ test("appends awaited one by one are each written before they resolve", async ()
   assert.equal(fs.existsSync(path.join(dir, "events.jsonl")), true);
   log.close();
 });
+
+test("close() right after Promise appends writes them first", async () => {
+  const dir = path.join(tempDir("api-close"), "s");
+  const log = EventLog.open(dir);
+  const calls = ["a", "b", "c"].map((text) => log.append(event("agent.note", { text })));
+  log.close();
+  assert.deepEqual((await Promise.all(calls)).map((e) => e.sequence_no), [0, 1, 2]);
+  assert.deepEqual(lines(dir).map((e) => e.text), ["a", "b", "c"]);
+  await assert.rejects(log.append(event("agent.note")), (e) => e.code === "CLOSED");
+});

@@ -17,10 +17,11 @@
 #                                   table"). Off by default.
 #
 # pkg/node/  sessionlog.js + sessionlog_bg.wasm (nodejs target), index.js
-#            (CommonJS entry), index.mjs (ESM entry), file-host.js, and a
-#            {"type":"commonjs"} package.json
+#            (CommonJS entry), index.mjs (ESM entry), file-host.js, flock.js,
+#            json-values.js, group-commit.js, and a {"type":"commonjs"} package.json
 # pkg/web/   sessionlog.js + sessionlog_bg.wasm (web target), bindings/browser/*
-#            (index.js is the browser entry), and a {"type":"module"} package.json
+#            (index.js is the browser entry), json-values.js and group-commit.js
+#            (made ES modules), and a {"type":"module"} package.json
 # pkg/       package.json (exports map), README.md, index.d.ts (Node types),
 #            browser.d.ts (web types), types.d.ts (the events, shared)
 set -euo pipefail

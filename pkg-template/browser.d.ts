@@ -28,13 +28,30 @@ export default function init(
 /** Instantiates the wasm module from bytes or a compiled module, synchronously. */
 export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;
 
+/** A chunk of the log, as `readChunk` reads it. */
+export interface LogChunk {
+  events: SessionEvent[];
+  skipped: number;
+  /** Where the next chunk starts. */
+  next: number;
+  /** Whether the end was reached. */
+  done: boolean;
+}
+
 /**
- * An append-only session event log over a browser host. `append` and
- * `appendBatch` return Promises: for hosts tabs share, each runs inside
+ * An append-only session event log over a browser host: the methods of the
+ * Node entry without its `…Sync` forms; every method that may wait returns
+ * a Promise. For hosts tabs share, each turn of writing runs inside
  * `host.withLock` (the Web Lock `sessionlog:<host.name>`; other tabs' bytes
  * pulled in first), appends (the core calls `host.lock()`, which refuses an
  * append outside the Web Lock), and waits for `host.flush` before letting
  * the lock go, so tabs sharing a log never share a sequence number.
+ *
+ * Group commit: the appends that arrive while a turn holds the lock are
+ * written together in the next turn (one lock, one host write, one flush),
+ * numbered in call order; each resolves with its own stored event or
+ * rejects with its own error (an invalid event fails alone; a host failure
+ * fails the whole group, nothing written).
  *
  * @example
  * import init, { EventLog, IndexedDbHost } from "sessionlog";
@@ -52,30 +69,30 @@ export declare class EventLog {
   static withHost(host: LogHost): EventLog;
   /** The host this log was made with. */
   readonly host: LogHost;
-  /** Stores one event; resolves with it as stored. Rejects with an Error
-   *  naming the field or host method on bad input; nothing is written. */
+  /** Stores one event; resolves with it as stored. Rejects with an
+   *  `EventLogError` naming the field on bad input; nothing is written. */
   append<I extends EventInput>(event: I): Promise<Stored<I>>;
-  /** Stores several events with contiguous numbers, in one write. */
+  /** Stores several events with contiguous numbers, in one write; all or
+   *  nothing. */
   appendBatch(events: readonly EventInput[]): Promise<SessionEvent[]>;
   /** Pulls in what other tabs appended. */
   refresh(): Promise<void>;
-  readAll(): SessionEvent[];
-  readAllWithStats(): { events: SessionEvent[]; skipped: number };
+  /** Every readable event, in order (after this log's pending appends). */
+  readAll(): Promise<SessionEvent[]>;
+  readAllWithStats(): Promise<{ events: SessionEvent[]; skipped: number }>;
   /** Streams the events whose `sequence_no` is at least `seq`, reading
    *  about `chunkBytes` (default 4 MiB) of the log at a time: for logs
    *  larger than a JavaScript string, where `readAll` fails. Lines that are
-   *  not events are skipped. */
-  readFrom(seq?: number, chunkBytes?: number): Generator<SessionEvent, void, undefined>;
+   *  not events are skipped. `for await (const e of log.readFrom(0))`. */
+  readFrom(seq?: number, chunkBytes?: number): AsyncGenerator<SessionEvent, void, undefined>;
   /** The events of the whole lines from byte `offset` on, about `maxBytes`
-   *  of them (at least one line): the chunks `readFrom` reads. `next` is
-   *  where the next chunk starts; `done` says the end was reached. */
-  readChunk(
-    offset: number,
-    maxBytes: number,
-  ): { events: SessionEvent[]; skipped: number; next: number; done: boolean };
+   *  of them (at least one line): the chunks `readFrom` reads. */
+  readChunk(offset: number, maxBytes: number): Promise<LogChunk>;
   /** The count as this tab last saw it (after its open or last append). */
   readonly eventCount: number;
-  check(): CheckReport;
+  /** Reads the whole log and reports its integrity. */
+  check(): Promise<CheckReport>;
+  /** Makes appended events durable (after this log's pending appends). */
   flush(): Promise<void>;
   /** Releases the wasm side of the log (the host stays open). */
   free(): void;

@@ -23,10 +23,28 @@ export type * from "./types.js";
 export * from "./otlp.js";
 import type { toOtlp, OtlpMapper, otlpRequests } from "./otlp.js";
 
+/** A chunk of the log, as `readChunk` reads it. */
+export interface LogChunk {
+  events: SessionEvent[];
+  skipped: number;
+  /** Where the next chunk starts. */
+  next: number;
+  /** Whether the end was reached. */
+  done: boolean;
+}
+
 /**
- * An append-only session event log. In Node every method but `flush` is
- * synchronous: when `append` returns, the line has been written to the file
- * (fs.writeSync), so a hook may call `process.exit()` right after.
+ * An append-only session event log. The same methods as in browsers: every
+ * method that may wait returns a Promise. Node adds synchronous forms named
+ * as `fs` names them (`appendSync`, `readAllSync`, ...): when `appendSync`
+ * returns, the line has been written to the file (fs.writeSync), so a hook
+ * may call `process.exit()` right after.
+ *
+ * Promise `append`s issued in one turn are written together at the next
+ * microtask (one lock, one write), numbered in call order; each resolves
+ * with its own stored event or rejects with its own error (an invalid
+ * event fails alone; a host failure fails the whole group, nothing
+ * written). A Sync call first writes the Promise appends issued before it.
  *
  * Every append takes flock(2) on events.jsonl.lock (through koffi), the
  * lock the native CLI, the Rust crate and treeship-core take: Node and
@@ -36,7 +54,7 @@ import type { toOtlp, OtlpMapper, otlpRequests } from "./otlp.js";
  * @example
  * const { EventLog } = require("sessionlog");
  * const log = EventLog.open("/tmp/session-1");
- * const stored = log.append({
+ * const stored = await log.append({
  *   type: "agent.called_tool", tool_name: "bash",
  *   session_id: "ssn_1", agent_id: "agent://me", agent_instance_id: "ai_1",
  *   agent_name: "me", host_id: "laptop",
@@ -52,37 +70,45 @@ export declare class EventLog {
   static open(dir: string | URL, options?: OpenOptions): EventLog;
   /** Opens the log kept by `host`, continuing its numbering. Writes nothing. */
   static withHost(host: LogHost): EventLog;
-  /** Appends one event and returns it as stored: `sequence_no` set, and
+
+  /** Stores one event; resolves with it as stored: `sequence_no` set, and
    *  `event_id`, `timestamp`, `trace_id`, `span_id` filled when absent.
-   *  Throws an Error naming the field or host method on bad input; nothing
-   *  is written then. */
-  append<I extends EventInput>(event: I): Stored<I>;
-  /** Appends several events in one write, numbered contiguously; all or
-   *  nothing (a bad one throws, naming its index, and none is written). */
-  appendBatch(events: readonly EventInput[]): SessionEvent[];
+   *  Rejects with an `EventLogError` naming the field on bad input; nothing
+   *  is written then. Appends issued together are written together. */
+  append<I extends EventInput>(event: I): Promise<Stored<I>>;
+  /** `append`, synchronously: the line is in the file when it returns. */
+  appendSync<I extends EventInput>(event: I): Stored<I>;
+  /** Stores several events in one write, numbered contiguously; all or
+   *  nothing (a bad one fails, naming its index, and none is written). */
+  appendBatch(events: readonly EventInput[]): Promise<SessionEvent[]>;
+  appendBatchSync(events: readonly EventInput[]): SessionEvent[];
   /** Every readable event, in order; lines that are not events are skipped. */
-  readAll(): SessionEvent[];
+  readAll(): Promise<SessionEvent[]>;
+  readAllSync(): SessionEvent[];
   /** Every readable event and the number of complete lines skipped. */
-  readAllWithStats(): { events: SessionEvent[]; skipped: number };
+  readAllWithStats(): Promise<{ events: SessionEvent[]; skipped: number }>;
+  readAllWithStatsSync(): { events: SessionEvent[]; skipped: number };
   /** Streams the events whose `sequence_no` is at least `seq`, reading
    *  about `chunkBytes` (default 4 MiB) of the log at a time: for logs
    *  larger than a JavaScript string, where `readAll` fails. Lines that are
-   *  not events are skipped. */
-  readFrom(seq?: number, chunkBytes?: number): Generator<SessionEvent, void, undefined>;
+   *  not events are skipped. `for await (const e of log.readFrom(0))`. */
+  readFrom(seq?: number, chunkBytes?: number): AsyncGenerator<SessionEvent, void, undefined>;
+  readFromSync(seq?: number, chunkBytes?: number): Generator<SessionEvent, void, undefined>;
   /** The events of the whole lines from byte `offset` on, about `maxBytes`
-   *  of them (at least one line): the chunks `readFrom` reads. `next` is
-   *  where the next chunk starts; `done` says the end was reached. */
-  readChunk(
-    offset: number,
-    maxBytes: number,
-  ): { events: SessionEvent[]; skipped: number; next: number; done: boolean };
+   *  of them (at least one line): the chunks `readFrom` reads. */
+  readChunk(offset: number, maxBytes: number): Promise<LogChunk>;
+  readChunkSync(offset: number, maxBytes: number): LogChunk;
   /** The events as this log last saw them: at open, then after each of its
    *  own appends. */
   readonly eventCount: number;
   /** Reads the whole log and reports its integrity. */
-  check(): CheckReport;
+  check(): Promise<CheckReport>;
+  checkSync(): CheckReport;
   /** Makes appended events durable (fdatasync for files). */
   flush(): Promise<void>;
+  /** `flush`, synchronously (a host whose flush returns a Promise needs
+   *  `flush()`). */
+  flushSync(): void;
   /** Frees the log and closes its files (logs made by `open`). */
   close(): void;
   /** "flock", or "none" for a log opened with `{ lock: "none" }`;

@@ -299,9 +299,13 @@ export type EventLogErrorCode =
   /** The wasm core trapped; the log is closed. */
   | "WASM_TRAP";
 
-/** An Error thrown by the log: `code` to branch on, the message for people,
- *  and what the storage host threw as `cause`. */
+/** An Error thrown (or a Promise rejected) by the log: `code` to branch on,
+ *  the message for people, `field` for an invalid event, and what the
+ *  storage host threw as `cause`. */
 export interface EventLogError extends Error {
   code: EventLogErrorCode;
+  /** For INVALID_EVENT: the field refused, as a path (`port`,
+   *  `meta.scores[2]`), when the error is about one field. */
+  field?: string;
   cause?: unknown;
 }

@@ -17,10 +17,11 @@
 #                                   table"). Off by default.
 #
 # pkg/node/  sessionlog.js + sessionlog_bg.wasm (nodejs target), index.js
-#            (CommonJS entry), index.mjs (ESM entry), file-host.js, and a
-#            {"type":"commonjs"} package.json
+#            (CommonJS entry), index.mjs (ESM entry), file-host.js, flock.js,
+#            json-values.js, group-commit.js, and a {"type":"commonjs"} package.json
 # pkg/web/   sessionlog.js + sessionlog_bg.wasm (web target), bindings/browser/*
-#            (index.js is the browser entry), and a {"type":"module"} package.json
+#            (index.js is the browser entry), json-values.js and group-commit.js
+#            (made ES modules), and a {"type":"module"} package.json
 # pkg/       package.json (exports map), README.md, index.d.ts (Node types),
 #            browser.d.ts (web types), types.d.ts (the events, shared)
 set -euo pipefail
@@ -66,7 +67,7 @@ if [ -n "${SESSIONLOG_WASM_OPT:-}" ]; then
 fi
 
 cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js \
-  bindings/node/flock.js bindings/node/json-values.js pkg/node/
+  bindings/node/flock.js bindings/node/json-values.js bindings/node/group-commit.js pkg/node/
 printf '{\n  "type": "commonjs"\n}\n' > pkg/node/package.json
 
 # The OTLP mapping (bindings/otlp.js, plain JavaScript, not in the .wasm):
@@ -94,6 +95,10 @@ fi
 sed -e 's/^module\.exports = { refuseUnjsonable };$/export { refuseUnjsonable };/' \
   -e '/^"use strict";$/d' bindings/node/json-values.js > pkg/web/json-values.js
 grep -q '^export { refuseUnjsonable };$' pkg/web/json-values.js
+# The same for the group commit both entries share.
+sed -e 's/^module\.exports = { writeGroup, withField };$/export { writeGroup, withField };/' \
+  -e '/^"use strict";$/d' bindings/node/group-commit.js > pkg/web/group-commit.js
+grep -q '^export { writeGroup, withField };$' pkg/web/group-commit.js
 printf '{\n  "type": "module"\n}\n' > pkg/web/package.json
 { sed "s/__SESSIONLOG_VERSION__/$version/" bindings/otlp.js; printf '\nexport { %s };\n' "$otlp_exports"; } > pkg/web/otlp.js
 

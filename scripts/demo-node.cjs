@@ -19,8 +19,8 @@ for (const event of [
   { type: 'agent.completed_process', process_name: 'npm', exit_code: 0, duration_ms: 5120 },
   { type: 'agent.completed', termination_reason: 'tests pass' },
 ]) {
-  const stored = log.append({ ...common, ...event });
+  const stored = log.appendSync({ ...common, ...event });
   console.log(`node agent appended #${stored.sequence_no} ${stored.type}`);
 }
-const { events, skipped } = log.readAllWithStats();
-console.log(`node reads back ${events.length} events (${skipped} skipped), check ok: ${log.check().ok}`);
+const { events, skipped } = log.readAllWithStatsSync();
+console.log(`node reads back ${events.length} events (${skipped} skipped), check ok: ${log.checkSync().ok}`);

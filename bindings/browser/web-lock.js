@@ -10,7 +10,8 @@
 //                          "sessionlog:<host name>", runs prepare() (pull in
 //                          other tabs' bytes), then fn(), and lets the lock go
 //                          when fn's Promise settles. The browser EventLog runs
-//                          each append this way.
+//                          each turn of appends this way (one turn writes
+//                          every append that waited for it).
 //   assertHeld()           the synchronous half, called by host.lock(): throws
 //                          unless this host is inside withLock, so no append
 //                          is ever stored without the Web Lock.

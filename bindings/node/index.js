@@ -5,72 +5,31 @@
 // from disk; and file-host.js. ESM callers get this same module through
 // index.mjs, so `require` and `import` share one wasm instance.
 //
-// The exported EventLog is the wasm class itself (synchronous, see
-// bindings/README.md) with additions for files:
-//   EventLog.open(dir, options) = EventLog.withHost(new FileHost(dir, options))
-//   log.close()         closes the files of a log made by open() and frees it
-//   log.locking         "flock", or "none" for a log opened with { lock: "none" }
-// and a faster append (below) that returns the same event. Every append
-// takes flock(2) on events.jsonl.lock (file-host.js, flock.js), as the
-// native writers do.
+// The exported EventLog is a hand-written class over the raw wasm class
+// (kept in a private field, so nothing of the wasm-bindgen glue, `_input`,
+// `__wbg_ptr` and the like, is reachable from it). Its surface is the one
+// the browser entry has, with the same names and meaning: every method that
+// may wait returns a Promise. Node adds synchronous forms named as `fs`
+// names them (`appendSync`, `readAllSync`, ...): when `appendSync` returns,
+// the line is in the file, so a hook may call `process.exit()` at once.
+// Every append takes flock(2) on events.jsonl.lock (file-host.js, flock.js),
+// as the native writers do.
+//
+// Group commit: the Promise `append`s issued in one turn of the event loop
+// are written together at the next microtask, with one raw appendBatch (one
+// lock, one write, one counter update), numbered in call order; each caller
+// gets its own stored event, or its own error (see #commit).
 "use strict";
 
 const wasm = require("./sessionlog.js");
 const { FileHost } = require("./file-host.js");
 const { refuseUnjsonable } = require("./json-values.js");
+const { writeGroup, withField } = require("./group-commit.js");
 
-const { EventLog } = wasm;
-
-/** The FileHost of each log made by EventLog.open, for close(). */
-const hosts = new WeakMap();
+const RawEventLog = wasm.EventLog;
 
 /** Said once per process when a log is opened without the lock. */
 let warnedUnlocked = false;
-
-/**
- * Opens the session log in directory `dir` (created at the first append).
- * @param {string | URL} dir
- * @param {{ lock?: "flock" | "none", lockTimeoutMs?: number }} [options]
- */
-EventLog.open = function open(dir, options) {
-  const host = new FileHost(dir, options);
-  if (host.locking === "none" && !warnedUnlocked) {
-    warnedUnlocked = true;
-    process.emitWarning(
-      `sessionlog: ${host.name} is opened with { lock: "none" }: its appends take no lock, so ` +
-        "another process appending to the same session at the same moment can be handed the same " +
-        "sequence numbers",
-      { code: "SESSIONLOG_UNLOCKED" },
-    );
-  }
-  let log;
-  try {
-    log = EventLog.withHost(host);
-  } catch (e) {
-    host.close();
-    throw e;
-  }
-  hosts.set(log, host);
-  return log;
-};
-
-Object.defineProperty(EventLog.prototype, "locking", {
-  /** "flock" for a log made by EventLog.open (every append locks), "none"
-   *  when it was opened with { lock: "none" }; undefined for withHost. */
-  get() {
-    return hosts.get(this)?.locking;
-  },
-  configurable: true,
-});
-
-/** Frees the log and closes its files (for logs made by EventLog.open).
- *  Closing twice is harmless. */
-EventLog.prototype.close = function close() {
-  const host = hosts.get(this);
-  hosts.delete(this);
-  if (this.__wbg_ptr) this.free();
-  if (host) host.close();
-};
 
 // The fast append.
 //
@@ -90,7 +49,6 @@ EventLog.prototype.close = function close() {
 // also makes the errors: the fast path is only ever a shortcut to the same
 // result. The numbering, checks and file writes are the core's either way.
 
-const rawAppend = EventLog.prototype.append;
 const OBJECT = Object.prototype;
 
 /** For each event type: its keys in stored order, and a letter for each
@@ -216,86 +174,334 @@ function appendPlain(log, out) {
   return out;
 }
 
-/**
- * Appends one event and returns it as stored (see the wasm class's append;
- * this is the same, faster for plain events).
- */
-EventLog.prototype.append = function append(event) {
-  if (!this.__wbg_ptr) throw closedError();
-  let out;
-  try {
-    out = plainEvent(event);
-  } catch {
-    // A getter that throws, a Proxy: the full append says what is wrong.
-    out = undefined;
-  }
-  // Values JSON cannot hold (NaN, undefined in meta, a function) would be
-  // changed by JSON.stringify without a word: refused here, by name. (The
-  // fast path takes only strings, safe integers and lists of strings.)
-  if (out === undefined) refuseUnjsonable(event);
-  try {
-    return out === undefined ? rawAppend.call(this, event) : appendPlain(this, out);
-  } catch (e) {
-    throw trapError(this, e);
-  }
-};
+/** Proves a constructor call came from open/withHost. */
+const MAKING = Symbol("EventLog.withHost");
 
-// Guards for the other methods (rarely hot): a closed log names itself
-// instead of the wasm-bindgen's "null pointer passed to rust", and every
-// event of a batch is checked as append checks one.
-const rawAppendBatch = EventLog.prototype.appendBatch;
-EventLog.prototype.appendBatch = function appendBatch(events) {
-  if (!this.__wbg_ptr) throw closedError();
-  if (Array.isArray(events)) {
-    events.forEach((e, i) => refuseUnjsonable(e, i));
+class EventLog {
+  /** The raw wasm log; its pointer is 0 once closed, freed or trapped. */
+  #raw;
+  /** The LogHost; closed by close() when this log opened it. */
+  #host;
+  #ownsHost;
+  /** The Promise appends of this turn, written at the next microtask. */
+  #group = null;
+
+  constructor(making, raw, host, ownsHost) {
+    if (making !== MAKING) {
+      throw new TypeError(
+        "new EventLog() makes no log: use EventLog.open(dir, options) or EventLog.withHost(host)",
+      );
+    }
+    this.#raw = raw;
+    this.#host = host;
+    this.#ownsHost = ownsHost;
   }
-  try {
-    return rawAppendBatch.call(this, events);
-  } catch (e) {
-    throw trapError(this, e);
-  }
-};
-for (const name of ["readAll", "readAllWithStats", "readChunk", "check", "flush"]) {
-  const raw = EventLog.prototype[name];
-  EventLog.prototype[name] = function (...args) {
-    if (!this.__wbg_ptr) {
-      if (name === "flush") return Promise.reject(closedError());
-      throw closedError();
+
+  /**
+   * Opens the session log in directory `dir` (created at the first append).
+   * @param {string | URL} dir
+   * @param {{ lock?: "flock" | "none", lockTimeoutMs?: number }} [options]
+   */
+  static open(dir, options) {
+    const host = new FileHost(dir, options);
+    if (host.locking === "none" && !warnedUnlocked) {
+      warnedUnlocked = true;
+      process.emitWarning(
+        `sessionlog: ${host.name} is opened with { lock: "none" }: its appends take no lock, so ` +
+          "another process appending to the same session at the same moment can be handed the same " +
+          "sequence numbers",
+        { code: "SESSIONLOG_UNLOCKED" },
+      );
     }
     try {
-      return raw.apply(this, args);
+      return new EventLog(MAKING, RawEventLog.withHost(host), host, true);
     } catch (e) {
-      throw trapError(this, e);
+      host.close();
+      throw e;
     }
-  };
-}
-{
-  const count = Object.getOwnPropertyDescriptor(EventLog.prototype, "eventCount");
-  Object.defineProperty(EventLog.prototype, "eventCount", {
-    ...count,
-    get() {
-      if (!this.__wbg_ptr) throw closedError();
-      return count.get.call(this);
-    },
-  });
+  }
+
+  /** Opens the log kept by `host` (a LogHost), continuing its numbering. */
+  static withHost(host) {
+    return new EventLog(MAKING, RawEventLog.withHost(host), host, false);
+  }
+
+  /** "flock" for a log made by EventLog.open (every append locks), "none"
+   *  when it was opened with { lock: "none" }; undefined for withHost. */
+  get locking() {
+    return this.#ownsHost ? this.#host.locking : undefined;
+  }
+
+  /** The count as this log last saw it (after its open or last append). */
+  get eventCount() {
+    return this.#call((raw) => raw.eventCount);
+  }
+
+  // ------------------------------------------------------------ sync forms
+
+  /** Appends one event; returns it as stored. The line is in the file when
+   *  this returns. */
+  appendSync(event) {
+    this.#commit(); // Promise appends issued before this one come first
+    const raw = this.#live();
+    let out;
+    try {
+      out = plainEvent(event);
+    } catch {
+      // A getter that throws, a Proxy: the full append says what is wrong.
+      out = undefined;
+    }
+    // Values JSON cannot hold (NaN, undefined in meta, a function) would be
+    // changed by JSON.stringify without a word: refused here, by name. (The
+    // fast path takes only strings, safe integers and lists of strings.)
+    if (out === undefined) refuseUnjsonable(event);
+    try {
+      return out === undefined ? raw.append(event) : appendPlain(raw, out);
+    } catch (e) {
+      throw withField(this.#trapError(e));
+    }
+  }
+
+  /** Appends several events in one write, numbered contiguously; all or
+   *  nothing. */
+  appendBatchSync(events) {
+    this.#commit();
+    const raw = this.#live();
+    if (Array.isArray(events)) events.forEach((e, i) => refuseUnjsonable(e, i));
+    try {
+      return raw.appendBatch(events);
+    } catch (e) {
+      throw withField(this.#trapError(e));
+    }
+  }
+
+  readAllSync() {
+    return this.#call((raw) => raw.readAll());
+  }
+
+  readAllWithStatsSync() {
+    return this.#call((raw) => raw.readAllWithStats());
+  }
+
+  /** The events of whole lines from byte `offset` on, about `maxBytes`. */
+  readChunkSync(offset, maxBytes) {
+    return this.#call((raw) => raw.readChunk(offset, maxBytes));
+  }
+
+  /** Streams the events whose sequence_no is at least `seq`, reading about
+   *  `chunkBytes` of the log at a time: for logs larger than a string. */
+  *readFromSync(seq = 0, chunkBytes = 4 << 20) {
+    let at = 0;
+    for (;;) {
+      const chunk = this.readChunkSync(at, chunkBytes);
+      for (const e of chunk.events) if (e.sequence_no >= seq) yield e;
+      if (chunk.done) return;
+      at = chunk.next;
+    }
+  }
+
+  checkSync() {
+    return this.#call((raw) => raw.check());
+  }
+
+  /** Makes appended events durable (fdatasync for files) before returning. */
+  flushSync() {
+    this.#commit();
+    this.#live();
+    const host = this.#host;
+    if (typeof host.flush !== "function") return;
+    let result;
+    try {
+      result = host.flush();
+    } catch (e) {
+      throw hostFlushError(host, e);
+    }
+    if (result !== null && typeof result?.then === "function") {
+      result.then(undefined, () => {}); // reported by the TypeError below
+      const e = new TypeError(
+        `${host.name}: host.flush() returned a Promise; use \`await log.flush()\` with this host`,
+      );
+      e.code = "INVALID_ARGUMENT";
+      throw e;
+    }
+  }
+
+  // --------------------------------------------------------- Promise forms
+
+  /**
+   * Stores one event; resolves with it as stored. The appends issued in
+   * one turn are written together at the next microtask (group commit),
+   * numbered in call order.
+   */
+  append(event) {
+    try {
+      this.#live();
+      refuseUnjsonable(event);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise((resolve, reject) => {
+      if (this.#group === null) {
+        this.#group = [];
+        queueMicrotask(() => this.#commit());
+      }
+      this.#group.push({ event, resolve, reject });
+    });
+  }
+
+  appendBatch(events) {
+    return settle(() => this.appendBatchSync(events));
+  }
+
+  readAll() {
+    return settle(() => this.readAllSync());
+  }
+
+  readAllWithStats() {
+    return settle(() => this.readAllWithStatsSync());
+  }
+
+  readChunk(offset, maxBytes) {
+    return settle(() => this.readChunkSync(offset, maxBytes));
+  }
+
+  /** The streaming read as an async iterator:
+   *  `for await (const e of log.readFrom(0)) ...` */
+  async *readFrom(seq = 0, chunkBytes = 4 << 20) {
+    yield* this.readFromSync(seq, chunkBytes);
+  }
+
+  check() {
+    return settle(() => this.checkSync());
+  }
+
+  /** Makes appended events durable (fdatasync for files). */
+  flush() {
+    try {
+      this.#commit();
+      return this.#live().flush();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Frees the log and closes its files (for logs made by EventLog.open).
+   *  Closing twice is harmless. */
+  close() {
+    this.#commit();
+    if (this.#raw.__wbg_ptr) this.#raw.free();
+    if (this.#ownsHost) this.#host.close();
+  }
+
+  /** Frees the wasm side of the log (the host stays open); any later call
+   *  throws, saying so. Freeing twice is harmless. */
+  free() {
+    this.#commit();
+    if (this.#raw.__wbg_ptr) this.#raw.free();
+  }
+
+  // --------------------------------------------------------------- inside
+
+  /**
+   * Writes the pending Promise appends (the group) at once: one raw
+   * appendBatch, each caller settled with its own event or error
+   * (group-commit.js). Called at the microtask the first of them queued,
+   * and before any other call, so that calls take effect in call order.
+   */
+  #commit() {
+    const group = this.#group;
+    if (group === null) return;
+    this.#group = null;
+    if (group.length === 1) {
+      const { event, resolve, reject } = group[0];
+      try {
+        resolve(this.appendSync(event));
+      } catch (e) {
+        reject(e);
+      }
+      return;
+    }
+    let raw;
+    try {
+      raw = this.#live();
+    } catch (e) {
+      for (const g of group) g.reject(e);
+      return;
+    }
+    const results = writeGroup(
+      (events) => {
+        try {
+          return raw.appendBatch(events);
+        } catch (e) {
+          throw this.#trapError(e);
+        }
+      },
+      group.map((g) => g.event),
+    );
+    group.forEach((g, i) => {
+      const r = results[i];
+      if (r.error === undefined) g.resolve(r.value);
+      else g.reject(withField(r.error));
+    });
+  }
+
+  /** The raw log, or an Error naming the problem once it is closed. */
+  #live() {
+    if (!this.#raw.__wbg_ptr) throw closedError();
+    return this.#raw;
+  }
+
+  /** `fn(raw)` after the pending appends; a trap closes the log. */
+  #call(fn) {
+    this.#commit();
+    const raw = this.#live();
+    try {
+      return fn(raw);
+    } catch (e) {
+      throw this.#trapError(e);
+    }
+  }
+
+  /**
+   * The error to throw for `e`. A wasm trap (out of memory, a bug) leaves
+   * the core's memory in an unknown state, so the log is closed and the
+   * Error says so, instead of a bare "RuntimeError: unreachable" and a log
+   * that fails strangely afterwards. (Inputs over the line limit are
+   * refused before they are copied, so a trap is not how a large event
+   * ends.)
+   */
+  #trapError(e) {
+    if (!(e instanceof WebAssembly.RuntimeError)) return e;
+    this.#raw.__wbg_ptr = 0; // every later call says "closed"
+    if (this.#ownsHost) this.#host.close();
+    const err = new Error(
+      `sessionlog: the wasm core failed (${e.message}); this EventLog is closed. ` +
+        "The failed call was not acknowledged (`check` tells whether its bytes are " +
+        "stored); reopen the log, in a new process if it happens again",
+    );
+    err.code = "WASM_TRAP";
+    err.cause = e;
+    return err;
+  }
 }
 
-/**
- * Streams the events whose sequence_no is at least `seq`, reading about
- * `chunkBytes` of the log at a time (the wasm core's readChunk): for logs
- * larger than a JavaScript string, where readAll fails.
- *
- *   for (const e of log.readFrom(0)) console.log(e.sequence_no, e.type);
- */
-EventLog.prototype.readFrom = function* readFrom(seq = 0, chunkBytes = 4 << 20) {
-  let at = 0;
-  for (;;) {
-    const chunk = this.readChunk(at, chunkBytes);
-    for (const e of chunk.events) if (e.sequence_no >= seq) yield e;
-    if (chunk.done) return;
-    at = chunk.next;
+/** A Promise of `fn()`: its value, or its error as a rejection. */
+function settle(fn) {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e);
   }
-};
+}
+
+function hostFlushError(host, cause) {
+  const e = new Error(
+    `storage host failed: ${host.name}: host.flush() threw: ${cause?.message ?? String(cause)}`,
+  );
+  e.code = "HOST_FAILED";
+  e.cause = cause;
+  return e;
+}
 
 function closedError() {
   const e = new Error(
@@ -304,31 +510,6 @@ function closedError() {
   e.code = "CLOSED";
   return e;
 }
-
-/**
- * The error to throw for `e`, thrown by a call on `log`. A wasm trap (out
- * of memory, a bug) leaves the core's memory in an unknown state, so the
- * log is closed and the Error says so, instead of a bare "RuntimeError:
- * unreachable" and a log that fails strangely afterwards. (Inputs over the
- * line limit are refused before they are copied, so a trap is not how a
- * large event ends.)
- */
-function trapError(log, e) {
-  if (!(e instanceof WebAssembly.RuntimeError)) return e;
-  const host = hosts.get(log);
-  hosts.delete(log);
-  log.__wbg_ptr = 0; // every later call says "closed"
-  if (host) host.close();
-  const err = new Error(
-    `sessionlog: the wasm core failed (${e.message}); this EventLog is closed. ` +
-      "The failed call was not acknowledged (`check` tells whether its bytes are " +
-      "stored); reopen the log, in a new process if it happens again",
-  );
-  err.code = "WASM_TRAP";
-  err.cause = e;
-  return err;
-}
-
 
 // The OTLP mapping: plain JavaScript beside the wasm (bindings/otlp.js).
 const { toOtlp, OtlpMapper, otlpRequests } = require("./otlp.js");

@@ -256,14 +256,18 @@ impl JsEventLog {
         let items: Array = events.unchecked_into();
         let mut events = Vec::with_capacity(items.length() as usize);
         for (i, item) in items.iter().enumerate() {
-            let text = stringify_event_in(&item, Call::Batch(i), self.max_line_bytes())?;
+            let text = stringify_event_in(&item, Call::Batch(i), self.max_line_bytes())
+                .map_err(|e| with_index(e, i))?;
             let event = parse_event(&text).map_err(|e| {
-                self.error(match e {
-                    EventLogError::InvalidEvent(why) => {
-                        EventLogError::InvalidEvent(format!("events[{i}]: {why}"))
-                    }
-                    other => other,
-                })
+                with_index(
+                    self.error(match e {
+                        EventLogError::InvalidEvent(why) => {
+                            EventLogError::InvalidEvent(format!("events[{i}]: {why}"))
+                        }
+                        other => other,
+                    }),
+                    i,
+                )
             })?;
             events.push(event);
         }
@@ -577,6 +581,13 @@ fn error_code(e: &EventLogError) -> &'static str {
         EventLogError::LockUnsupported { .. } => LOCK_UNSUPPORTED,
         _ => HOST_FAILED,
     }
+}
+
+/// `err` with `index` set to the position of the refused event in a batch:
+/// the JS wrappers' group commit fails that one call and retries the rest.
+fn with_index(err: JsValue, i: usize) -> JsValue {
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("index"), &JsValue::from(i as u32));
+    err
 }
 
 /// `new Error(message)` with `code` set.

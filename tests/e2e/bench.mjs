@@ -2,8 +2,9 @@
 // through the recorder page's own path (window.recorder.record: the Web
 // Lock, host refresh, the wasm append, host flush, the timeline update and
 // the BroadcastChannel post) for each host, beside the package's EventLog
-// alone; and the time to open a 10,000-event session and render its
-// timeline. A benchmark, not a test: it prints figures and asserts nothing.
+// alone; 400 appends fired together (group commit) against 400 awaited one
+// by one, per host; and the time to open a 10,000-event session and render
+// its timeline. A benchmark, not a test: it prints figures and asserts nothing.
 //
 //   node tests/e2e/bench.mjs        (needs pkg/web: make pkg)
 
@@ -31,6 +32,7 @@ const srv = await server();
 const browser = await launch();
 const context = await browser.newContext({ viewport: DESKTOP });
 const rows = [];
+const bursts = [];
 
 try {
   for (const storage of ["memory", "indexeddb", "opfs"]) {
@@ -63,11 +65,41 @@ try {
               : await sl.OpfsHost.open(`${id}_raw`);
         const log = sl.EventLog.withHost(host);
         const wrapper = await rate(() => log.append({ session_id: id, ...event }));
-        return { page, wrapper };
+        // Group commit: 400 appends awaited one by one against 400 fired
+        // together (all issued, then awaited), each on a fresh log of the
+        // same storage; the median of 3 runs of each.
+        const fresh = async (tag) =>
+          sl.EventLog.withHost(
+            storage === "memory"
+              ? new sl.MemoryHost()
+              : storage === "indexeddb"
+                ? await sl.IndexedDbHost.open(`${id}_${tag}`)
+                : await sl.OpfsHost.open(`${id}_${tag}`),
+          );
+        const timed = async (tag, run) => {
+          const times = [];
+          for (let r = 0; r < 3; r++) {
+            const l = await fresh(`${tag}${r}`);
+            await l.append({ session_id: id, ...event }); // open and warm
+            const start = performance.now();
+            await run(l);
+            times.push(performance.now() - start);
+            if ((await l.readAll()).length !== 401) throw new Error(`${tag}: not 401 events`);
+          }
+          return times.sort((a, b) => a - b)[1];
+        };
+        const awaitedMs = await timed("awaited", async (l) => {
+          for (let i = 0; i < 400; i++) await l.append({ session_id: id, ...event });
+        });
+        const togetherMs = await timed("together", (l) =>
+          Promise.all(Array.from({ length: 400 }, () => l.append({ session_id: id, ...event }))),
+        );
+        return { page, wrapper, awaitedMs, togetherMs };
       },
       { storage, event: EVENT, seconds: SECONDS },
     );
     rows.push([storage, result.page, result.wrapper]);
+    bursts.push([storage, result.awaitedMs, result.togetherMs]);
     await page.close();
   }
 
@@ -143,6 +175,13 @@ try {
   for (const [storage, page, wrapper] of rows) {
     const fmt = (x) => (x === null ? "n/a (no page)" : Math.round(x).toLocaleString("en"));
     console.log(`| ${storage} | ${fmt(page)} | ${fmt(wrapper)} |`);
+  }
+  console.log("\nGroup commit: 400 appends on a fresh log, median of 3 runs\n");
+  console.log("| host | 400 awaited one by one | 400 fired together | speed-up |");
+  console.log("| --- | ---: | ---: | ---: |");
+  for (const [storage, awaited, together] of bursts) {
+    const cell = (ms) => `${ms.toFixed(0)} ms (${Math.round(400 / (ms / 1000)).toLocaleString("en")}/s)`;
+    console.log(`| ${storage} | ${cell(awaited)} | ${cell(together)} | ${(awaited / together).toFixed(1)}x |`);
   }
   console.log(
     `\n10,000-event IndexedDB session, median of ${timings.length} fresh pages (events shown: ${timings[0].events}):` +

@@ -63,12 +63,45 @@ function readBack(page, kind, name) {
       const { EventLog, IndexedDbHost, OpfsHost } = window.sl;
       const host = kind === "indexeddb" ? await IndexedDbHost.open(name) : await OpfsHost.open(name);
       const log = EventLog.withHost(host);
-      const out = { events: log.readAll(), report: log.check(), count: log.eventCount, mode: host.mode };
+      const out = { events: await log.readAll(), report: await log.check(), count: log.eventCount, mode: host.mode };
       log.free();
       await host.close();
       return out;
     },
     { kind, name },
+  );
+}
+
+/** In `page`: opens log `name` on `kind` ("memory", "indexeddb", "opfs"),
+ *  fires one append per entry of `texts` together (none awaited before the
+ *  next is issued; a text of null is an invalid event), and returns what
+ *  each call settled with, in call order, and the log read back. */
+function burst(page, kind, name, texts, writer) {
+  return page.evaluate(
+    async ({ kind, name, texts, writer, agent }) => {
+      const { EventLog, IndexedDbHost, MemoryHost, OpfsHost } = window.sl;
+      const host =
+        kind === "memory" ? new MemoryHost() : kind === "indexeddb" ? await IndexedDbHost.open(name) : await OpfsHost.open(name);
+      const log = EventLog.withHost(host);
+      const calls = texts.map((text) =>
+        log.append(
+          text === null
+            ? { ...agent, agent_name: writer, type: "agent.opened_port", port: 70000 }
+            : { ...agent, agent_name: writer, type: "agent.note", text },
+        ),
+      );
+      const settled = (await Promise.allSettled(calls)).map((r) =>
+        r.status === "fulfilled"
+          ? { seq: r.value.sequence_no, text: r.value.text }
+          : { code: r.reason.code, field: r.reason.field, message: r.reason.message },
+      );
+      const back = (await log.readAll()).filter((e) => e.agent_name === writer).map((e) => [e.sequence_no, e.text]);
+      const report = await log.check();
+      log.free();
+      await host.close?.();
+      return { settled, back, ok: report.ok };
+    },
+    { kind, name, texts, writer, agent: AGENT },
   );
 }
 
@@ -99,8 +132,8 @@ describe("browser hosts", () => {
       const text = new TextDecoder().decode(host.bytes());
       return {
         numbers: [first.sequence_no, a.sequence_no, b.sequence_no, after.sequence_no],
-        types: log.readAll().map((e) => e.type),
-        report: log.check(),
+        types: (await log.readAll()).map((e) => e.type),
+        report: await log.check(),
         torn: new TextDecoder().decode(host.tornBytes()),
         lines: text.split("\n").length - 1,
       };
@@ -154,7 +187,7 @@ describe("browser hosts", () => {
       await sl.default();
       const host = await sl.IndexedDbHost.open(name);
       const log = sl.EventLog.withHost(host);
-      const out = { report: log.check(), torn: new TextDecoder().decode(await host.tornBytes()) };
+      const out = { report: await log.check(), torn: new TextDecoder().decode(await host.tornBytes()) };
       host.close();
       return out;
     }, name);
@@ -274,7 +307,7 @@ describe("browser hosts", () => {
               for (const tool of ["grep", "sed", "cargo"]) {
                 stored.push((await log.append({ ...${JSON.stringify(agent)}, type: "agent.called_tool", tool_name: tool })).sequence_no);
               }
-              postMessage({ mode: host.mode, stored, count: log.readAll().length });
+              postMessage({ mode: host.mode, stored, count: (await log.readAll()).length });
               await host.close();
             } catch (e) {
               postMessage({ error: e.message });
@@ -294,6 +327,170 @@ describe("browser hosts", () => {
     const back = await readBack(page, "opfs", name);
     assert.deepEqual(back.events.map((e) => e.tool_name), ["grep", "sed", "cargo"]);
     assert.equal(back.report.ok, true);
+    await page.close();
+  });
+
+  for (const kind of ["memory", "indexeddb", "opfs"]) {
+    test(`a burst of appends on ${kind} is numbered in call order, each caller told its own event`, async () => {
+      const page = await packagePage();
+      const texts = Array.from({ length: 50 }, (_, i) => `burst ${i}`);
+      const out = await burst(page, kind, uniqueName(`burst${kind}`), texts, "burster");
+      assert.deepEqual(out.settled, texts.map((text, i) => ({ seq: i, text })));
+      assert.deepEqual(out.back, texts.map((text, i) => [i, text]));
+      assert.equal(out.ok, true);
+      await page.close();
+    });
+  }
+
+  test("an invalid event inside a burst fails alone, with its code and field", async () => {
+    const page = await packagePage();
+    const out = await burst(page, "indexeddb", uniqueName("burstbad"), ["a", "b", null, "c", "d"], "burster");
+    assert.deepEqual(out.settled.filter((r) => r.seq !== undefined), [
+      { seq: 0, text: "a" },
+      { seq: 1, text: "b" },
+      { seq: 2, text: "c" },
+      { seq: 3, text: "d" },
+    ]);
+    const bad = out.settled[2];
+    assert.equal(bad.code, "INVALID_EVENT");
+    assert.equal(bad.field, "port");
+    assert.match(bad.message, /field `port` must be an integer from 0 to 65535, got 70000/);
+    assert.deepEqual(out.back.map(([, text]) => text), ["a", "b", "c", "d"]);
+    assert.equal(out.ok, true);
+    await page.close();
+  });
+
+  test("a burst against a host that throws fails every call of the group and writes nothing", async () => {
+    const page = await packagePage();
+    const out = await page.evaluate(async (agent) => {
+      const { EventLog, MemoryHost } = window.sl;
+      class FailingHost extends MemoryHost {
+        failing = false;
+        flushFails = false;
+        writes = 0;
+        async flush() {
+          if (this.flushFails) throw new Error("the storage refused to persist");
+        }
+        append(bytes) {
+          if (this.failing) throw new Error("QuotaExceededError: the disk is full");
+          this.writes++;
+          super.append(bytes);
+        }
+      }
+      const host = new FailingHost();
+      const log = EventLog.withHost(host);
+      const note = (text) => log.append({ ...agent, type: "agent.note", text });
+      await note("first");
+      const before = host.bytes();
+      host.failing = true;
+      const failed = (await Promise.allSettled(["a", "b", "c"].map(note))).map((r) => [r.status, r.reason?.code]);
+      const unchanged = before.length === host.bytes().length && before.every((b, i) => b === host.bytes()[i]);
+      host.failing = false;
+      const writesBefore = host.writes;
+      const next = (await Promise.all(["d", "e", "f"].map(note))).map((e) => e.sequence_no);
+      const writes = host.writes - writesBefore;
+      host.flushFails = true;
+      const unflushed = (await Promise.allSettled(["g", "h"].map(note))).map((r) => [r.status, r.reason?.code, r.reason?.cause?.message]);
+      return { failed, unchanged, next, writes, ok: (await log.check()).ok, unflushed };
+    }, AGENT);
+    assert.deepEqual(out.failed, [
+      ["rejected", "HOST_FAILED"],
+      ["rejected", "HOST_FAILED"],
+      ["rejected", "HOST_FAILED"],
+    ]);
+    assert.equal(out.unchanged, true, "nothing of the failed group was written");
+    assert.deepEqual(out.next, [1, 2, 3], "the failed group's numbers were not used");
+    assert.equal(out.writes, 1, "the next burst is one host write");
+    assert.deepEqual(out.unflushed, [
+      ["rejected", "HOST_FAILED", "the storage refused to persist"],
+      ["rejected", "HOST_FAILED", "the storage refused to persist"],
+    ], "a failed flush acknowledges no call of its turn");
+    assert.equal(out.ok, true);
+    await page.close();
+  });
+
+  for (const kind of ["indexeddb", "opfs"]) {
+    test(`two pages bursting into one ${kind} log get unique numbers, each page's in call order`, async () => {
+      const name = uniqueName(`bursttwo${kind}`);
+      const [a, b] = [await packagePage(), await packagePage()];
+      const texts = Array.from({ length: 40 }, (_, i) => `n${i}`);
+      const [fromA, fromB] = await Promise.all([burst(a, kind, name, texts, "page-a"), burst(b, kind, name, texts, "page-b")]);
+      const seqA = fromA.settled.map((r) => r.seq);
+      const seqB = fromB.settled.map((r) => r.seq);
+      for (const seqs of [seqA, seqB]) {
+        assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), "in call order");
+      }
+      assert.deepEqual([...seqA, ...seqB].sort((x, y) => x - y), Array.from({ length: 80 }, (_, i) => i), "0..79, each once");
+      const back = await readBack(a, kind, name);
+      assert.equal(back.report.ok, true, JSON.stringify(back.report));
+      for (const e of back.events) {
+        const told = e.agent_name === "page-a" ? seqA : seqB;
+        assert.equal(told[Number(e.text.slice(1))], e.sequence_no, "what each page was told is what was stored");
+      }
+      await a.close();
+      await b.close();
+    });
+  }
+
+  for (const kind of ["indexeddb", "opfs"]) {
+    test(`a page closed during bursts on ${kind} leaves a readable log holding every acknowledged event`, async () => {
+      const name = uniqueName(`burstclose${kind}`);
+      const page = await packagePage();
+      await page.evaluate(
+        ({ kind, name, agent }) => {
+          window.acked = [];
+          (async () => {
+            const { EventLog, IndexedDbHost, OpfsHost } = window.sl;
+            const host = kind === "indexeddb" ? await IndexedDbHost.open(name) : await OpfsHost.open(name);
+            const log = EventLog.withHost(host);
+            for (let b = 0; ; b++) {
+              const calls = Array.from({ length: 20 }, (_, i) =>
+                log.append({ ...agent, type: "agent.note", text: `b${b} n${i}` }).then((e) => window.acked.push([e.sequence_no, e.text])),
+              );
+              await Promise.all(calls);
+            }
+          })();
+        },
+        { kind, name, agent: AGENT },
+      );
+      await page.waitForFunction(() => window.acked.length >= 100);
+      const acked = await page.evaluate(() => window.acked.slice());
+      await page.close(); // bursts still being written
+      const reader = await packagePage();
+      const back = await readBack(reader, kind, name);
+      const stored = new Map(back.events.map((e) => [e.text, e.sequence_no]));
+      for (const [seq, text] of acked) assert.equal(stored.get(text), seq, `acknowledged ${text} (#${seq}) is stored`);
+      assert.deepEqual(back.report.duplicates, [], "no number handed out twice");
+      assert.equal(back.report.missingCount, 0, JSON.stringify(back.report));
+      assert.ok(back.events.length >= acked.length);
+      await reader.close();
+    });
+  }
+
+  test("nothing starting with _ is reachable from the browser EventLog, a log, or the module", async () => {
+    const page = await packagePage();
+    const out = await page.evaluate(async (agent) => {
+      const { EventLog, MemoryHost } = window.sl;
+      const log = EventLog.withHost(new MemoryHost());
+      await log.append({ ...agent, type: "session.started" });
+      const reachable = (value) => {
+        const names = new Set();
+        for (let o = value; o !== null && o !== Object.prototype && o !== Function.prototype; o = Object.getPrototypeOf(o)) {
+          for (const name of Reflect.ownKeys(o)) names.add(String(name));
+        }
+        return [...names].filter((n) => n.startsWith("_"));
+      };
+      let constructed;
+      try {
+        new EventLog();
+      } catch (e) {
+        constructed = [e.constructor.name, e.message];
+      }
+      return { hidden: [...reachable(EventLog), ...reachable(log), ...reachable(window.sl)], constructed, ptr: log.__wbg_ptr };
+    }, AGENT);
+    assert.deepEqual(out.hidden, []);
+    assert.equal(out.ptr, undefined);
+    assert.deepEqual(out.constructed, ["TypeError", "new EventLog() makes no log: use EventLog.withHost(host)"]);
     await page.close();
   });
 });

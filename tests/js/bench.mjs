@@ -2,10 +2,10 @@
 // tarball installed (`tests/js/run.sh bench`). A benchmark, not a test: it
 // asserts nothing about time.
 //
-// Five loops write the same ~430-byte event lines to files on one disk,
+// Seven loops write the same ~430-byte event lines to files on one disk,
 // interleaved (each repeat runs them all in a rotating order) so that drift
 // on a noisy machine hits them alike:
-//   sessionlog  EventLog.open(dir).append(input): wasm core, file host,
+//   sessionlog  EventLog.open(dir).appendSync(input): wasm core, file host,
 //               ids and timestamp filled, size check, counter write
 //   batch16     the same through appendBatch, 16 events per call (one size
 //               check, one write and one counter write per 16 events)
@@ -15,6 +15,9 @@
 //               freshly made event line (pooled random ids, the time,
 //               JSON.stringify) in one write, the 16-byte counter pwrite,
 //               unlock. What the wasm core is measured against.
+//   awaited     `await log.append(input)`, one at a time (the Promise form)
+//   burst16     16 Promise appends fired together, then awaited: one group
+//               commit (one lock, one write) per 16
 //   pino        pino(pino.destination({ sync: true })).info(event)
 // and prints appends/s (median of the repeats), the ratios of sessionlog to
 // the bare loop, the plain-JS loop and pino, and the size of the packed .wasm, raw and
@@ -59,7 +62,7 @@ const freshDir = (tag) => path.join(root, `${tag}-${runs++}`);
 // The stored form of `input`, as sessionlog writes it, for the other two.
 const probeDir = freshDir("probe");
 const probe = EventLog.open(probeDir);
-const stored = probe.append(input);
+const stored = probe.appendSync(input);
 probe.close();
 const storedLine = fs.readFileSync(path.join(probeDir, "events.jsonl"), "utf8");
 
@@ -70,13 +73,20 @@ function timed(n, body) {
   return n / seconds;
 }
 
+async function timedAsync(n, body) {
+  const start = process.hrtime.bigint();
+  await body(n);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return n / seconds;
+}
+
 const loops = {
   sessionlog() {
     const dir = freshDir("sessionlog");
     const log = EventLog.open(dir);
-    log.append(input); // the files exist from here on, as in a long session
+    log.appendSync(input); // the files exist from here on, as in a long session
     const rate = timed(N, (n) => {
-      for (let i = 0; i < n; i++) log.append(input);
+      for (let i = 0; i < n; i++) log.appendSync(input);
     });
     log.close();
     return rate;
@@ -84,10 +94,34 @@ const loops = {
   batch16() {
     const dir = freshDir("batch16");
     const log = EventLog.open(dir);
-    log.append(input);
+    log.appendSync(input);
     const batch = Array(16).fill(input);
     const rate = timed(N, (n) => {
-      for (let i = 0; i < n; i += 16) log.appendBatch(batch);
+      for (let i = 0; i < n; i += 16) log.appendBatchSync(batch);
+    });
+    log.close();
+    return rate;
+  },
+  async awaited() {
+    const dir = freshDir("awaited");
+    const log = EventLog.open(dir);
+    log.appendSync(input);
+    const rate = await timedAsync(N, async (n) => {
+      for (let i = 0; i < n; i++) await log.append(input);
+    });
+    log.close();
+    return rate;
+  },
+  async burst16() {
+    const dir = freshDir("burst16");
+    const log = EventLog.open(dir);
+    log.appendSync(input);
+    const rate = await timedAsync(N, async (n) => {
+      for (let i = 0; i < n; i += 16) {
+        const calls = [];
+        for (let k = 0; k < 16; k++) calls.push(log.append(input));
+        await Promise.all(calls);
+      }
     });
     log.close();
     return rate;
@@ -180,11 +214,11 @@ const loops = {
 
 const names = Object.keys(loops);
 const rates = Object.fromEntries(names.map((n) => [n, []]));
-for (const name of names) loops[name](); // warm up every path once
+for (const name of names) await loops[name](); // warm up every path once
 for (let r = 0; r < REPEATS; r++) {
   for (let k = 0; k < names.length; k++) {
     const name = names[(r + k) % names.length];
-    rates[name].push(loops[name]());
+    rates[name].push(await loops[name]());
   }
 }
 
@@ -200,6 +234,8 @@ const lineBytes = (file) => {
 const sizes = {
   sessionlog: Buffer.byteLength(storedLine),
   batch16: Buffer.byteLength(storedLine),
+  awaited: Buffer.byteLength(storedLine),
+  burst16: Buffer.byteLength(storedLine),
   bare: Buffer.byteLength(JSON.stringify({ ...stored })) + 1,
   plainjs: Buffer.byteLength(storedLine),
   pino: lineBytes(path.join(root, fs.readdirSync(root).find((d) => d.startsWith("pino")), "events.log")),
@@ -226,6 +262,8 @@ console.log(
 );
 console.log(`sessionlog / pino    = ${(med.sessionlog / med.pino).toFixed(2)}x`);
 console.log(`batch16 / pino       = ${(med.batch16 / med.pino).toFixed(2)}x per event (target >= 1.0x)`);
+console.log(`awaited / sessionlog = ${(med.awaited / med.sessionlog).toFixed(2)}x (await log.append, one at a time, against appendSync)`);
+console.log(`burst16 / awaited    = ${(med.burst16 / med.awaited).toFixed(2)}x (16 Promise appends fired together: one group commit)`);
 console.log(
   `sessionlog_bg.wasm: ${wasm.length.toLocaleString("en-US")} bytes raw, ` +
     `${gz.toLocaleString("en-US")} bytes gzipped -9 (target <= 65,536)`,

@@ -17,7 +17,7 @@ test("Node and the native CLI taking turns never share a number", () => {
   const log = EventLog.open(dir);
   const numbers = [];
   for (let round = 0; round < 6; round++) {
-    numbers.push(log.append(event("agent.note", { text: `node ${round}` })).sequence_no);
+    numbers.push(log.appendSync(event("agent.note", { text: `node ${round}` })).sequence_no);
     numbers.push(cliAppend(dir, event("agent.called_tool", { tool_name: "bash" })).sequence_no);
     numbers.push(cliAppend(dir, event("agent.note", { text: "cli" })).sequence_no);
   }
@@ -27,7 +27,7 @@ test("Node and the native CLI taking turns never share a number", () => {
   const native = cliCheck(dir);
   assert.equal(native.status, 0, `sessionlog check: ${native.stdout}${native.stderr}`);
   assert.match(native.stdout, /verdict:\s+ok/);
-  const report = log.check();
+  const report = log.checkSync();
   assert.equal(report.ok, true);
   assert.equal(report.events, 18);
   assert.equal(report.counter, "consistent");
@@ -37,9 +37,9 @@ test("Node and the native CLI taking turns never share a number", () => {
 test("the native check passes on what Node wrote, repairs included", () => {
   const dir = path.join(tempDir("node-wrote"), "s");
   const log = EventLog.open(dir);
-  log.appendBatch([event("session.started"), event("agent.opened_port", { port: 8080 })]);
+  log.appendBatchSync([event("session.started"), event("agent.opened_port", { port: 8080 })]);
   fs.appendFileSync(path.join(dir, "events.jsonl"), '{"torn":');
-  log.append(event("session.closed", { summary: "bye" }));
+  log.appendSync(event("session.closed", { summary: "bye" }));
   log.close();
   const native = cliCheck(dir);
   assert.equal(native.status, 0, native.stdout + native.stderr);
@@ -56,11 +56,11 @@ test("Node's check passes on what the CLI wrote, and Node continues it", () => {
   for (let i = 0; i < 5; i++) cliAppend(dir, event("agent.note", { text: `cli ${i}` }));
   const log = EventLog.open(dir);
   assert.equal(log.eventCount, 5);
-  const report = log.check();
+  const report = log.checkSync();
   assert.equal(report.ok, true, JSON.stringify(report));
   assert.equal(report.counter, "consistent");
-  assert.equal(log.append(event("agent.note", { text: "node" })).sequence_no, 5);
-  assert.deepEqual(log.readAll().map((e) => e.text), ["cli 0", "cli 1", "cli 2", "cli 3", "cli 4", "node"]);
+  assert.equal(log.appendSync(event("agent.note", { text: "node" })).sequence_no, 5);
+  assert.deepEqual(log.readAllSync().map((e) => e.text), ["cli 0", "cli 1", "cli 2", "cli 3", "cli 4", "node"]);
   log.close();
   for (const name of ["events.jsonl", "events.jsonl.count", "events.jsonl.lock"]) {
     assert.equal(fs.statSync(path.join(dir, name)).mode & 0o777, 0o600, name);

@@ -57,24 +57,24 @@ test("a host that fails mid-write leaves the log exactly as it was", () => {
     },
   };
   const log = EventLog.withHost(host);
-  log.appendBatch([event("agent.note", { text: "a" }), event("agent.note", { text: "b" })]);
+  log.appendBatchSync([event("agent.note", { text: "a" }), event("agent.note", { text: "b" })]);
   const before = bytes.slice();
   room = before.length; // about two more lines
   const batch = ["c", "d", "e", "f"].map((text) => event("agent.note", { text }));
-  assert.throws(() => log.appendBatch(batch), /ENOSPC/);
+  assert.throws(() => log.appendBatchSync(batch), /ENOSPC/);
   assert.deepEqual(bytes, before, "the partial batch was cut back");
   room = 10;
-  assert.throws(() => log.append(event("agent.note", { text: "single" })), /ENOSPC/);
+  assert.throws(() => log.appendSync(event("agent.note", { text: "single" })), /ENOSPC/);
   assert.deepEqual(bytes, before, "the short single write was cut back");
   room = Infinity;
-  assert.equal(log.append(event("agent.note")).sequence_no, 2);
-  assert.equal(log.check().ok, true);
+  assert.equal(log.appendSync(event("agent.note")).sequence_no, 2);
+  assert.equal(log.checkSync().ok, true);
 });
 
 test("a file-size limit part-way through a batch leaves events.jsonl unchanged", () => {
   const dir = path.join(tempDir("fsize"), "s");
   const log = EventLog.open(dir);
-  log.append(event("agent.note", { text: "first" }));
+  log.appendSync(event("agent.note", { text: "first" }));
   log.close();
   const before = snapshot(dir);
   const size = fs.statSync(path.join(dir, EVENTS)).size;
@@ -85,7 +85,7 @@ test("a file-size limit part-way through a batch leaves events.jsonl unchanged",
     `const { EventLog } = require(${JSON.stringify(req.resolve("sessionlog"))});
      const log = EventLog.open(process.argv[2]);
      const batch = [0, 1, 2, 3, 4].map((i) => (${JSON.stringify(event("agent.note"))}));
-     try { log.appendBatch(batch); console.log("appended"); }
+     try { log.appendBatchSync(batch); console.log("appended"); }
      catch (e) { console.log("refused: " + e.message); }`,
   );
   // RLIMIT_FSIZE with SIGXFSZ ignored: the write fails with EFBIG.
@@ -98,7 +98,7 @@ test("a file-size limit part-way through a batch leaves events.jsonl unchanged",
   assert.match(out.stdout, /refused: .*(EFBIG|too large)/i, out.stdout + out.stderr);
   assert.deepEqual(snapshot(dir), before);
   const again = EventLog.open(dir);
-  assert.equal(again.append(event("agent.note")).sequence_no, 1);
+  assert.equal(again.appendSync(event("agent.note")).sequence_no, 1);
   again.close();
 });
 
@@ -130,16 +130,16 @@ test("values JSON.stringify would change are refused, naming the field", () => {
   ];
   for (const [extra, type, message] of cases) {
     const ev = event(type, { tool_name: type === "agent.called_tool" ? "t" : undefined, ...extra });
-    assert.throws(() => log.append(ev), message, JSON.stringify(Object.keys(extra)));
+    assert.throws(() => log.appendSync(ev), message, JSON.stringify(Object.keys(extra)));
   }
   assert.throws(
-    () => log.appendBatch([event("agent.note"), event("agent.note", { meta: { x: NaN } })]),
+    () => log.appendBatchSync([event("agent.note"), event("agent.note", { meta: { x: NaN } })]),
     /events\[1\]: field `meta.x` is NaN/,
   );
   assert.equal(fs.existsSync(dir), false, "nothing was written");
   // Allowed: an absent (undefined) top-level field, a Date (its toJSON).
   const when = new Date(0);
-  const stored = log.append(event("agent.note", { agent_role: undefined, meta: { when } }));
+  const stored = log.appendSync(event("agent.note", { agent_role: undefined, meta: { when } }));
   assert.equal(stored.meta.when, "1970-01-01T00:00:00.000Z");
   assert.equal("agent_role" in stored, false);
   log.close();
@@ -152,18 +152,18 @@ test("an event over the line limit is refused by size, and the log stays usable"
   const log = EventLog.open(dir);
   const huge = "x".repeat((16 << 20) + 1);
   // The fast path (a plain event), the full path (meta), and a batch.
-  assert.throws(() => log.append(event("agent.note", { text: huge })), /over the line limit/);
+  assert.throws(() => log.appendSync(event("agent.note", { text: huge })), /over the line limit/);
   assert.throws(
-    () => log.append(event("agent.note", { meta: { huge } })),
+    () => log.appendSync(event("agent.note", { meta: { huge } })),
     /over the line limit of 16777216 bytes/,
   );
   assert.throws(
-    () => log.appendBatch([event("agent.note"), event("agent.note", { text: huge })]),
+    () => log.appendBatchSync([event("agent.note"), event("agent.note", { text: huge })]),
     /events\[1\].*over the line limit/,
   );
   assert.equal(fs.existsSync(path.join(dir, EVENTS)), false);
-  assert.equal(log.append(event("agent.note")).sequence_no, 0);
-  assert.equal(log.readAll().length, 1);
+  assert.equal(log.appendSync(event("agent.note")).sequence_no, 0);
+  assert.equal(log.readAllSync().length, 1);
   log.close();
 });
 
@@ -173,15 +173,15 @@ test("unknown fields are refused by name; numbers are kept as JavaScript has the
   const dir = path.join(tempDir("unknown"), "s");
   const log = EventLog.open(dir);
   assert.throws(
-    () => log.append(event("agent.called_tool", { tool_name: "t", duraton_ms: 5 })),
+    () => log.appendSync(event("agent.called_tool", { tool_name: "t", duraton_ms: 5 })),
     /unknown field `duraton_ms`/,
   );
   assert.throws(
-    () => log.appendBatch([event("agent.note", { port: 1 })]),
+    () => log.appendBatchSync([event("agent.note", { port: 1 })]),
     /events\[0\]: .*unknown field `port`/,
   );
   assert.equal(fs.existsSync(dir), false);
-  const stored = log.append(event("agent.note", { meta: { big: 2 ** 64, safe: 2 ** 53 - 1 } }));
+  const stored = log.appendSync(event("agent.note", { meta: { big: 2 ** 64, safe: 2 ** 53 - 1 } }));
   assert.equal(stored.meta.big, 2 ** 64);
   assert.equal(lines(dir)[0].meta.big, 2 ** 64);
   assert.equal(lines(dir)[0].meta.safe, 2 ** 53 - 1);
@@ -193,15 +193,15 @@ test("unknown fields are refused by name; numbers are kept as JavaScript has the
 test("a closed log and new EventLog() say what is wrong", async () => {
   assert.throws(() => new EventLog(), /new EventLog\(\) makes no log: use EventLog.open/);
   const log = EventLog.open(path.join(tempDir("closed"), "s"));
-  log.append(event("agent.note"));
+  log.appendSync(event("agent.note"));
   log.close();
   log.close(); // twice is harmless
   for (const call of [
-    () => log.append(event("agent.note")),
-    () => log.append(event("agent.note", { meta: {} })),
-    () => log.appendBatch([event("agent.note")]),
-    () => log.readAll(),
-    () => log.check(),
+    () => log.appendSync(event("agent.note")),
+    () => log.appendSync(event("agent.note", { meta: {} })),
+    () => log.appendBatchSync([event("agent.note")]),
+    () => log.readAllSync(),
+    () => log.checkSync(),
     () => log.eventCount,
   ]) {
     assert.throws(call, (e) => /this EventLog is closed/.test(e.message) && e.code === "CLOSED");
@@ -216,7 +216,7 @@ test("check quotes a bounded part of a huge bad value", () => {
   const line = `{"type":"${"x".repeat(1 << 20)}"}\n`;
   fs.writeFileSync(path.join(dir, EVENTS), line.repeat(5));
   const log = EventLog.open(dir);
-  const report = log.check();
+  const report = log.checkSync();
   assert.equal(report.skipped, 5);
   for (const s of report.skippedLines) assert.ok(s.reason.length < 1000, `${s.reason.length}`);
   assert.ok(JSON.stringify(report).length < 10_000);
@@ -228,35 +228,35 @@ test("check quotes a bounded part of a huge bad value", () => {
 test("readFrom streams a log in chunks, as readAll would read it", () => {
   const dir = path.join(tempDir("chunks"), "s");
   const log = EventLog.open(dir);
-  for (let i = 0; i < 40; i++) log.append(event("agent.note", { text: `n${i}`.repeat(i) }));
+  for (let i = 0; i < 40; i++) log.appendSync(event("agent.note", { text: `n${i}`.repeat(i) }));
   // A damaged line and a torn tail: skipped, and not read.
   fs.appendFileSync(path.join(dir, EVENTS), "not json\n");
-  log.append(event("agent.note", { text: "after the damage" }));
+  log.appendSync(event("agent.note", { text: "after the damage" }));
   fs.appendFileSync(path.join(dir, EVENTS), '{"torn');
-  const all = log.readAll();
+  const all = log.readAllSync();
   assert.equal(all.length, 41);
   // Tiny chunks: every line is its own chunk, and nothing is lost or doubled.
-  assert.deepEqual([...log.readFrom(0, 1)], all);
-  assert.deepEqual([...log.readFrom(0)], all);
+  assert.deepEqual([...log.readFromSync(0, 1)], all);
+  assert.deepEqual([...log.readFromSync(0)], all);
   assert.deepEqual(
-    [...log.readFrom(35, 200)].map((e) => e.sequence_no),
+    [...log.readFromSync(35, 200)].map((e) => e.sequence_no),
     [35, 36, 37, 38, 39, 41],
   );
   // One chunk is bounded by its size, not by the log's.
-  const first = log.readChunk(0, 300);
+  const first = log.readChunkSync(0, 300);
   assert.ok(first.events.length > 0 && first.events.length < 10, `${first.events.length}`);
   assert.equal(first.done, false);
   let at = 0;
   let chunk;
   let skipped = 0;
   do {
-    chunk = log.readChunk(at, 1000);
+    chunk = log.readChunkSync(at, 1000);
     skipped += chunk.skipped;
     at = chunk.next;
   } while (!chunk.done);
   assert.equal(skipped, 1);
   assert.equal(at, fs.statSync(path.join(dir, EVENTS)).size - '{"torn'.length);
-  assert.throws(() => log.readChunk(-1, 10), /offset must be a byte offset/);
+  assert.throws(() => log.readChunkSync(-1, 10), /offset must be a byte offset/);
   log.close();
-  assert.throws(() => [...log.readFrom(0)], /this EventLog is closed/);
+  assert.throws(() => [...log.readFromSync(0)], /this EventLog is closed/);
 });

@@ -19,7 +19,7 @@ test("require('sessionlog') loads the Node build synchronously", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sessionlog-cjs-"));
   try {
     const log = EventLog.open(path.join(dir, "s"));
-    const stored = log.append({
+    const stored = log.appendSync({
       type: "session.started",
       session_id: "ssn_cjs",
       agent_id: "agent://cjs",

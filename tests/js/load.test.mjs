@@ -41,14 +41,14 @@ test("the web build is what browsers and bundlers resolve", async () => {
   const log = web.EventLog.withHost(host);
   const stored = await log.append(event("agent.note", { text: "from the web build" }));
   assert.equal(stored.sequence_no, 0);
-  assert.equal(log.readAll()[0].text, "from the web build");
+  assert.equal((await log.readAll())[0].text, "from the web build");
 });
 
 test("EventLog.open in ESM appends to a directory", () => {
   const dir = path.join(tempDir("esm"), "s");
   const log = EventLog.open(dir);
-  assert.equal(log.append(event("session.started")).sequence_no, 0);
-  assert.equal(log.append(event("agent.note", { text: "hi" })).sequence_no, 1);
+  assert.equal(log.appendSync(event("session.started")).sequence_no, 0);
+  assert.equal(log.appendSync(event("agent.note", { text: "hi" })).sequence_no, 1);
   log.close();
   assert.equal(fs.readFileSync(path.join(dir, "events.jsonl"), "utf8").split("\n").length, 3);
 });

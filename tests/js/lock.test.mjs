@@ -38,7 +38,7 @@ async function holdWithFlockCommand(dir) {
 test("a Node append waits for a lock held by another process, and times out with LOCK_TIMEOUT writing nothing", async () => {
   const dir = path.join(tempDir("timeout"), "s");
   const first = EventLog.open(dir);
-  first.append(event("session.started"));
+  first.appendSync(event("session.started"));
   first.close();
   const before = snapshot(dir);
 
@@ -46,7 +46,7 @@ test("a Node append waits for a lock held by another process, and times out with
   const log = EventLog.open(dir, { lockTimeoutMs: 150 });
   try {
     assert.throws(
-      () => log.append(event("agent.note", { text: "must wait" })),
+      () => log.appendSync(event("agent.note", { text: "must wait" })),
       (e) => {
         assert.equal(e.code, "LOCK_TIMEOUT");
         assert.match(e.message, /^could not lock .*events\.jsonl\.lock within 150 ms; nothing was written$/);
@@ -55,19 +55,19 @@ test("a Node append waits for a lock held by another process, and times out with
     );
     // The batch path and the fast path release nothing they did not take and
     // write nothing either.
-    assert.throws(() => log.appendBatch([event("agent.note", { text: "a" })]), { code: "LOCK_TIMEOUT" });
+    assert.throws(() => log.appendBatchSync([event("agent.note", { text: "a" })]), { code: "LOCK_TIMEOUT" });
     assert.deepEqual(snapshot(dir), before, "nothing written while another process held the lock");
   } finally {
     await holder.release();
   }
-  assert.equal(log.append(event("agent.note", { text: "after" })).sequence_no, 1);
+  assert.equal(log.appendSync(event("agent.note", { text: "after" })).sequence_no, 1);
   log.close();
 });
 
 test("a lock held from Node stops the native CLI, and the CLI gets in once it is released", () => {
   const dir = path.join(tempDir("exclude"), "s");
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
+  log.appendSync(event("session.started"));
   const host = new FileHost(dir);
   host.lock();
   const json = JSON.stringify(event("agent.note", { text: "native" }));
@@ -83,16 +83,16 @@ test("a lock held from Node stops the native CLI, and the CLI gets in once it is
   assert.equal(JSON.parse(ok.stdout).sequence_no, 1);
   host.close();
   // The Node log sees the native append and numbers after it.
-  assert.equal(log.append(event("agent.note", { text: "node" })).sequence_no, 2);
+  assert.equal(log.appendSync(event("agent.note", { text: "node" })).sequence_no, 2);
   log.close();
 });
 
 test("every failing append lets the lock go: a bad event, a host failure", () => {
   const dir = path.join(tempDir("release"), "s");
   const log = EventLog.open(dir, { lockTimeoutMs: 100 });
-  log.append(event("session.started"));
-  assert.throws(() => log.append({ ...event("agent.opened_port"), port: "not a number" }), { code: "INVALID_EVENT" });
-  assert.throws(() => log.append(event("agent.note", { meta: { deep: "x".repeat(20 * 1024 * 1024) } })), {
+  log.appendSync(event("session.started"));
+  assert.throws(() => log.appendSync({ ...event("agent.opened_port"), port: "not a number" }), { code: "INVALID_EVENT" });
+  assert.throws(() => log.appendSync(event("agent.note", { meta: { deep: "x".repeat(20 * 1024 * 1024) } })), {
     code: "INVALID_EVENT",
   });
   // A host whose write fails after the lock was taken.
@@ -110,7 +110,7 @@ test("every failing append lets the lock go: a bad event, a host failure", () =>
       unlock: () => host.unlock(),
     }),
   );
-  assert.throws(() => failing.append(event("agent.note", { text: "x" })), (e) => {
+  assert.throws(() => failing.appendSync(event("agent.note", { text: "x" })), (e) => {
     assert.equal(e.code, "HOST_FAILED");
     assert.match(e.message, /disk on fire/);
     assert.equal(e.cause.code, "EIO");
@@ -119,7 +119,7 @@ test("every failing append lets the lock go: a bad event, a host failure", () =>
   failing.free();
   // If any of those had kept the lock, these would time out.
   assert.equal(spawnSync("flock", ["-n", path.join(dir, "events.jsonl.lock"), "true"]).status, 0);
-  assert.equal(log.append(event("agent.note", { text: "still going" })).sequence_no, 1);
+  assert.equal(log.appendSync(event("agent.note", { text: "still going" })).sequence_no, 1);
   host.close();
   log.close();
 });
@@ -140,7 +140,7 @@ test('{ lock: "none" } appends without the lock, says so once, and reports it', 
     const a = EventLog.open(process.argv[1], { lock: "none" });
     const b = EventLog.open(process.argv[1], { lock: "none" });
     const ev = ${JSON.stringify(event("agent.note", { text: "unlocked" }))};
-    console.log(JSON.stringify([a.locking, a.append(ev).sequence_no, b.append(ev).sequence_no]));
+    console.log(JSON.stringify([a.locking, a.appendSync(ev).sequence_no, b.appendSync(ev).sequence_no]));
   `;
   // Run while util-linux flock(1) holds the session's lock: an unlocked
   // append does not wait for it.
@@ -174,7 +174,7 @@ test("without koffi's binary, EventLog.open refuses with LOCK_UNSUPPORTED and wr
     try { EventLog.open(process.argv[1]); out.opened = true; }
     catch (e) { out.code = e.code; out.message = e.message; }
     const log = EventLog.open(process.argv[1], { lock: "none" });
-    out.unlocked = log.append(${JSON.stringify(event("agent.note", { text: "x" }))}).sequence_no;
+    out.unlocked = log.appendSync(${JSON.stringify(event("agent.note", { text: "x" }))}).sequence_no;
     console.log(JSON.stringify(out));
   `;
   const probeDir = path.join(dir, "..", "probe");

@@ -18,7 +18,7 @@ test("open writes nothing; the first append creates the files 0o600", () => {
   const log = EventLog.open(dir);
   assert.equal(log.eventCount, 0);
   assert.equal(fs.existsSync(dir), false, "open creates nothing");
-  const stored = log.append(event("session.started"));
+  const stored = log.appendSync(event("session.started"));
   assert.equal(stored.sequence_no, 0);
   assert.match(stored.event_id, /^evt_[0-9a-f]{16}$/);
   assert.match(stored.trace_id, /^[0-9a-f]{32}$/);
@@ -34,7 +34,7 @@ test("open writes nothing; the first append creates the files 0o600", () => {
 test("the counter is 16 bytes: count and size, little-endian", () => {
   const dir = path.join(tempDir("counter"), "s");
   const log = EventLog.open(dir);
-  for (let i = 0; i < 3; i++) log.append(event("agent.note", { text: `n${i}` }));
+  for (let i = 0; i < 3; i++) log.appendSync(event("agent.note", { text: `n${i}` }));
   log.close();
   const counter = fs.readFileSync(path.join(dir, "events.jsonl.count"));
   assert.equal(counter.length, 16);
@@ -47,7 +47,7 @@ test("a looser mode on a file we own is tightened", () => {
   fs.writeFileSync(path.join(dir, EVENTS), "", { mode: 0o644 });
   fs.chmodSync(path.join(dir, EVENTS), 0o644);
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
+  log.appendSync(event("session.started"));
   log.close();
   assert.equal(fs.statSync(path.join(dir, EVENTS)).mode & 0o777, 0o600);
 });
@@ -55,18 +55,18 @@ test("a looser mode on a file we own is tightened", () => {
 test("a reopened log continues its numbering, with or without the counter", () => {
   const dir = path.join(tempDir("reopen"), "s");
   let log = EventLog.open(dir);
-  for (let i = 0; i < 5; i++) assert.equal(log.append(event("agent.note")).sequence_no, i);
+  for (let i = 0; i < 5; i++) assert.equal(log.appendSync(event("agent.note")).sequence_no, i);
   log.close();
   log = EventLog.open(dir);
   assert.equal(log.eventCount, 5);
-  assert.equal(log.append(event("agent.note")).sequence_no, 5);
+  assert.equal(log.appendSync(event("agent.note")).sequence_no, 5);
   log.close();
   fs.rmSync(path.join(dir, "events.jsonl.count"));
   log = EventLog.open(dir);
   assert.equal(log.eventCount, 6, "recounted from the lines");
-  assert.equal(log.append(event("agent.note")).sequence_no, 6);
+  assert.equal(log.appendSync(event("agent.note")).sequence_no, 6);
   assert.deepEqual(lines(dir).map((e) => e.sequence_no), [0, 1, 2, 3, 4, 5, 6]);
-  assert.equal(log.check().ok, true);
+  assert.equal(log.checkSync().ok, true);
   log.close();
 });
 
@@ -78,19 +78,19 @@ test("two handles and another process taking turns never share a number", () => 
     const script = `
       const { EventLog } = require("sessionlog");
       const log = EventLog.open(${JSON.stringify(dir)});
-      for (let i = 0; i < ${n}; i++) log.append(${JSON.stringify(event("agent.note", { text: "child" }))});
+      for (let i = 0; i < ${n}; i++) log.appendSync(${JSON.stringify(event("agent.note", { text: "child" }))});
     `;
     const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
   };
   const seen = [];
   for (let round = 0; round < 4; round++) {
-    seen.push(a.append(event("agent.note", { text: "a" })).sequence_no);
+    seen.push(a.appendSync(event("agent.note", { text: "a" })).sequence_no);
     child(2);
-    seen.push(b.append(event("agent.note", { text: "b" })).sequence_no);
+    seen.push(b.appendSync(event("agent.note", { text: "b" })).sequence_no);
   }
   assert.deepEqual(seen, [0, 3, 4, 7, 8, 11, 12, 15]);
-  const report = a.check();
+  const report = a.checkSync();
   assert.equal(report.ok, true);
   assert.equal(report.events, 16);
   assert.deepEqual(report.duplicates, []);
@@ -102,23 +102,23 @@ test("two handles and another process taking turns never share a number", () => 
 test("a torn tail is moved to events.jsonl.torn before the next append", () => {
   const dir = path.join(tempDir("torn"), "s");
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
+  log.appendSync(event("session.started"));
   const torn = '{"session_id":"ssn_js","event_id":"evt_dead';
   fs.appendFileSync(path.join(dir, EVENTS), torn);
-  const before = log.check();
+  const before = log.checkSync();
   assert.equal(before.ok, false);
   assert.equal(before.tornTailBytes, torn.length);
   const reopened = EventLog.open(dir);
   assert.equal(reopened.eventCount, 1, "a torn line holds no number");
-  assert.equal(reopened.append(event("agent.note")).sequence_no, 1);
+  assert.equal(reopened.appendSync(event("agent.note")).sequence_no, 1);
   assert.equal(fs.readFileSync(path.join(dir, "events.jsonl.torn"), "utf8"), `${torn}\n`);
   assert.equal(fs.statSync(path.join(dir, "events.jsonl.torn")).mode & 0o777, 0o600);
-  const after = reopened.check();
+  const after = reopened.checkSync();
   assert.equal(after.ok, true);
   assert.equal(after.tornTailBytes, 0);
   assert.deepEqual(lines(dir).map((e) => e.sequence_no), [0, 1]);
   // The first handle notices the repair as a foreign change and goes on.
-  assert.equal(log.append(event("agent.note")).sequence_no, 2);
+  assert.equal(log.appendSync(event("agent.note")).sequence_no, 2);
   log.close();
   reopened.close();
 });
@@ -126,26 +126,26 @@ test("a torn tail is moved to events.jsonl.torn before the next append", () => {
 test("damaged lines are skipped and counted, and still hold their number", () => {
   const dir = path.join(tempDir("damaged"), "s");
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
+  log.appendSync(event("session.started"));
   fs.appendFileSync(path.join(dir, EVENTS), 'not json\n{"type":"agent.danced"}\n');
   fs.appendFileSync(path.join(dir, EVENTS), Buffer.from([0xff, 0xfe, 0x0a]));
-  const { events, skipped } = log.readAllWithStats();
+  const { events, skipped } = log.readAllWithStatsSync();
   assert.equal(events.length, 1);
   assert.equal(skipped, 3);
-  assert.equal(log.readAll().length, 1);
-  const report = log.check();
+  assert.equal(log.readAllSync().length, 1);
+  const report = log.checkSync();
   assert.equal(report.skipped, 3);
   assert.deepEqual(report.skippedLines.map((s) => s.line), [2, 3, 4]);
   assert.match(report.skippedLines[2].reason, /UTF-8/);
-  assert.equal(log.append(event("agent.note")).sequence_no, 4);
+  assert.equal(log.appendSync(event("agent.note")).sequence_no, 4);
   log.close();
 });
 
 test("appendBatch numbers contiguously in one write", () => {
   const dir = path.join(tempDir("batch"), "s");
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
-  const stored = log.appendBatch([
+  log.appendSync(event("session.started"));
+  const stored = log.appendBatchSync([
     event("agent.called_tool", { tool_name: "bash" }),
     event("agent.opened_port", { port: 3000 }),
     event("agent.completed"),
@@ -179,16 +179,16 @@ test("every event type round-trips with its fields", () => {
     event("agent.note", { text: "ünïcode ✓ \u2028 \"quoted\"" }),
     event("agent.decision", { model: "m", tokens_in: 10, tokens_out: 20, provider: "p", summary: "s", confidence: 0.75 }),
   ];
-  const stored = log.appendBatch(samples);
+  const stored = log.appendBatchSync(samples);
   assert.equal(stored.length, 18);
-  const read = log.readAll();
+  const read = log.readAllSync();
   samples.forEach((input, i) => {
     for (const [key, value] of Object.entries(input)) {
       assert.deepEqual(read[i][key], value, `${input.type}.${key}`);
     }
     assert.deepEqual(read[i], stored[i]);
   });
-  assert.equal(log.check().ok, true);
+  assert.equal(log.checkSync().ok, true);
   log.close();
 });
 
@@ -224,7 +224,7 @@ test("append returns exactly the stored event, with its keys in the stored order
     Object.assign(Object.create(null), event("agent.note", { text: "no prototype" })),
   ];
   inputs.forEach((input, i) => {
-    const returned = log.append(input);
+    const returned = log.appendSync(input);
     const line = fs.readFileSync(path.join(dir, EVENTS), "utf8").trimEnd().split("\n")[i];
     const stored = JSON.parse(line);
     assert.deepStrictEqual(returned, stored, `input ${i}`);
@@ -233,23 +233,23 @@ test("append returns exactly the stored event, with its keys in the stored order
   });
   // The returned lists are the log's own, not the caller's.
   const artifacts = ["x"];
-  const stored = log.append(event("agent.handoff", { from_agent_instance_id: "a", to_agent_instance_id: "b", artifacts }));
+  const stored = log.appendSync(event("agent.handoff", { from_agent_instance_id: "a", to_agent_instance_id: "b", artifacts }));
   artifacts.push("later");
   assert.deepEqual(stored.artifacts, ["x"]);
-  assert.equal(log.check().ok, true);
+  assert.equal(log.checkSync().ok, true);
   log.close();
   // A closed log throws, and writes nothing anywhere: another log is whole.
-  assert.throws(() => log.append(event("agent.note", { text: "after close" })));
+  assert.throws(() => log.appendSync(event("agent.note", { text: "after close" })));
   const other = EventLog.open(path.join(tempDir("returned-other"), "s"));
-  for (let i = 0; i < 50; i++) assert.equal(other.append(event("agent.note", { text: `n${i}` })).sequence_no, i);
-  assert.equal(other.check().ok, true);
+  for (let i = 0; i < 50; i++) assert.equal(other.appendSync(event("agent.note", { text: `n${i}` })).sequence_no, i);
+  assert.equal(other.checkSync().ok, true);
   other.close();
 });
 
 test("bad events throw an Error naming the problem and write nothing", () => {
   const dir = path.join(tempDir("bad"), "s");
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
+  log.appendSync(event("session.started"));
   const circular = event("agent.note");
   circular.self = circular;
   const cases = [
@@ -276,19 +276,19 @@ test("bad events throw an Error naming the problem and write nothing", () => {
   const before = snapshot(dir);
   for (const [input, message] of cases) {
     assert.throws(
-      () => log.append(input),
+      () => log.appendSync(input),
       (e) => e instanceof Error && message.test(e.message),
       `append(${String(input?.type ?? input)}) should throw ${message}`,
     );
   }
-  assert.throws(() => log.appendBatch(event("agent.note")), /appendBatch\(events\) needs an array/);
+  assert.throws(() => log.appendBatchSync(event("agent.note")), /appendBatch\(events\) needs an array/);
   assert.throws(
-    () => log.appendBatch([event("agent.note"), event("agent.opened_port", { port: 70000 })]),
+    () => log.appendBatchSync([event("agent.note"), event("agent.opened_port", { port: 70000 })]),
     /events\[1\]: field `port`/,
   );
   assert.deepEqual(snapshot(dir), before, "nothing written by any bad input");
   assert.equal(log.eventCount, 1);
-  assert.equal(log.append(event("agent.note")).sequence_no, 1);
+  assert.equal(log.appendSync(event("agent.note")).sequence_no, 1);
   log.close();
 });
 
@@ -316,7 +316,7 @@ function faultyHost(dir, method, how) {
 test("a host method that throws or returns the wrong type is an Error; nothing written", () => {
   const dir = path.join(tempDir("faulty"), "s");
   const seed = EventLog.open(dir);
-  seed.append(event("session.started"));
+  seed.appendSync(event("session.started"));
   seed.close();
   const cases = [
     ["size", "throw", /host\.size\(\) threw: Error: size broke on purpose/],
@@ -335,7 +335,7 @@ test("a host method that throws or returns the wrong type is an Error; nothing w
     const before = snapshot(dir);
     arm();
     assert.throws(
-      () => log.append(event("agent.note")),
+      () => log.appendSync(event("agent.note")),
       (e) => {
         assert.ok(e instanceof Error, "an Error, not a trap");
         assert.match(e.message, message);
@@ -349,7 +349,7 @@ test("a host method that throws or returns the wrong type is an Error; nothing w
     log.free();
   }
   // And it was never damaged: the native layout is intact.
-  assert.equal(EventLog.open(dir).check().ok, true);
+  assert.equal(EventLog.open(dir).checkSync().ok, true);
 });
 
 test("withHost refuses what is not a LogHost", () => {
@@ -379,14 +379,14 @@ test("a hard-linked events.jsonl is refused before anything is written", () => {
   const root = tempDir("hardlink");
   const dir = path.join(root, "s");
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
+  log.appendSync(event("session.started"));
   log.close();
   const other = path.join(root, "other-name.jsonl");
   fs.linkSync(path.join(dir, EVENTS), other);
   const before = snapshot(dir);
   const reopened = EventLog.open(dir);
   assert.throws(
-    () => reopened.append(event("agent.note")),
+    () => reopened.appendSync(event("agent.note")),
     /refusing to write .*events\.jsonl: it has 2 hard links, so writing would change another file/,
   );
   assert.deepEqual(snapshot(dir), before);
@@ -396,7 +396,7 @@ test("a hard-linked events.jsonl is refused before anything is written", () => {
   fs.mkdirSync(fresh);
   fs.linkSync(other, path.join(fresh, EVENTS));
   const log2 = EventLog.open(fresh);
-  assert.throws(() => log2.append(event("agent.note")), /2 hard links|3 hard links/);
+  assert.throws(() => log2.appendSync(event("agent.note")), /2 hard links|3 hard links/);
   assert.deepEqual(fs.readdirSync(fresh), [EVENTS]);
   log2.close();
 });
@@ -410,7 +410,7 @@ test("a refused hard link leaves its target's mode alone, and hard-linked sideca
   fs.chmodSync(target, 0o644);
   fs.linkSync(target, path.join(dir, EVENTS));
   const log = EventLog.open(dir);
-  assert.throws(() => log.append(event("agent.note")), /2 hard links/);
+  assert.throws(() => log.appendSync(event("agent.note")), /2 hard links/);
   log.close();
   assert.equal(fs.statSync(target).mode & 0o777, 0o644);
 
@@ -418,14 +418,14 @@ test("a refused hard link leaves its target's mode alone, and hard-linked sideca
   // is only a hint), the other file keeps its bytes.
   const dir2 = path.join(root, "s2");
   const log2 = EventLog.open(dir2);
-  log2.append(event("session.started"));
+  log2.appendSync(event("session.started"));
   log2.close();
   const precious = path.join(root, "precious");
   fs.writeFileSync(precious, "0123456789abcdef");
   fs.rmSync(path.join(dir2, "events.jsonl.count"));
   fs.linkSync(precious, path.join(dir2, "events.jsonl.count"));
   const log3 = EventLog.open(dir2);
-  assert.equal(log3.append(event("agent.note")).sequence_no, 1);
+  assert.equal(log3.appendSync(event("agent.note")).sequence_no, 1);
   log3.close();
   assert.equal(fs.readFileSync(precious, "utf8"), "0123456789abcdef");
 });
@@ -435,7 +435,7 @@ test("append then process.exit() at once loses nothing", () => {
   const script = `
     const { EventLog } = require("sessionlog");
     const log = EventLog.open(${JSON.stringify(dir)});
-    for (let i = 0; i < 50; i++) log.append(${JSON.stringify(event("agent.note", { text: "hook" }))});
+    for (let i = 0; i < 50; i++) log.appendSync(${JSON.stringify(event("agent.note", { text: "hook" }))});
     process.exit(0);
   `;
   for (let run = 0; run < 3; run++) {
@@ -450,28 +450,28 @@ test("append then process.exit() at once loses nothing", () => {
 test("flush resolves after fdatasync; close frees the log", async () => {
   const dir = path.join(tempDir("flush"), "s");
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
+  log.appendSync(event("session.started"));
   assert.equal(await log.flush(), undefined);
   log.close();
-  assert.throws(() => log.append(event("agent.note")), /this EventLog is closed/);
+  assert.throws(() => log.appendSync(event("agent.note")), /this EventLog is closed/);
 });
 
 test("an events.jsonl replaced or deleted behind an open log is reopened, not lost", () => {
   const dir = path.join(tempDir("replaced"), "s");
   const log = EventLog.open(dir);
-  log.append(event("session.started"));
-  log.append(event("agent.note"));
+  log.appendSync(event("session.started"));
+  log.appendSync(event("agent.note"));
   const events = path.join(dir, EVENTS);
   const size = fs.statSync(events).size;
   // Same size, three lines: only noticing the new file gets the count right.
   const replacement = path.join(dir, "replacement");
   fs.writeFileSync(replacement, "x".repeat(size - 3) + "\n\n\n", { mode: 0o600 });
   fs.renameSync(replacement, events);
-  assert.equal(log.append(event("agent.note", { text: "after rename" })).sequence_no, 3);
+  assert.equal(log.appendSync(event("agent.note", { text: "after rename" })).sequence_no, 3);
   const last = fs.readFileSync(events, "utf8").trimEnd().split("\n").at(-1);
   assert.equal(JSON.parse(last).text, "after rename", "written to the file the path names");
   fs.rmSync(events);
-  assert.equal(log.append(event("agent.note", { text: "after delete" })).sequence_no, 0);
+  assert.equal(log.appendSync(event("agent.note", { text: "after delete" })).sequence_no, 0);
   assert.deepEqual(lines(dir).map((e) => e.text), ["after delete"]);
   log.close();
 });

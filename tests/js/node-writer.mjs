@@ -30,7 +30,7 @@ const base = {
 for (let n = 0; count === 0 || n < count; n++) {
   const event = { ...base, duration_ms: n };
   if (bigEvery > 0 && n % bigEvery === bigEvery - 1) event.meta = { blob };
-  const stored = n % 7 === 6 ? log.appendBatch([event, { ...base }, { ...base }]) : [log.append(event)];
+  const stored = n % 7 === 6 ? log.appendBatchSync([event, { ...base }, { ...base }]) : [log.appendSync(event)];
   fs.writeSync(1, stored.map((e) => `${e.event_id} ${e.sequence_no}\n`).join(""));
 }
 log.close();

@@ -59,8 +59,8 @@ function sessionEvents() {
 function writeSession(events) {
   const dir = path.join(tempDir("otlp"), "s");
   const log = EventLog.open(dir);
-  log.appendBatch(events);
-  const stored = log.readAll();
+  log.appendBatchSync(events);
+  const stored = log.readAllSync();
   log.close();
   return { dir, stored };
 }
@@ -98,8 +98,8 @@ test("OtlpMapper across batches gives what the CLI gives across runs", () => {
   const { dir, stored } = writeSession(events.slice(0, 10));
   const first = cliOtlp(dir);
   const log = EventLog.open(dir);
-  log.appendBatch(events.slice(10));
-  const all = log.readAll();
+  log.appendBatchSync(events.slice(10));
+  const all = log.readAllSync();
   log.close();
   const second = cliOtlp(dir); // the same output: its cursor says what is new
 

@@ -341,9 +341,24 @@ pub fn batch_is_contiguous_and_all_or_nothing() {
         &ev("agent.note"),
         &ev_with("agent.opened_port", r#"{"port":70000}"#),
     );
-    let message = error_message(log.append_batch(bad.into()));
+    let refused = log.append_batch(bad.into());
+    // The index the JS group commit uses to fail that one call alone.
+    if let Err(e) = &refused {
+        assert_eq!(
+            get(e, "index").as_f64(),
+            Some(2.0),
+            "the Error names its event's index"
+        );
+    }
+    let message = error_message(refused);
     assert_contains(&message, &["events[2]", "port", "65535"]);
     assert_eq!(host.text(), before, "nothing written");
+    let not_an_object = Array::of2(&ev("agent.note"), &JsValue::from(7));
+    let refused = log.append_batch(not_an_object.into());
+    let Err(e) = &refused else {
+        panic!("a number in a batch was stored")
+    };
+    assert_eq!(get(e, "index").as_f64(), Some(1.0));
     let message = error_message(log.append_batch(ev("agent.note")));
     assert_contains(&message, &["appendBatch(events)", "array"]);
     let empty: Array = log

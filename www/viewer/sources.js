@@ -124,7 +124,7 @@ async function wasmCheck(name, bytes) {
   await init();
   const log = EventLog.withHost(new MemoryHost({ name: `file:${name}`, bytes }));
   try {
-    return log.check();
+    return await log.check();
   } finally {
     log.free();
   }

@@ -13,8 +13,12 @@ export async function main(): Promise<number> {
   const batch: SessionEvent[] = await log.appendBatch([]);
   const idb = EventLog.withHost(await IndexedDbHost.open("ssn_1"));
   const opfs = EventLog.withHost(await OpfsHost.open("ssn_2"));
-  void [text, batch, idb.check().ok, opfs.readAll()];
-  for (const e of idb.readFrom(3, 1 << 20)) void (e.sequence_no satisfies number);
+  const ok: boolean = (await idb.check()).ok;
+  const all: SessionEvent[] = await opfs.readAll();
+  void [text, batch, ok, all];
+  for await (const e of idb.readFrom(3, 1 << 20)) void (e.sequence_no satisfies number);
+  // @ts-expect-error: the Sync forms are Node's only
+  idb.readAllSync();
   return stored.sequence_no;
 }
 

@@ -13,10 +13,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use common::hook::finish;
 use common::TempDir;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -24,10 +24,7 @@ use sha2::{Digest, Sha256};
 const SESSION: &str = "3f1c2a9e-5b7d-4e21-9a0c-7d2e8f6b1a44";
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/claude-code")
-        .join(format!("{name}.json"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::hook::fixture("claude-code", name)
 }
 
 fn fixture_value(name: &str) -> Value {
@@ -40,22 +37,7 @@ fn sessionlog() -> Command {
 
 /// A hook process with `root` as `SESSIONLOG_ROOT`, not yet given its stdin.
 fn spawn_hook(root: &Path, args: &[&str]) -> Child {
-    sessionlog()
-        .args(["hook", "claude-code"])
-        .args(args)
-        .env("SESSIONLOG_ROOT", root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(mut child: Child, payload: &[u8]) -> Output {
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(payload).unwrap();
-    drop(stdin);
-    child.wait_with_output().unwrap()
+    common::hook::spawn_hook("claude-code", root, args)
 }
 
 fn hook_with(root: &Path, args: &[&str], payload: &[u8]) -> Output {
@@ -86,10 +68,7 @@ fn session_dir(root: &Path) -> PathBuf {
 
 /// Every stored line as JSON, in file order.
 fn stored(root: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(session_dir(root).join("events.jsonl")).unwrap();
-    text.lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
+    common::hook::stored_lines(&session_dir(root))
 }
 
 fn types(events: &[Value]) -> Vec<&str> {

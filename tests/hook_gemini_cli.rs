@@ -9,9 +9,8 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::TempDir;
 use serde_json::Value;
@@ -19,25 +18,11 @@ use serde_json::Value;
 const SESSION: &str = "gem-7d1e2f30-aa11-4c5b-9e0f-112233445566";
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/gemini-cli")
-        .join(format!("{name}.json"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::hook::fixture("gemini-cli", name)
 }
 
 fn hook(root: &Path, payload: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sessionlog"))
-        .args(["hook", "gemini-cli"])
-        .env("SESSIONLOG_ROOT", root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(payload).unwrap();
-    drop(stdin);
-    child.wait_with_output().unwrap()
+    common::hook::finish(common::hook::spawn_hook("gemini-cli", root, &[]), payload)
 }
 
 fn session_dir(root: &Path) -> PathBuf {
@@ -45,10 +30,7 @@ fn session_dir(root: &Path) -> PathBuf {
 }
 
 fn stored(root: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(session_dir(root).join("events.jsonl")).unwrap();
-    text.lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
+    common::hook::stored_lines(&session_dir(root))
 }
 
 const SCRIPT: &[(&str, &[&str])] = &[

@@ -6,6 +6,8 @@
 //! helpers, so unused ones are allowed here rather than in every file.
 #![allow(dead_code)]
 
+pub mod hook;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};

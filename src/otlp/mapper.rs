@@ -369,23 +369,9 @@ impl Mapper {
             "gen_ai.conversation.id",
             Some(&event.session_id),
         );
-        push_owned(&mut attributes, "gen_ai.agent.id", Some(&event.agent_id));
-        push_owned(
-            &mut attributes,
-            "gen_ai.agent.name",
-            Some(&event.agent_name),
-        );
-        push_owned(
-            &mut attributes,
-            "sessionlog.agent_instance_id",
-            Some(&event.agent_instance_id),
-        );
-        push_owned(
-            &mut attributes,
-            "sessionlog.agent_role",
-            event.agent_role.as_deref(),
-        );
-        push_owned(&mut attributes, "host.id", Some(&event.host_id));
+        for (key, value) in agent_attributes(event) {
+            push_owned(&mut attributes, key, value);
+        }
         push_owned(
             &mut attributes,
             "sessionlog.event_id",
@@ -499,19 +485,9 @@ pub(crate) fn log_record(event: &SessionEvent) -> LogRecord<'_> {
         "sessionlog.sequence_no",
         Some(event.sequence_no),
     );
-    push_str(&mut attrs, "gen_ai.agent.id", Some(&event.agent_id));
-    push_str(&mut attrs, "gen_ai.agent.name", Some(&event.agent_name));
-    push_str(
-        &mut attrs,
-        "sessionlog.agent_instance_id",
-        Some(&event.agent_instance_id),
-    );
-    push_str(
-        &mut attrs,
-        "sessionlog.agent_role",
-        event.agent_role.as_deref(),
-    );
-    push_str(&mut attrs, "host.id", Some(&event.host_id));
+    for (key, value) in agent_attributes(event) {
+        push_str(&mut attrs, key, value);
+    }
     push_str(
         &mut attrs,
         "sessionlog.tool_runtime_id",
@@ -585,6 +561,21 @@ fn int(n: u64) -> AnyValue<'static> {
 }
 
 /// A string attribute of a log record, borrowed from its event.
+/// Who wrote an event, as both its span and its log record carry it, in
+/// this order.
+fn agent_attributes(event: &SessionEvent) -> [(&'static str, Option<&str>); 5] {
+    [
+        ("gen_ai.agent.id", Some(&event.agent_id)),
+        ("gen_ai.agent.name", Some(&event.agent_name)),
+        (
+            "sessionlog.agent_instance_id",
+            Some(&event.agent_instance_id),
+        ),
+        ("sessionlog.agent_role", event.agent_role.as_deref()),
+        ("host.id", Some(&event.host_id)),
+    ]
+}
+
 fn push_str<'a>(attrs: &mut Vec<KeyValue<'a>>, key: &'static str, value: Option<&'a str>) {
     if let Some(v) = value {
         attrs.push(KeyValue::new(key, AnyValue::string(v)));

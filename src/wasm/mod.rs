@@ -1,5 +1,7 @@
-//! The wasm platform: no `std::fs`, no flock. Bytes go through a host object
-//! that JavaScript passes in; the clock and random numbers come from JS.
+//! The wasm platform: no `std::fs`, no flock of its own. Bytes and the lock
+//! go through a host object that JavaScript passes in (the Node host takes
+//! flock(2) itself, browser hosts a Web Lock); the clock and random numbers
+//! come from JS.
 //!
 //! - `js_store`: [`JsStore`], the crate's [`crate::Store`] over a JavaScript
 //!   `LogHost` object (the contract is in `bindings/README.md`).

@@ -6,8 +6,9 @@
 //
 // Appends COUNT events (0: until killed) through EventLog.open(DIR); every
 // BIG_EVERY-th append (0: none) carries a `meta` string of BIG_BYTES bytes
-// (default 200 KiB), and every 7th is an appendBatch of 3. After each append
-// returns, it prints one line per stored event, `<event_id> <sequence_no>`,
+// (default 200 KiB), every 7th is an appendBatch of 3, and every other
+// 5th is 3 Promise appends issued together (one group commit). After each
+// append returns, it prints one line per stored event, `<event_id> <sequence_no>`,
 // with a synchronous write: a line printed is an acknowledged event.
 import fs from "node:fs";
 import { EventLog } from "sessionlog";
@@ -30,7 +31,11 @@ const base = {
 for (let n = 0; count === 0 || n < count; n++) {
   const event = { ...base, duration_ms: n };
   if (bigEvery > 0 && n % bigEvery === bigEvery - 1) event.meta = { blob };
-  const stored = n % 7 === 6 ? log.appendBatchSync([event, { ...base }, { ...base }]) : [log.appendSync(event)];
+  let stored;
+  if (n % 7 === 6) stored = log.appendBatchSync([event, { ...base }, { ...base }]);
+  // Promise appends issued together: one group commit of 3.
+  else if (n % 5 === 4) stored = await Promise.all([log.append(event), log.append({ ...base }), log.append({ ...base })]);
+  else stored = [log.appendSync(event)];
   fs.writeSync(1, stored.map((e) => `${e.event_id} ${e.sequence_no}\n`).join(""));
 }
 log.close();

@@ -91,9 +91,10 @@ test("Node, native and treeship-core processes append at the same moment: nothin
   for (const r of results) assert.equal(r.status, 0, `a writer failed: ${r.err}`);
   const acks = [...results.flatMap((r) => r.acks), ...(await Promise.all(natives)).flat()];
 
-  // 4 Node writers × (60 appends, of which 8 are batches of 3), 60
-  // treeship-core appends, 60 CLI appends: all acknowledged.
-  assert.equal(acks.length, 4 * (60 + 8 * 2) + 60 + 60);
+  // 4 Node writers × (60 appends, of which 8 are batches of 3 and 11 are
+  // groups of 3 Promise appends), 60 treeship-core appends, 60 CLI
+  // appends: all acknowledged.
+  assert.equal(acks.length, 4 * (60 + 8 * 2 + 11 * 2) + 60 + 60);
   const lines = assertSharedLog(dir, acks);
   assert.equal(lines.length, acks.length, "nothing stored that was not acknowledged");
   assert.equal(fs.existsSync(path.join(dir, "events.jsonl.torn")), false, "nothing was cut aside as torn");

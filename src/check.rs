@@ -178,10 +178,10 @@ fn bounded_reason(reason: String) -> String {
 fn bounded_reason(mut reason: String) -> String {
     if reason.len() > MAX_REASON {
         let len = reason.len();
-        crate::input::bound(&mut reason, MAX_REASON / 4);
+        crate::json::bound(&mut reason, MAX_REASON / 4);
         reason.push_str(" (a reason of ");
         let mut n = Vec::new();
-        crate::json::codec::write_u64(&mut n, len as u64);
+        crate::json::write_u64(&mut n, len as u64);
         reason.push_str(std::str::from_utf8(&n).unwrap_or_default());
         reason.push_str(" bytes, cut)");
     }

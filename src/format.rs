@@ -16,7 +16,7 @@
 
 use std::io::Read;
 
-use crate::event::SessionEvent;
+use crate::schema::SessionEvent;
 
 /// Size in bytes of the counter sidecar.
 pub const COUNTER_LEN: usize = 16;
@@ -97,14 +97,14 @@ pub fn parse_line(line: &[u8]) -> Result<SessionEvent, LineProblem> {
     if text.trim().is_empty() {
         return Err(LineProblem::Blank);
     }
-    crate::json::read_event(text).map_err(LineProblem::NotAnEvent)
+    crate::codec::read_event(text).map_err(LineProblem::NotAnEvent)
 }
 
 /// Reads only the `sequence_no` of a line; other fields are not decoded.
 pub fn parse_sequence_no(line: &[u8]) -> Option<u64> {
     // From text, not bytes: the event reader reads text (src/json.rs). A
     // line that is not UTF-8 has no number here; the caller then recounts.
-    crate::json::read_sequence_no(std::str::from_utf8(line).ok()?)
+    crate::codec::read_sequence_no(std::str::from_utf8(line).ok()?)
 }
 
 /// One line as the [`LineReader`] sees it.

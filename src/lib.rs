@@ -2,13 +2,15 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 mod check;
+mod codec;
 mod error;
 mod event;
-mod event_serde;
 mod format;
 mod input;
 mod json;
 mod log;
+mod schema;
+mod serde_impls;
 mod store;
 
 #[cfg(not(target_family = "wasm"))]
@@ -25,18 +27,17 @@ use wasm as platform;
 
 pub use check::{CheckReport, CounterState, SkippedLine};
 pub use error::EventLogError;
-pub use event::{
-    generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, EventType, SessionEvent,
-    EVENT_TYPE_NAMES,
-};
+pub use event::{generate_event_id, generate_span_id, generate_trace_id, now_rfc3339};
 pub use format::{parse_line, Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE_BYTES};
-pub use input::{
-    event_from_json, event_from_value, fields_of, FieldKind, FieldSpec, COMMON_FIELDS, EVENT_FIELDS,
-};
+pub use input::{event_from_json, event_from_value};
 pub use log::{Durability, EventLog, Events, Options};
 #[cfg(not(target_family = "wasm"))]
 pub use native::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE};
 pub use platform::DefaultStore;
+pub use schema::{
+    fields_of, EventType, EventTypeSpec, FieldKind, FieldSpec, SessionEvent, COMMON_FIELDS,
+    EVENT_FIELDS, EVENT_TYPES, EVENT_TYPE_NAMES,
+};
 pub use store::{LockWait, MemoryStore, Store};
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use wasm::{JsEventLog, JsStore};

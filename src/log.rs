@@ -21,8 +21,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::check::CheckReport;
 use crate::error::{io_at, io_error, EventLogError};
-use crate::event::SessionEvent;
 use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
+use crate::schema::SessionEvent;
 use crate::store::{LockWait, Store};
 
 /// When an appended event is durable.
@@ -241,7 +241,7 @@ fn append_locked<S: Store>(
     for (i, event) in events.iter_mut().enumerate() {
         event.sequence_no = count + i as u64;
         let start = inner.line.len();
-        crate::json::write_event(&mut inner.line, event)?;
+        crate::codec::write_event(&mut inner.line, event);
         // A line the readers would skip is an event acknowledged and then
         // lost: refuse it while nothing is written.
         let len = inner.line.len() - start;
@@ -552,7 +552,7 @@ impl<R: std::io::Read> Iterator for Events<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventType, SessionEvent};
+    use crate::schema::{EventType, SessionEvent};
     use crate::store::MemoryStore;
 
     fn note_with_meta(meta: serde_json::Value) -> SessionEvent {

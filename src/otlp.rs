@@ -27,7 +27,7 @@ pub use model::{
     SCOPE_VERSION, SEVERITY_ERROR, SEVERITY_INFO,
 };
 
-use crate::event::SessionEvent;
+use crate::schema::SessionEvent;
 
 /// The spans and log records of `events` (in log order), for one export.
 ///

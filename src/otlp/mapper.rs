@@ -19,8 +19,7 @@ use super::model::{
     SEVERITY_INFO,
 };
 use super::time::unix_nanos;
-use crate::event::{EventType, SessionEvent};
-use crate::event_serde::{present, Out};
+use crate::schema::{EventType, FieldRef, SessionEvent, EVENT_FIELDS};
 
 /// A span whose start has been seen and whose end has not.
 #[derive(Debug, Clone)]
@@ -515,25 +514,21 @@ pub(crate) fn log_record(event: &SessionEvent) -> LogRecord<'_> {
     }
     // The type's own fields, sorted by name so that the order does not
     // depend on how the event was built (the JavaScript twin sorts too).
-    let mut fields: Vec<_> = present(&event.event_type).collect();
-    fields.sort_by_key(|f| f.spec.name);
-    for field in fields {
-        let value = match field.value {
-            Out::Absent => continue,
-            Out::Str(s) => AnyValue::string(s),
-            Out::U16(n) => AnyValue::Int(i64::from(n)),
-            Out::U32(n) => AnyValue::Int(i64::from(n)),
-            Out::I32(n) => AnyValue::Int(i64::from(n)),
-            Out::U64(n) => int(n),
-            Out::F64(x) => AnyValue::Double(x),
-            Out::List(items) => {
+    let t = &event.event_type;
+    let mut fields: Vec<_> = EVENT_FIELDS[t.index()].iter().zip(t.values()).collect();
+    fields.sort_by_key(|(spec, _)| spec.name);
+    for (spec, value) in fields {
+        let value = match value {
+            FieldRef::Absent => continue,
+            FieldRef::Str(s) => AnyValue::string(s),
+            FieldRef::Unsigned(n) => int(n),
+            FieldRef::Signed(n) => AnyValue::Int(n),
+            FieldRef::F64(x) => AnyValue::Double(x),
+            FieldRef::List(items) => {
                 AnyValue::Array(items.iter().map(|s| AnyValue::string(s.as_str())).collect())
             }
         };
-        attrs.push(KeyValue::new(
-            format!("sessionlog.{}", field.spec.name),
-            value,
-        ));
+        attrs.push(KeyValue::new(format!("sessionlog.{}", spec.name), value));
     }
     let failed = matches!(event.event_type, EventType::AgentFailed { .. });
     LogRecord {

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::event::{EventType, SessionEvent, EVENT_TYPE_NAMES};
+use crate::schema::{EventType, SessionEvent, EVENT_TYPE_NAMES};
 
 const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 /// 2026-11-26T03:04:05.000Z in nanoseconds.

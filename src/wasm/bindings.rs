@@ -23,11 +23,12 @@ use wasm_bindgen::JsCast;
 
 use super::js_store::{describe, error_text, JsStore};
 use crate::check::{CheckReport, CounterState};
+use crate::codec;
 use crate::error::EventLogError;
-use crate::event::SessionEvent;
 use crate::input;
-use crate::json::{self, codec};
+use crate::json;
 use crate::log::{EventLog, Options};
+use crate::schema::SessionEvent;
 
 #[wasm_bindgen]
 extern "C" {
@@ -196,17 +197,8 @@ impl JsEventLog {
             .ok_or_else(|| {
                 message_error(INVALID_EVENT, "invalid event: the text is not UTF-8".into())
             })?;
-        let (mut event, filled) = match codec::read_input_filled(text) {
-            Ok(parsed) => parsed,
-            // The checks the CLI uses say which field is wrong; they refuse
-            // what the reader refused.
-            Err(e) => {
-                return Err(match input::event_from_json(text) {
-                    Err(e) => self.error(e),
-                    Ok(_) => message_error(INVALID_EVENT, format!("invalid event: {e}")),
-                })
-            }
-        };
+        let (mut event, filled) =
+            codec::read_input(text).map_err(|e| self.error(EventLogError::InvalidEvent(e)))?;
         drop(input);
         self.log.append(&mut event).map_err(|e| self.error(e))?;
         let mut area = self.filled.borrow_mut();
@@ -441,10 +433,10 @@ impl Chunk {
         let mut out = b"{\"events\":".to_vec();
         write_events(&mut out, &self.events);
         out.extend_from_slice(b",\"skipped\":");
-        codec::write_u64(&mut out, self.skipped);
+        json::write_u64(&mut out, self.skipped);
         if with_position {
             out.extend_from_slice(b",\"next\":");
-            codec::write_u64(&mut out, self.next);
+            json::write_u64(&mut out, self.next);
             out.extend_from_slice(b",\"done\":");
             out.extend_from_slice(if self.done { b"true" } else { b"false" });
         }
@@ -686,27 +678,59 @@ fn stringify(value: &JsValue, call: Call, max: usize) -> Result<String, JsValue>
     })
 }
 
+/// The keys of an event in the order they are written, with a letter for
+/// each that tells the Node wrapper's fast path (bindings/node/index.js)
+/// what the value is: `s` a string, `x` a string the log fills when absent,
+/// `q` the sequence number, `t` the type, `*` the type's own fields (each
+/// with its kind's letter: `s` a string, `i` an integer, `f` a float, `l` a
+/// list of strings), `m` meta. `codec::write_event` writes this order.
+const KEY_ORDER: [(&str, char); 17] = [
+    ("session_id", 's'),
+    ("event_id", 'x'),
+    ("timestamp", 'x'),
+    ("sequence_no", 'q'),
+    ("trace_id", 'x'),
+    ("span_id", 'x'),
+    ("parent_span_id", 's'),
+    ("agent_id", 's'),
+    ("agent_instance_id", 's'),
+    ("agent_name", 's'),
+    ("agent_role", 's'),
+    ("host_id", 's'),
+    ("tool_runtime_id", 's'),
+    ("type", 't'),
+    ("*", '*'),
+    ("artifact_ref", 's'),
+    ("meta", 'm'),
+];
+
 /// The keys of each event type in the order they are stored, each with a
-/// letter for its kind (`event_serde::KEY_ORDER`), for the Node wrapper's
-/// fast path, which builds the event it returns in this order. One line per
-/// type: its name, then ` key:letter` for each key (names and keys are
-/// plain ASCII words).
+/// letter for its kind ([`KEY_ORDER`]), for the Node wrapper's fast path,
+/// which builds the event it returns in this order. One line per type: its
+/// name, then ` key:letter` for each key (names and keys are plain ASCII
+/// words).
 #[wasm_bindgen(js_name = _eventKeys, skip_typescript)]
 pub fn event_keys() -> String {
-    use crate::event_serde::{kind_letter, KEY_ORDER};
-    use crate::input::EVENT_FIELDS;
+    use crate::schema::{FieldKind, EVENT_TYPES};
     let mut out = String::new();
-    for (t, name) in crate::event::EVENT_TYPE_NAMES.iter().enumerate() {
-        out.push_str(name);
+    for t in &EVENT_TYPES {
+        out.push_str(t.name);
         for &(key, letter) in &KEY_ORDER {
-            if letter == '*' {
-                for f in EVENT_FIELDS[t] {
-                    out.push(' ');
-                    out.push_str(f.name);
-                    out.push(':');
-                    out.push(kind_letter(f.kind));
-                }
+            let own = t.fields.iter().map(|f| {
+                let letter = match f.kind {
+                    FieldKind::Str => 's',
+                    FieldKind::F64 => 'f',
+                    FieldKind::StrList => 'l',
+                    _ => 'i',
+                };
+                (f.name, letter)
+            });
+            let keys: Vec<_> = if letter == '*' {
+                own.collect()
             } else {
+                vec![(key, letter)]
+            };
+            for (key, letter) in keys {
                 out.push(' ');
                 out.push_str(key);
                 out.push(':');
@@ -725,14 +749,9 @@ pub fn memory() -> JsValue {
 }
 
 /// What `append` accepts: an event whose ids, timestamp and sequence number
-/// may be missing (see `json::read_input`). Only the fast path: when it
-/// refuses the text, [`input::event_from_json`] (the checks the CLI uses)
-/// says which field is wrong.
+/// may be missing (see `codec::read_input`).
 fn parse_event(text: &str) -> Result<SessionEvent, EventLogError> {
-    match json::read_input(text) {
-        Ok(event) => Ok(event),
-        Err(_) => input::event_from_json(text),
-    }
+    input::event_from_json(text)
 }
 
 /// `JSON.parse` of the text `write` makes.
@@ -767,9 +786,9 @@ fn write_events(out: &mut Vec<u8>, events: &[SessionEvent]) {
 fn write_report(out: &mut Vec<u8>, r: &CheckReport) {
     let number = |out: &mut Vec<u8>, name: &str, n: u64| {
         out.push(b',');
-        codec::write_str(out, name);
+        json::write_str(out, name);
         out.push(b':');
-        codec::write_u64(out, n);
+        json::write_u64(out, n);
     };
     out.extend_from_slice(if r.is_ok() {
         b"{\"ok\":true"
@@ -786,9 +805,9 @@ fn write_report(out: &mut Vec<u8>, r: &CheckReport) {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"line\":");
-        codec::write_u64(out, s.line);
+        json::write_u64(out, s.line);
         out.extend_from_slice(b",\"reason\":");
-        codec::write_str(out, &s.reason);
+        json::write_str(out, &s.reason);
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"duplicates\":[");
@@ -796,7 +815,7 @@ fn write_report(out: &mut Vec<u8>, r: &CheckReport) {
         if i > 0 {
             out.push(b',');
         }
-        codec::write_u64(out, *n);
+        json::write_u64(out, *n);
     }
     out.extend_from_slice(b"],\"missing\":[");
     for (i, (first, last)) in r.missing.iter().enumerate() {
@@ -804,9 +823,9 @@ fn write_report(out: &mut Vec<u8>, r: &CheckReport) {
             out.push(b',');
         }
         out.push(b'[');
-        codec::write_u64(out, *first);
+        json::write_u64(out, *first);
         out.push(b',');
-        codec::write_u64(out, *last);
+        json::write_u64(out, *last);
         out.push(b']');
     }
     out.push(b']');
@@ -814,7 +833,7 @@ fn write_report(out: &mut Vec<u8>, r: &CheckReport) {
     number(out, "misplaced", r.misplaced);
     number(out, "tornTailBytes", r.torn_tail_bytes);
     out.extend_from_slice(b",\"counter\":");
-    codec::write_str(
+    json::write_str(
         out,
         match r.counter {
             CounterState::Missing => "missing",

@@ -451,7 +451,7 @@ pub(crate) fn describe(v: &JsValue) -> String {
             shown.push('…');
         }
         let mut quoted = Vec::new();
-        crate::json::codec::write_str(&mut quoted, &shown);
+        crate::json::write_str(&mut quoted, &shown);
         return format!(
             "the string {}",
             String::from_utf8(quoted).unwrap_or_default()

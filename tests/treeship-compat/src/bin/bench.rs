@@ -23,8 +23,11 @@
 //! Sections (`--only` takes a comma-separated list): `single` (one process
 //! against the floor and against treeship-core), `sync`, `batch`, `turns`
 //! (two handles taking turns, so every append follows another writer's),
-//! `multi` (4 processes, with the proof of unique contiguous numbers) and
-//! `scale` (the cost of an append with 1k and with 1M events in the log).
+//! `multi` (4 processes, with the proof of unique contiguous numbers),
+//! `scale` (the cost of an append with 1k and with 1M events in the log)
+//! and `read` (`read_all` of a 100,000-event session of every event type,
+//! against treeship-core 0.32's `read_all` of the same file, with the proof
+//! that both read the same events).
 //!
 //! ```text
 //! cargo run --release --manifest-path tests/treeship-compat/Cargo.toml --bin bench -- [--json PATH] [--quick] [--only SECTIONS]
@@ -63,6 +66,9 @@ struct Sizes {
     scale_rounds: usize,
     /// The size of the big log, in events.
     big: u64,
+    /// The size of the log read back, in events, and the rounds of reading.
+    read_events: u64,
+    read_rounds: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -73,6 +79,8 @@ const FULL: Sizes = Sizes {
     multi_time: Duration::from_millis(500),
     scale_rounds: 7,
     big: 1_000_000,
+    read_events: 100_000,
+    read_rounds: 7,
 };
 
 const QUICK: Sizes = Sizes {
@@ -83,6 +91,8 @@ const QUICK: Sizes = Sizes {
     multi_time: Duration::from_millis(100),
     scale_rounds: 3,
     big: 100_000,
+    read_events: 20_000,
+    read_rounds: 3,
 };
 
 const SMALL: u64 = 1_000;
@@ -104,7 +114,7 @@ fn main() {
             "--quick" => sizes = &QUICK,
             "--only" => only = Some(rest.next().expect("--only SECTION,…").clone()),
             other => {
-                eprintln!("bench: unknown argument {other}\nusage: bench [--json PATH] [--quick] [--only single,sync,batch,turns,multi,scale]");
+                eprintln!("bench: unknown argument {other}\nusage: bench [--json PATH] [--quick] [--only single,sync,batch,turns,multi,scale,read]");
                 std::process::exit(2);
             }
         }
@@ -125,13 +135,14 @@ fn main() {
     );
 
     type Section = fn(&mut Report, &Path, &Sizes);
-    let sections: [(&str, Section); 6] = [
+    let sections: [(&str, Section); 7] = [
         ("single", single_process),
         ("sync", durable),
         ("batch", batches),
         ("turns", taking_turns),
         ("multi", multi_process),
         ("scale", scaling),
+        ("read", reading),
     ];
     for (name, section) in sections {
         if only
@@ -1050,6 +1061,385 @@ fn scaling(report: &mut Report, root: &Path, s: &Sizes) {
         ),
         met,
     ));
+}
+
+// ---------------------------------------------------------------------------
+// Reading a long session back
+
+/// A small deterministic generator (xorshift64*), so every run reads the
+/// same log and the bench needs no `rand`.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    fn hex(&mut self, digits: usize) -> String {
+        let mut s = String::with_capacity(digits);
+        while s.len() < digits {
+            s.push_str(&format!("{:016x}", self.next()));
+        }
+        s.truncate(digits);
+        s
+    }
+
+    fn digest(&mut self) -> String {
+        format!("sha256:{}", self.hex(64))
+    }
+}
+
+const FILES: [&str; 12] = [
+    "src/log.rs",
+    "src/native/lock.rs",
+    "src/bin/sessionlog/main.rs",
+    "tests/interop.rs",
+    "README.md",
+    "Cargo.toml",
+    "www/app.js",
+    "pkg-template/types.d.ts",
+    "docs/design/append-protocol.md",
+    "scripts/build-pkg.sh",
+    "services/billing/handlers/invoice_export.py",
+    "web/src/components/SessionTimeline.tsx",
+];
+
+/// Paths and text with escapes and non-ASCII, as real sessions have a few.
+const ODD_FILES: [&str; 4] = [
+    "docs/Überblick — Architektur.md",
+    "C:\\Users\\dev\\project\\src\\main.rs",
+    "notes/\"draft\" plan.md",
+    "assets/アイコン/✅ done.svg",
+];
+
+const NOTES: [&str; 4] = [
+    "Tried \"cargo test --release\": 2 failures in tests/interop.rs\n→ the counter test expects 16 bytes; fixing that next.",
+    "Stopped here: the user asked to keep the API unchanged.\tWill revisit the lock order tomorrow ✓",
+    "Skipped the migration: «prod» is read-only from this host; 日本語のログも確認済み。",
+    "Plan:\n1. read src/log.rs\n2. add the \\n escape case\n3. run clippy 🚀",
+];
+
+const SUMMARIES: [&str; 6] = [
+    "Read the failing test before editing the reader; the error names the field.",
+    "Use append_batch for the import: one lock and one write per 1,000 events.",
+    "The user wants the CLI output unchanged, so the change stays in the library.",
+    "Run the interop tests against treeship-core 0.32 before committing.",
+    "Split the module: the schema table and the codec change for different reasons.",
+    "Ask before deleting \"build/\": it may hold the user's release artifacts.",
+];
+
+/// The `n`th event of a realistic session: mostly tool calls, file reads and
+/// writes, and model decisions (token counts, a float confidence), the other
+/// types now and then, `meta` on one in ten, escapes and non-ASCII
+/// text on about one in fifty. About 490 bytes a line on average (the run
+/// prints it), from 380 to about 800.
+fn session_event(rng: &mut Rng, n: u64, total: u64) -> SessionEvent {
+    use sessionlog::EventType as T;
+    let odd = rng.below(50) == 0;
+    let file = |rng: &mut Rng| {
+        if odd {
+            rng.pick(&ODD_FILES).to_string()
+        } else {
+            rng.pick(&FILES).to_string()
+        }
+    };
+    let subagent = rng.below(4) == 0;
+    let roll = rng.below(1000);
+    let event_type = if n == 0 {
+        T::SessionStarted
+    } else if n + 1 == total {
+        T::SessionClosed {
+            summary: Some("Refactored the reader; all tests pass.".into()),
+            duration_ms: Some(n * 137),
+        }
+    } else {
+        match roll {
+            0..=349 => T::AgentCalledTool {
+                tool_name: rng
+                    .pick(&[
+                        "Bash", "Read", "Edit", "Grep", "Glob", "Write", "WebFetch", "Task",
+                    ])
+                    .into(),
+                tool_input_digest: rng.chance(35).then(|| rng.digest()),
+                tool_output_digest: rng.chance(10).then(|| rng.digest()),
+                duration_ms: Some(rng.below(30_000)),
+            },
+            350..=549 => T::AgentReadFile {
+                file_path: file(rng),
+                digest: rng.chance(40).then(|| rng.digest()),
+            },
+            550..=699 => T::AgentWroteFile {
+                file_path: file(rng),
+                digest: rng.chance(50).then(|| rng.digest()),
+                operation: Some(
+                    rng.pick(&["modified", "modified", "created", "deleted"])
+                        .into(),
+                ),
+                additions: Some(rng.below(200) as u32),
+                deletions: rng.chance(80).then(|| rng.below(120) as u32),
+            },
+            700..=869 => T::AgentDecision {
+                model: Some(
+                    rng.pick(&["claude-sonnet-4-5", "claude-opus-4-1", "gpt-5"])
+                        .into(),
+                ),
+                tokens_in: Some(2_000 + rng.below(180_000)),
+                tokens_out: Some(50 + rng.below(4_000)),
+                provider: Some(
+                    rng.pick(&["anthropic", "anthropic", "openai", "bedrock"])
+                        .into(),
+                ),
+                summary: if odd {
+                    Some(rng.pick(&NOTES).into())
+                } else {
+                    rng.chance(40).then(|| rng.pick(&SUMMARIES).into())
+                },
+                confidence: Some(rng.below(1000) as f64 / 1000.0),
+            },
+            870..=899 => T::AgentStartedProcess {
+                process_name: rng.pick(&["cargo", "npm", "pytest", "git"]).into(),
+                pid: Some(1_000 + rng.below(60_000) as u32),
+                command: Some(
+                    rng.pick(&[
+                        "cargo test --release --test interop",
+                        "npm test -- --runInBand",
+                        "pytest -q tests/test_export.py",
+                        "git status --porcelain",
+                    ])
+                    .into(),
+                ),
+            },
+            900..=929 => T::AgentCompletedProcess {
+                process_name: rng.pick(&["cargo", "npm", "pytest", "git"]).into(),
+                exit_code: Some(if rng.below(5) == 0 { 1 } else { 0 }),
+                duration_ms: Some(rng.below(120_000)),
+                command: Some("cargo clippy --all-targets -- -D warnings".into()),
+            },
+            930..=954 => T::AgentNote {
+                text: Some(if odd {
+                    rng.pick(&NOTES).into()
+                } else {
+                    rng.pick(&SUMMARIES).into()
+                }),
+            },
+            955..=964 => T::AgentConnectedNetwork {
+                destination: rng
+                    .pick(&["api.github.com", "registry.npmjs.org", "crates.io"])
+                    .into(),
+                port: Some(443),
+            },
+            965..=967 => T::AgentOpenedPort {
+                port: 3000 + rng.below(6000) as u16,
+                protocol: Some("tcp".into()),
+            },
+            968..=973 => T::AgentSpawned {
+                spawned_by_agent_instance_id: "ai_cc_1".into(),
+                reason: Some("explore the test suite in parallel".into()),
+            },
+            974..=977 => T::AgentStarted {
+                parent_agent_instance_id: Some("ai_cc_1".into()),
+            },
+            978..=981 => T::AgentCompleted {
+                termination_reason: Some("task_complete".into()),
+            },
+            982..=984 => T::AgentReturned {
+                returned_to_agent_instance_id: "ai_cc_1".into(),
+            },
+            985..=987 => T::AgentHandoff {
+                from_agent_instance_id: "ai_cc_1".into(),
+                to_agent_instance_id: format!("ai_cc_{}", 2 + rng.below(3)),
+                artifacts: vec!["plan.md".into(), "src/log.rs".into()],
+            },
+            988..=990 => T::AgentCollaborated {
+                collaborator_agent_instance_ids: vec!["ai_cc_2".into(), "ai_cc_3".into()],
+            },
+            991..=993 => T::AgentFailed {
+                reason: Some("tool timed out after 120 s".into()),
+            },
+            _ => T::AgentCalledTool {
+                tool_name: "mcp__github__create_pull_request".into(),
+                tool_input_digest: Some(rng.digest()),
+                tool_output_digest: None,
+                duration_ms: Some(rng.below(5_000)),
+            },
+        }
+    };
+    let meta = (rng.below(10) == 0).then(|| match &event_type {
+        T::AgentDecision { .. } => json!({
+            "cache_read_tokens": rng.below(100_000),
+            "stop_reason": "tool_use",
+            "temperature": 0.2,
+        }),
+        _ => json!({
+            "hook_event": "PostToolUse",
+            "tool_use_id": format!("toolu_01{}", rng.hex(22)),
+            "cwd": if odd { "/home/dév/projets/démo" } else { "/home/dev/acme-api" },
+            "permission_mode": "default",
+            "tags": ["ci", "refactor"],
+            "ok": true,
+        }),
+    });
+    let ms = n * 137;
+    SessionEvent {
+        session_id: "ssn_01JDQ4ZK7W9V3M5T8R".into(),
+        event_id: format!("evt_{}", rng.hex(16)),
+        timestamp: format!(
+            "2026-11-26T{:02}:{:02}:{:02}.{:03}Z",
+            3 + ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+            ms % 1000
+        ),
+        sequence_no: 0,
+        trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+        span_id: rng.hex(16),
+        parent_span_id: rng.chance(50).then(|| rng.hex(16)),
+        agent_id: "agent://claude-code".into(),
+        agent_instance_id: if subagent {
+            format!("ai_cc_{}", 2 + n % 3)
+        } else {
+            "ai_cc_1".into()
+        },
+        agent_name: "claude-code".into(),
+        agent_role: subagent.then(|| "subagent".into()),
+        host_id: "host_7c2e91".into(),
+        tool_runtime_id: (matches!(event_type, T::AgentCalledTool { .. }) && rng.chance(20))
+            .then(|| "rt_mcp_github_0.6.2".into()),
+        event_type,
+        artifact_ref: None,
+        meta,
+    }
+}
+
+/// Writes the session through sessionlog (`append_batch`, 1,000 events a
+/// call, as an import would) and syncs it, so no writeback lands in a
+/// timed read. Returns the events as written (numbered) and the file size.
+fn write_session(dir: &Path, n: u64) -> (Vec<SessionEvent>, u64) {
+    let mut rng = Rng(0x5e55_1017_0000_0001);
+    let mut events: Vec<SessionEvent> = (0..n).map(|i| session_event(&mut rng, i, n)).collect();
+    let log = EventLog::open(dir).expect("open");
+    for chunk in events.chunks_mut(1_000) {
+        log.append_batch(chunk).expect("append_batch");
+    }
+    let path = dir.join("events.jsonl");
+    File::open(&path)
+        .and_then(|f| f.sync_all())
+        .expect("sync the log");
+    (events, std::fs::metadata(&path).expect("stat").len())
+}
+
+fn reading(report: &mut Report, root: &Path, s: &Sizes) {
+    let n = s.read_events;
+    println!(
+        "## read_all of a {}-event session (events/s, open + read_all, one call per round)",
+        thousands(n as f64)
+    );
+    let dir = Session::new(root, "read");
+    let built = Instant::now();
+    let (written, bytes) = write_session(dir.path(), n);
+    let mut types = std::collections::BTreeMap::<&str, u64>::new();
+    for e in &written {
+        *types.entry(e.event_type.name()).or_default() += 1;
+    }
+    println!(
+        "wrote it with append_batch: {:.1} MB, {:.0} bytes a line on average, {} event types, in {:.1} s",
+        bytes as f64 / 1e6,
+        bytes as f64 / n as f64,
+        types.len(),
+        built.elapsed().as_secs_f64()
+    );
+
+    let sl_read = || {
+        EventLog::open(dir.path())
+            .expect("open")
+            .read_all()
+            .expect("sessionlog read_all")
+    };
+    let ts_read = || {
+        ts::EventLog::open(dir.path())
+            .expect("open")
+            .read_all()
+            .expect("treeship-core read_all")
+    };
+
+    // The proof, untimed (and a warm-up): both read every event, and the
+    // same events, as written.
+    let (sl_events, ts_events) = (sl_read(), ts_read());
+    assert_eq!(sl_events.len() as u64, n, "sessionlog read every event");
+    assert_eq!(ts_events.len() as u64, n, "treeship-core read every event");
+    assert!(sl_events == written, "sessionlog read what it wrote");
+    for (i, (sl, ts)) in sl_events.iter().zip(&ts_events).enumerate() {
+        let (sl, ts) = (
+            serde_json::to_string(sl).expect("serialize"),
+            serde_json::to_string(ts).expect("serialize"),
+        );
+        assert!(
+            sl == ts,
+            "the two read event {i} differently:\nsessionlog:    {sl}\ntreeship-core: {ts}"
+        );
+    }
+    drop((sl_events, ts_events));
+    println!(
+        "proof: both read {} events, equal as JSON, equal to those written",
+        thousands(n as f64)
+    );
+
+    // One read per contender per round, in alternating order; the result is
+    // dropped outside the timed part (freeing it is not reading it).
+    let mut rates = [
+        Rates {
+            name: "sessionlog EventLog::read_all".into(),
+            per_round: Vec::new(),
+        },
+        Rates {
+            name: "treeship-core 0.32 EventLog::read_all".into(),
+            per_round: Vec::new(),
+        },
+    ];
+    for round in 0..s.read_rounds {
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for i in order {
+            let t = Instant::now();
+            // The tuple is made before the events are dropped.
+            let (len, elapsed) = if i == 0 {
+                let events = sl_read();
+                (events.len(), t.elapsed())
+            } else {
+                let events = ts_read();
+                (events.len(), t.elapsed())
+            };
+            assert_eq!(len as u64, n, "{} read every event", rates[i].name);
+            rates[i].per_round.push(n as f64 / elapsed.as_secs_f64());
+        }
+    }
+    print_rates(&rates);
+    report.rates("read_all", &rates);
+    report.ratio(
+        "sessionlog read_all / treeship-core read_all",
+        &rates[0],
+        &rates[1],
+        Some(1.5),
+    );
+    println!();
+    report.json["read_all_log"] = json!({
+        "events": n, "bytes": bytes, "mean_line_bytes": bytes as f64 / n as f64,
+        "types": types, "rounds": s.read_rounds, "equal": true,
+    });
 }
 
 // ---------------------------------------------------------------------------

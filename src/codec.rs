@@ -187,6 +187,10 @@ struct Parts<'a> {
     values: [FieldValue; MAX_FIELDS],
     /// Bit `j`: field `j` of the event type was seen.
     fields_seen: u32,
+    /// Where the search for the next common field and the next field of
+    /// the type starts: after the last one found, as the log writes them.
+    next_common: usize,
+    next_field: usize,
     /// Keys of some event type read before `type`, with where their value
     /// starts: which field they are depends on the type.
     early: Vec<(Cow<'a, str>, usize)>,
@@ -210,8 +214,11 @@ impl<'a> Parts<'a> {
             "sequence_no" => SEQUENCE_NO,
             "meta" => META,
             "type" => TYPE,
-            name => match COMMON_FIELDS.iter().position(|f| f.name == name) {
-                Some(i) => i,
+            name => match find_from(&COMMON_FIELDS, self.next_common, name) {
+                Some(i) => {
+                    self.next_common = i + 1;
+                    i
+                }
                 None => return self.own_field(r, key, mode),
             },
         };
@@ -234,11 +241,13 @@ impl<'a> Parts<'a> {
                 self.meta = Some(meta?).filter(|v| !v.is_null());
             }
             TYPE => {
-                let Value::String(name) = r.value()? else {
-                    return Err("field `type` must be a string".into());
-                };
+                if r.ws() != Some(b'"') {
+                    return Err(mismatch("type", FieldKind::Str, &r.value()?));
+                }
+                r.i += 1;
+                let name = r.string()?;
                 let index = type_index(&name).ok_or_else(|| {
-                    let mut shown = name.clone();
+                    let mut shown = name.into_owned();
                     bound(&mut shown, 64);
                     format!(
                         "unknown event type `{shown}` (expected one of: {})",
@@ -261,8 +270,11 @@ impl<'a> Parts<'a> {
     /// or (before `type`) of some event type, or unknown.
     fn own_field(&mut self, r: &mut Reader<'a>, key: Cow<'a, str>, mode: Mode) -> Result<()> {
         match self.variant {
-            Some(v) => match EVENT_FIELDS[v].iter().position(|f| f.name == key) {
-                Some(j) => self.put(r, v, j),
+            Some(v) => match find_from(EVENT_FIELDS[v], self.next_field, &key) {
+                Some(j) => {
+                    self.next_field = j + 1;
+                    self.put(r, v, j)
+                }
                 None => unknown(r, &key, mode, Some(v)),
             },
             None if EVENT_FIELDS
@@ -366,6 +378,16 @@ impl<'a> Parts<'a> {
         };
         Ok((event, filled))
     }
+}
+
+/// The position of the field named `name`, searched from `from` on and
+/// then from the start: a line the log wrote has its keys in the table's
+/// order, so the first comparison is the one that matches.
+fn find_from(fields: &[FieldSpec], from: usize, name: &str) -> Option<usize> {
+    let from = from.min(fields.len());
+    (from..fields.len())
+        .chain(0..from)
+        .find(|&i| fields[i].name == name)
 }
 
 /// A key no field of the event has: skipped in a stored line, refused in

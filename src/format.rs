@@ -89,7 +89,7 @@ impl std::fmt::Display for LineProblem {
 /// a line this accepts is an event to `iter`, `read_all` and `check`, and a
 /// line it refuses is one they skip, for the reason it gives. For readers
 /// that follow a growing file by byte offset (`sessionlog view`).
-#[inline(never)]
+#[cfg_attr(target_family = "wasm", inline(never))]
 pub fn parse_line(line: &[u8]) -> Result<SessionEvent, LineProblem> {
     let text = std::str::from_utf8(line).map_err(|e| LineProblem::NotUtf8 {
         valid_up_to: e.valid_up_to(),
@@ -182,10 +182,17 @@ impl<R: Read> LineReader<R> {
                 self.end = n;
             }
             let avail = &self.chunk[self.start..self.end];
-            let (piece, done) = match avail.iter().position(|&b| b == b'\n') {
+            let (piece, done) = match memchr::memchr(b'\n', avail) {
                 Some(i) => (&avail[..i], true),
                 None => (avail, false),
             };
+            // A whole line inside the chunk is lent as it is, not copied.
+            if done && len == 0 && piece.len() <= self.max_line {
+                let (from, to) = (self.start, self.start + piece.len());
+                self.start = to + 1;
+                self.line_no += 1;
+                return Ok(Some(RawLine::Complete(&self.chunk[from..to])));
+            }
             len += piece.len() as u64;
             if !too_long {
                 if self.line.len() + piece.len() > self.max_line {

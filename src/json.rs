@@ -173,6 +173,33 @@ impl Num {
     }
 }
 
+/// The end of the run of bytes from `i` that a string holds as they are:
+/// the first `"`, `\\` or control character. Eight bytes at a time (the
+/// strings of events are ids and paths, rarely escaped), then byte by byte.
+#[inline]
+fn plain_run_end(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Non-zero when some byte of `x` is below `n` (n <= 128).
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let special = below(w ^ (ONES * u64::from(b'"')), 1)
+            | below(w ^ (ONES * u64::from(b'\\')), 1)
+            | below(w, 0x20);
+        if special != 0 {
+            // The lowest flagged byte is a real one (a borrow only moves
+            // flags upwards).
+            return i + special.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && !matches!(bytes[i], b'"' | b'\\' | 0x00..=0x1f) {
+        i += 1;
+    }
+    i
+}
+
 /// The nearest double to a JSON number's text (checked by the caller).
 ///
 /// Under wasm in a JavaScript host this is JavaScript's own reader
@@ -337,10 +364,7 @@ impl<'a> Reader<'a> {
         let mut owned: Option<Vec<u8>> = None;
         let mut run = self.i;
         loop {
-            let mut i = self.i;
-            while i < bytes.len() && !matches!(bytes[i], b'"' | b'\\' | 0x00..=0x1f) {
-                i += 1;
-            }
+            let i = plain_run_end(bytes, self.i);
             self.i = i;
             match bytes.get(i) {
                 Some(b'"') => {

@@ -174,11 +174,25 @@ impl<S: Store> EventLog<S> {
     /// may be an append still in progress.
     pub fn read_all_with_stats(&self) -> Result<(Vec<SessionEvent>, usize), EventLogError> {
         let mut iter = self.iter()?;
-        let mut events = Vec::new();
+        let mut events = Vec::with_capacity(self.expected_events());
         for event in &mut iter {
             events.push(event?);
         }
         Ok((events, iter.skipped() as usize))
+    }
+
+    /// How many events the counter says the log holds, when it agrees with
+    /// the file's size: `read_all` makes room for them at once instead of
+    /// growing (and copying) its vector a dozen times. Bounded by the size,
+    /// so a damaged counter cannot ask for more memory than the file could
+    /// fill (no event line is shorter than 128 bytes).
+    fn expected_events(&self) -> usize {
+        let mut inner = self.lock_inner();
+        let size = inner.store.size().unwrap_or(0);
+        match inner.store.load_counter() {
+            Some(c) if c.size == size => c.count.min(size / 128) as usize,
+            _ => 0,
+        }
     }
 
     /// Streams the events without holding the file in memory; unreadable

@@ -115,8 +115,7 @@ pub(crate) enum FieldValue {
     List(Vec<String>),
 }
 
-/// A Rust type a field of an event type can have: its kind, whether it is
-/// required, and how its value is lent for writing and taken when read.
+/// A Rust type a field of an event type can have.
 pub(crate) trait Field: Sized {
     const KIND: FieldKind;
     const REQUIRED: bool;
@@ -124,86 +123,48 @@ pub(crate) trait Field: Sized {
     fn take(value: FieldValue) -> Self;
 }
 
-impl Field for String {
-    const KIND: FieldKind = FieldKind::Str;
-    const REQUIRED: bool = true;
-    fn get(&self) -> FieldRef<'_> {
-        FieldRef::Str(self)
-    }
-    fn take(value: FieldValue) -> Self {
-        <Option<String> as Field>::take(value).unwrap_or_default()
-    }
-}
-
-impl Field for Option<String> {
-    const KIND: FieldKind = FieldKind::Str;
-    const REQUIRED: bool = false;
-    fn get(&self) -> FieldRef<'_> {
-        self.as_deref().map_or(FieldRef::Absent, FieldRef::Str)
-    }
-    fn take(value: FieldValue) -> Self {
-        match value {
-            FieldValue::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-impl Field for Vec<String> {
-    const KIND: FieldKind = FieldKind::StrList;
-    const REQUIRED: bool = false;
-    fn get(&self) -> FieldRef<'_> {
-        if self.is_empty() {
-            FieldRef::Absent
-        } else {
-            FieldRef::List(self)
-        }
-    }
-    fn take(value: FieldValue) -> Self {
-        match value {
-            FieldValue::List(items) => items,
-            _ => Vec::new(),
-        }
-    }
-}
-
-impl Field for u16 {
-    const KIND: FieldKind = FieldKind::U16;
-    const REQUIRED: bool = true;
-    fn get(&self) -> FieldRef<'_> {
-        FieldRef::Unsigned((*self).into())
-    }
-    fn take(value: FieldValue) -> Self {
-        <Option<u16> as Field>::take(value).unwrap_or_default()
-    }
-}
-
-/// The optional integer and float fields.
-macro_rules! optional_numbers {
-    ($($ty:ty: $kind:ident, $variant:ident, $wide:ty;)*) => {$(
-        impl Field for Option<$ty> {
+/// The [`Field`] impls: each Rust type's kind, whether it is required, and
+/// how its value is lent and taken back (the reader only ever gives a field
+/// a value of its own kind, so the fallbacks are never used).
+macro_rules! field_types {
+    ($($ty:ty: $kind:ident, $required:literal, |$v:ident| $get:expr, $value:pat => $take:expr;)*) => {$(
+        impl Field for $ty {
             const KIND: FieldKind = FieldKind::$kind;
-            const REQUIRED: bool = false;
+            const REQUIRED: bool = $required;
             fn get(&self) -> FieldRef<'_> {
-                self.map_or(FieldRef::Absent, |n| FieldRef::$variant(<$wide>::from(n)))
+                let $v = self;
+                $get
             }
+            #[allow(clippy::cast_possible_truncation)]
             fn take(value: FieldValue) -> Self {
                 match value {
-                    // In range: the reader checked it against the kind.
-                    FieldValue::$variant(n) => Some(n as $ty),
-                    _ => None,
+                    $value => $take,
+                    _ => Default::default(),
                 }
             }
         }
     )*};
 }
 
-optional_numbers! {
-    u16: U16, Unsigned, u64;
-    u32: U32, Unsigned, u64;
-    u64: U64, Unsigned, u64;
-    i32: I32, Signed, i64;
-    f64: F64, F64, f64;
+field_types! {
+    String: Str, true, |v| FieldRef::Str(v), FieldValue::Str(s) => s;
+    Option<String>: Str, false, |v| v.as_deref().map_or(FieldRef::Absent, FieldRef::Str),
+        FieldValue::Str(s) => Some(s);
+    // An empty list is not written, as the derive's `skip_serializing_if`.
+    Vec<String>: StrList, false,
+        |v| if v.is_empty() { FieldRef::Absent } else { FieldRef::List(v) },
+        FieldValue::List(items) => items;
+    u16: U16, true, |v| FieldRef::Unsigned((*v).into()), FieldValue::Unsigned(n) => n as u16;
+    Option<u16>: U16, false, |v| v.map_or(FieldRef::Absent, |n| FieldRef::Unsigned(n.into())),
+        FieldValue::Unsigned(n) => Some(n as u16);
+    Option<u32>: U32, false, |v| v.map_or(FieldRef::Absent, |n| FieldRef::Unsigned(n.into())),
+        FieldValue::Unsigned(n) => Some(n as u32);
+    Option<u64>: U64, false, |v| v.map_or(FieldRef::Absent, FieldRef::Unsigned),
+        FieldValue::Unsigned(n) => Some(n);
+    Option<i32>: I32, false, |v| v.map_or(FieldRef::Absent, |n| FieldRef::Signed(n.into())),
+        FieldValue::Signed(n) => Some(n as i32);
+    Option<f64>: F64, false, |v| v.map_or(FieldRef::Absent, FieldRef::F64),
+        FieldValue::F64(n) => Some(n);
 }
 
 /// The most fields an event type has.

@@ -611,6 +611,53 @@ pub fn every_append_takes_the_host_lock() {
     assert_eq!(seq(&log.append(ev("agent.note")).expect("append")), 3.0);
 }
 
+/// Numbers cross the boundary as JSON text, and under wasm the core reads
+/// a float with JavaScript's own `parseFloat`: every double given comes
+/// back as the same double, as `confidence` and inside `meta`.
+pub fn numbers_come_back_as_the_same_doubles() {
+    let host = TestHost::new("mem");
+    let log = open(&host);
+    let mut values = vec![
+        0.1,
+        1.0 / 3.0,
+        1e21,
+        1e-7,
+        5e-324,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        2f64.powi(64),
+        9_007_199_254_740_993.0,
+        123_456_789_012_345_680_000.0,
+    ];
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    while values.len() < 1_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let f = f64::from_bits(x);
+        if f.is_finite() && f != 0.0 {
+            values.push(f);
+        }
+    }
+    let events = Array::new();
+    for &f in &values {
+        let e = ev("agent.decision");
+        Reflect::set(&e, &"confidence".into(), &f.into()).unwrap();
+        Reflect::set(&e, &"meta".into(), &Array::of2(&f.into(), &(-f).into())).unwrap();
+        events.push(&e);
+    }
+    log.append_batch(events.into()).unwrap();
+    let all: Array = log.read_all().unwrap().dyn_into().unwrap();
+    assert_eq!(all.length() as usize, values.len());
+    for (i, &f) in values.iter().enumerate() {
+        let event = all.get(i as u32);
+        let back = get(&event, "confidence").as_f64().unwrap();
+        assert_eq!(back.to_bits(), f.to_bits(), "confidence {f:e}");
+        let meta: Array = get(&event, "meta").dyn_into().unwrap();
+        assert_eq!(meta.get(1).as_f64().unwrap().to_bits(), (-f).to_bits(), "meta {f:e}");
+    }
+}
+
 /// Runs each scenario as a `#[wasm_bindgen_test]` in the including file.
 macro_rules! wasm_scenarios {
     ($($name:ident),* $(,)?) => {

@@ -27,7 +27,7 @@ const COMMON = new Set([
   "parent_span_id", "agent_id", "agent_instance_id", "agent_name", "agent_role",
   "host_id", "tool_runtime_id", "type", "artifact_ref", "meta",
 ]);
-/** Type fields that are floats (FieldKind::F64 in src/input.rs): a double
+/** Type fields that are floats (FieldKind::F64 in src/schema.rs): a double
  *  even when the number is whole. */
 const FLOAT_FIELDS = new Set(["confidence"]);
 

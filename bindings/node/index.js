@@ -52,7 +52,7 @@ let warnedUnlocked = false;
 const OBJECT = Object.prototype;
 
 /** For each event type: its keys in stored order, and a letter for each
- *  (src/event_serde.rs KEY_ORDER): s string, x id the log fills, q the
+ *  (KEY_ORDER in src/wasm/bindings.rs): s string, x id the log fills, q the
  *  sequence number, t the type, i integer, f float, l list, m meta. */
 const KEYS = new Map(
   wasm

@@ -348,10 +348,10 @@ impl<'a> Reader<'a> {
     }
 
     fn nest<T>(&mut self, inside: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
-        self.depth -= 1;
-        if self.depth == 0 {
-            return Err(self.error("nested more than 128 levels deep"));
+        if self.depth == 1 {
+            return Err(self.error("nested more than 127 levels deep"));
         }
+        self.depth -= 1;
         let out = inside(self);
         self.depth += 1;
         out

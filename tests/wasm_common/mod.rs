@@ -654,7 +654,11 @@ pub fn numbers_come_back_as_the_same_doubles() {
         let back = get(&event, "confidence").as_f64().unwrap();
         assert_eq!(back.to_bits(), f.to_bits(), "confidence {f:e}");
         let meta: Array = get(&event, "meta").dyn_into().unwrap();
-        assert_eq!(meta.get(1).as_f64().unwrap().to_bits(), (-f).to_bits(), "meta {f:e}");
+        assert_eq!(
+            meta.get(1).as_f64().unwrap().to_bits(),
+            (-f).to_bits(),
+            "meta {f:e}"
+        );
     }
 }
 

@@ -40,9 +40,10 @@ fn generated_files_match_the_schema() {
     }
     assert!(
         stale.is_empty(),
-        "{} not what src/schema.rs makes; regenerate with \
+        "{} {} not what src/schema.rs makes; regenerate with \
          `SESSIONLOG_BLESS=1 cargo test --test schema_js` and commit the result",
-        stale.join(" and ")
+        stale.join(" and "),
+        if stale.len() == 1 { "is" } else { "are" }
     );
 }
 

@@ -6,7 +6,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 CLI := target/release/sessionlog
 
-.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz
+.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz test-www
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
@@ -24,7 +24,7 @@ cli:
 demo: setup cli pkg
 	@bash scripts/demo.sh
 
-test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view test-otlp
+test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view test-otlp test-www
 	@echo "make test: every suite passed"
 
 lint:
@@ -96,3 +96,9 @@ fuzz:
 clean:
 	$(CARGO) clean
 	rm -rf pkg tests/treeship-compat/target
+
+# The recorder page's labels against the event schema generated from
+# src/schema.rs (www/event-schema.js; tests/schema_js.rs, part of
+# test-native, checks that file is current), in Node without a browser.
+test-www:
+	node --test tests/www/

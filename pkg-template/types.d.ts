@@ -2,7 +2,12 @@
 // (browser.d.ts): the events, what append accepts, the integrity report and
 // the storage host contract. Event fields are snake_case: they are the wire
 // format, one JSON object per line of events.jsonl, the same as the Rust
-// crate and treeship-core 0.32 write.
+// crate and treeship-core 0.32 write. The events themselves (EventBase, one
+// interface per event type, SessionEvent, EventType) are in events.d.ts,
+// generated from the Rust schema by tests/schema_js.rs.
+
+export type * from "./events.js";
+import type { SessionEvent } from "./events.js";
 
 /** Any JSON value (the `meta` field holds one). */
 export type JsonValue =
@@ -12,185 +17,6 @@ export type JsonValue =
   | null
   | JsonValue[]
   | { [key: string]: JsonValue };
-
-/** The fields every event has, besides `type` and the type's own fields. */
-export interface EventBase {
-  session_id: string;
-  /** `evt_` and 16 lowercase hex digits; filled by append when absent. */
-  event_id: string;
-  /** RFC 3339 UTC, e.g. `2026-11-26T03:04:05.678Z`; filled when absent. */
-  timestamp: string;
-  /** The position in the log, from 0, assigned by append. */
-  sequence_no: number;
-  /** 32 lowercase hex digits (W3C trace id); filled when absent. */
-  trace_id: string;
-  /** 16 lowercase hex digits (W3C span id); filled when absent. */
-  span_id: string;
-  parent_span_id?: string;
-  agent_id: string;
-  agent_instance_id: string;
-  agent_name: string;
-  agent_role?: string;
-  host_id: string;
-  tool_runtime_id?: string;
-  artifact_ref?: string;
-  meta?: JsonValue;
-}
-
-export interface SessionStarted extends EventBase {
-  type: "session.started";
-}
-
-export interface SessionClosed extends EventBase {
-  type: "session.closed";
-  summary?: string;
-  duration_ms?: number;
-}
-
-export interface AgentStarted extends EventBase {
-  type: "agent.started";
-  parent_agent_instance_id?: string;
-}
-
-export interface AgentSpawned extends EventBase {
-  type: "agent.spawned";
-  spawned_by_agent_instance_id: string;
-  reason?: string;
-}
-
-export interface AgentHandoff extends EventBase {
-  type: "agent.handoff";
-  from_agent_instance_id: string;
-  to_agent_instance_id: string;
-  /** Left out of the stored line when empty. */
-  artifacts?: string[];
-}
-
-export interface AgentCollaborated extends EventBase {
-  type: "agent.collaborated";
-  /** Left out of the stored line when empty. */
-  collaborator_agent_instance_ids?: string[];
-}
-
-export interface AgentReturned extends EventBase {
-  type: "agent.returned";
-  returned_to_agent_instance_id: string;
-}
-
-export interface AgentCompleted extends EventBase {
-  type: "agent.completed";
-  termination_reason?: string;
-}
-
-export interface AgentFailed extends EventBase {
-  type: "agent.failed";
-  reason?: string;
-}
-
-export interface AgentCalledTool extends EventBase {
-  type: "agent.called_tool";
-  tool_name: string;
-  tool_input_digest?: string;
-  tool_output_digest?: string;
-  /** A non-negative integer. */
-  duration_ms?: number;
-}
-
-export interface AgentReadFile extends EventBase {
-  type: "agent.read_file";
-  file_path: string;
-  digest?: string;
-}
-
-export interface AgentWroteFile extends EventBase {
-  type: "agent.wrote_file";
-  file_path: string;
-  digest?: string;
-  /** `"created"`, `"modified"` or `"deleted"`; absent in older events. */
-  operation?: string;
-  /** An integer from 0 to 4294967295. */
-  additions?: number;
-  /** An integer from 0 to 4294967295. */
-  deletions?: number;
-}
-
-export interface AgentOpenedPort extends EventBase {
-  type: "agent.opened_port";
-  /** An integer from 0 to 65535. */
-  port: number;
-  protocol?: string;
-}
-
-export interface AgentConnectedNetwork extends EventBase {
-  type: "agent.connected_network";
-  destination: string;
-  /** An integer from 0 to 65535. */
-  port?: number;
-}
-
-export interface AgentStartedProcess extends EventBase {
-  type: "agent.started_process";
-  process_name: string;
-  /** An integer from 0 to 4294967295. */
-  pid?: number;
-  /** The full command line, e.g. `npm test --runInBand`. */
-  command?: string;
-}
-
-export interface AgentCompletedProcess extends EventBase {
-  type: "agent.completed_process";
-  process_name: string;
-  /** A signed 32-bit integer. */
-  exit_code?: number;
-  /** A non-negative integer. */
-  duration_ms?: number;
-  command?: string;
-}
-
-/** Free text the agent wants on the timeline. */
-export interface AgentNote extends EventBase {
-  type: "agent.note";
-  text?: string;
-}
-
-/** A model decision with its token usage (no cost: prices change). */
-export interface AgentDecision extends EventBase {
-  type: "agent.decision";
-  model?: string;
-  /** A non-negative integer. */
-  tokens_in?: number;
-  /** A non-negative integer. */
-  tokens_out?: number;
-  /** e.g. `"anthropic"`, `"openai"`, `"bedrock"`. */
-  provider?: string;
-  summary?: string;
-  /** A finite number. */
-  confidence?: number;
-}
-
-/** One stored event: one line of the log, discriminated on `type`. */
-export type SessionEvent =
-  | SessionStarted
-  | SessionClosed
-  | AgentStarted
-  | AgentSpawned
-  | AgentHandoff
-  | AgentCollaborated
-  | AgentReturned
-  | AgentCompleted
-  | AgentFailed
-  | AgentCalledTool
-  | AgentReadFile
-  | AgentWroteFile
-  | AgentOpenedPort
-  | AgentConnectedNetwork
-  | AgentStartedProcess
-  | AgentCompletedProcess
-  | AgentNote
-  | AgentDecision;
-
-/** The 18 event type names. */
-export type EventType = SessionEvent["type"];
 
 /** The fields append fills in (`sequence_no` is always assigned). */
 export type FilledFields = "event_id" | "timestamp" | "trace_id" | "span_id" | "sequence_no";

@@ -1,91 +1,106 @@
-// The 18 event types of src/event.rs, as the recorder page shows and edits
-// them: each type's own fields (wire names, snake_case), which are required,
-// what kind of value each holds, and the colour and icon of its timeline row.
-// The wasm core is still the judge of what a valid event is; this table only
-// lets the form ask for the right fields and catch mistakes early.
+// The recorder page's own view of the event types: each type's label, its
+// category (the colour of its timeline row and its group in the type picker)
+// and icon, and each field's label, keyed by field name. The names, kinds
+// and required flags come from event-schema.js, generated from the Rust
+// schema (tests/schema_js.rs), so a field added there shows up in the form;
+// tests/www/labels.test.mjs fails until it has a label here. The wasm core
+// is still the judge of what a valid event is; this table only lets the form
+// ask for the right fields and catch mistakes early.
+
+import * as schema from "./event-schema.js";
 
 /**
- * Field kinds:
+ * Field kinds (event-schema.js's, plus the page's own choice and json):
  *   text   a string                    u16   integer 0..65535 (ports)
  *   u32    integer 0..4294967295       u64   integer 0..2^53-1 (JavaScript numbers
  *   i32    integer -2^31..2^31-1             are exact only up to there)
  *   f64    any finite number           list  strings, one per line or comma-separated
- *   choice one of `options`
+ *   choice one of `options`            json  any JSON value
  */
-export const EVENT_TYPES = [
-  type("session.started", "Session started", "session", "play", []),
-  type("session.closed", "Session closed", "session", "stop", [
-    field("summary", "Summary", "text"),
-    field("duration_ms", "Duration (ms)", "u64"),
-  ]),
-  type("agent.started", "Agent started", "lifecycle", "play", [
-    field("parent_agent_instance_id", "Parent agent instance id", "text"),
-  ]),
-  type("agent.spawned", "Agent spawned", "lifecycle", "spawn", [
-    field("spawned_by_agent_instance_id", "Spawned by agent instance id", "text", { required: true }),
-    field("reason", "Reason", "text"),
-  ]),
-  type("agent.handoff", "Agent handoff", "lifecycle", "handoff", [
-    field("from_agent_instance_id", "From agent instance id", "text", { required: true }),
-    field("to_agent_instance_id", "To agent instance id", "text", { required: true }),
-    field("artifacts", "Artifacts", "list"),
-  ]),
-  type("agent.collaborated", "Agents collaborated", "lifecycle", "collab", [
-    field("collaborator_agent_instance_ids", "Collaborator agent instance ids", "list"),
-  ]),
-  type("agent.returned", "Agent returned", "lifecycle", "return", [
-    field("returned_to_agent_instance_id", "Returned to agent instance id", "text", { required: true }),
-  ]),
-  type("agent.completed", "Agent completed", "lifecycle", "check", [
-    field("termination_reason", "Termination reason", "text"),
-  ]),
-  type("agent.failed", "Agent failed", "failure", "cross", [field("reason", "Reason", "text")]),
-  type("agent.called_tool", "Called a tool", "tool", "tool", [
-    field("tool_name", "Tool name", "text", { required: true }),
-    field("tool_input_digest", "Input digest", "text"),
-    field("tool_output_digest", "Output digest", "text"),
-    field("duration_ms", "Duration (ms)", "u64"),
-  ]),
-  type("agent.read_file", "Read a file", "file", "file", [
-    field("file_path", "File path", "text", { required: true }),
-    field("digest", "Digest", "text"),
-  ]),
-  type("agent.wrote_file", "Wrote a file", "file", "edit", [
-    field("file_path", "File path", "text", { required: true }),
-    field("operation", "Operation", "choice", { options: ["created", "modified", "deleted"] }),
-    field("additions", "Lines added", "u32"),
-    field("deletions", "Lines deleted", "u32"),
-    field("digest", "Digest", "text"),
-  ]),
-  type("agent.opened_port", "Opened a port", "network", "plug", [
-    field("port", "Port", "u16", { required: true }),
-    field("protocol", "Protocol", "text"),
-  ]),
-  type("agent.connected_network", "Connected to network", "network", "globe", [
-    field("destination", "Destination", "text", { required: true }),
-    field("port", "Port", "u16"),
-  ]),
-  type("agent.started_process", "Started a process", "process", "terminal", [
-    field("process_name", "Process name", "text", { required: true }),
-    field("command", "Command line", "text"),
-    field("pid", "PID", "u32"),
-  ]),
-  type("agent.completed_process", "Process completed", "process", "done", [
-    field("process_name", "Process name", "text", { required: true }),
-    field("command", "Command line", "text"),
-    field("exit_code", "Exit code", "i32"),
-    field("duration_ms", "Duration (ms)", "u64"),
-  ]),
-  type("agent.note", "Note", "note", "note", [field("text", "Text", "text", { multiline: true })]),
-  type("agent.decision", "Model decision", "decision", "diamond", [
-    field("model", "Model", "text"),
-    field("provider", "Provider", "text"),
-    field("tokens_in", "Tokens in", "u64"),
-    field("tokens_out", "Tokens out", "u64"),
-    field("confidence", "Confidence", "f64"),
-    field("summary", "Summary", "text", { multiline: true }),
-  ]),
-];
+
+/** Per event type: label, category, icon (icons.js). */
+const TYPE_LOOKS = {
+  "session.started": ["Session started", "session", "play"],
+  "session.closed": ["Session closed", "session", "stop"],
+  "agent.started": ["Agent started", "lifecycle", "play"],
+  "agent.spawned": ["Agent spawned", "lifecycle", "spawn"],
+  "agent.handoff": ["Agent handoff", "lifecycle", "handoff"],
+  "agent.collaborated": ["Agents collaborated", "lifecycle", "collab"],
+  "agent.returned": ["Agent returned", "lifecycle", "return"],
+  "agent.completed": ["Agent completed", "lifecycle", "check"],
+  "agent.failed": ["Agent failed", "failure", "cross"],
+  "agent.called_tool": ["Called a tool", "tool", "tool"],
+  "agent.read_file": ["Read a file", "file", "file"],
+  "agent.wrote_file": ["Wrote a file", "file", "edit"],
+  "agent.opened_port": ["Opened a port", "network", "plug"],
+  "agent.connected_network": ["Connected to network", "network", "globe"],
+  "agent.started_process": ["Started a process", "process", "terminal"],
+  "agent.completed_process": ["Process completed", "process", "done"],
+  "agent.note": ["Note", "note", "note"],
+  "agent.decision": ["Model decision", "decision", "diamond"],
+};
+
+/** Every field's label, by name. The form shows a type's fields in this
+ *  order (not the schema's). */
+export const FIELD_LABELS = {
+  parent_agent_instance_id: "Parent agent instance id",
+  spawned_by_agent_instance_id: "Spawned by agent instance id",
+  from_agent_instance_id: "From agent instance id",
+  to_agent_instance_id: "To agent instance id",
+  artifacts: "Artifacts",
+  collaborator_agent_instance_ids: "Collaborator agent instance ids",
+  returned_to_agent_instance_id: "Returned to agent instance id",
+  termination_reason: "Termination reason",
+  reason: "Reason",
+  tool_name: "Tool name",
+  tool_input_digest: "Input digest",
+  tool_output_digest: "Output digest",
+  file_path: "File path",
+  operation: "Operation",
+  additions: "Lines added",
+  deletions: "Lines deleted",
+  digest: "Digest",
+  destination: "Destination",
+  port: "Port",
+  protocol: "Protocol",
+  process_name: "Process name",
+  command: "Command line",
+  pid: "PID",
+  exit_code: "Exit code",
+  text: "Text",
+  model: "Model",
+  provider: "Provider",
+  tokens_in: "Tokens in",
+  tokens_out: "Tokens out",
+  confidence: "Confidence",
+  summary: "Summary",
+  duration_ms: "Duration (ms)",
+  // The common fields the form asks for.
+  agent_name: "Agent name",
+  agent_id: "Agent id",
+  agent_instance_id: "Agent instance id",
+  host_id: "Host id",
+  agent_role: "Agent role",
+  parent_span_id: "Parent span id",
+  tool_runtime_id: "Tool runtime id",
+  artifact_ref: "Artifact reference",
+  meta: "Meta (a JSON object)",
+};
+
+/** Fields the form shows otherwise than a box for their kind. */
+const FIELD_FORMS = {
+  operation: { kind: "choice", options: ["created", "modified", "deleted"] },
+  text: { multiline: true },
+  summary: { multiline: true },
+};
+
+const ORDER = Object.keys(FIELD_LABELS);
+const position = (f) => (ORDER.includes(f.name) ? ORDER.indexOf(f.name) : ORDER.length);
+
+export const EVENT_TYPES = schema.EVENT_TYPES.map(({ name, fields }) => {
+  const [label, category, icon] = TYPE_LOOKS[name] ?? [name, "unknown", undefined];
+  return { name, label, category, icon, fields: fields.map((f) => field(f)).sort((a, b) => position(a) - position(b)) };
+});
 
 export const TYPE_BY_NAME = new Map(EVENT_TYPES.map((t) => [t.name, t]));
 
@@ -102,30 +117,29 @@ export const CATEGORIES = {
   decision: "Notes and decisions",
 };
 
-/** The fields every event carries besides its type's own (the envelope).
- *  session_id, event_id, timestamp, trace_id, span_id and sequence_no are
- *  filled by the page or the core. */
-export const AGENT_FIELDS = [
-  field("agent_name", "Agent name", "text", { required: true }),
-  field("agent_id", "Agent id", "text", { required: true }),
-  field("agent_instance_id", "Agent instance id", "text", { required: true }),
-  field("host_id", "Host id", "text", { required: true }),
-  field("agent_role", "Agent role", "text"),
-];
+/** The fields every event carries besides its type's own (the envelope),
+ *  as the form groups them. session_id, event_id, timestamp, trace_id,
+ *  span_id and sequence_no are filled by the page or the core. */
+export const AGENT_FIELDS = common("agent_name", "agent_id", "agent_instance_id", "host_id", "agent_role");
 
 export const MORE_FIELDS = [
-  field("parent_span_id", "Parent span id", "text"),
-  field("tool_runtime_id", "Tool runtime id", "text"),
-  field("artifact_ref", "Artifact reference", "text"),
-  field("meta", "Meta (a JSON object)", "json", { multiline: true }),
+  ...common("parent_span_id", "tool_runtime_id", "artifact_ref"),
+  field({ name: "meta", kind: "json", required: false }, { multiline: true }),
 ];
 
-function type(name, label, category, icon, fields) {
-  return { name, label, category, icon, fields };
+/** The common fields with these names, as the schema has them. */
+function common(...names) {
+  return names.map((name) => {
+    const spec = schema.COMMON_FIELDS.find((f) => f.name === name);
+    if (!spec) throw new Error(`event-types.js: ${name} is not a common field of the schema`);
+    return field(spec);
+  });
 }
 
-function field(name, label, kind, extra = {}) {
-  return { name, label, kind, required: false, multiline: false, ...extra };
+/** A schema field as the form shows it. A field without a label shows its
+ *  name (the labels test fails for it). */
+function field({ name, kind, required }, extra = FIELD_FORMS[name]) {
+  return { name, label: FIELD_LABELS[name] ?? name, kind, required, multiline: false, ...extra };
 }
 
 /** A one-line summary of an event's own fields for its timeline row. */

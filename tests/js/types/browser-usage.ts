@@ -27,3 +27,27 @@ import { toOtlp, type OtlpLogsRequest } from "sessionlog";
 export function otlpLogs(events: Parameters<typeof toOtlp>[0]): OtlpLogsRequest {
   return toOtlp(events).logs;
 }
+
+// Every event type name (generated into events.d.ts from the Rust schema and
+// re-exported through types.d.ts) is exported by the entry, as it was when
+// the types were written by hand.
+import type {
+  EventBase, EventType, JsonValue, FilledFields, Stored,
+  SessionStarted, SessionClosed, AgentStarted, AgentSpawned, AgentHandoff, AgentCollaborated,
+  AgentReturned, AgentCompleted, AgentFailed, AgentCalledTool, AgentReadFile, AgentWroteFile,
+  AgentOpenedPort, AgentConnectedNetwork, AgentStartedProcess, AgentCompletedProcess, AgentNote,
+  AgentDecision,
+} from "sessionlog";
+export type EveryEventName = [
+  EventBase, JsonValue, FilledFields, Stored<{ type: "agent.note" } & EventBase>,
+  SessionStarted, SessionClosed, AgentStarted, AgentSpawned, AgentHandoff, AgentCollaborated,
+  AgentReturned, AgentCompleted, AgentFailed, AgentCalledTool, AgentReadFile, AgentWroteFile,
+  AgentOpenedPort, AgentConnectedNetwork, AgentStartedProcess, AgentCompletedProcess, AgentNote,
+  AgentDecision,
+];
+// A stored event has the ids append fills; a type's optional fields stay optional.
+export const storedIds = (e: SessionEvent): string[] => [e.event_id, e.timestamp, e.trace_id, e.span_id];
+export const eventTypes: EventType[] = ["session.started", "agent.decision"];
+// @ts-expect-error: not an event type
+export const notAType: EventType = "agent.unknown";
+export const handoff: Omit<AgentHandoff, keyof EventBase> = { type: "agent.handoff", from_agent_instance_id: "a", to_agent_instance_id: "b" };

@@ -36,6 +36,7 @@ pub const ASSETS: &[Asset] = www! {
     "style.css" => CSS,
     "timeline.js" => JS,
     "event-types.js" => JS,
+    "event-schema.js" => JS,
     "icons.js" => JS,
     "integrity-report.js" => JS,
     "line-reader.js" => JS,

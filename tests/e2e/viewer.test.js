@@ -148,7 +148,7 @@ describe("sessionlog view", () => {
     await page.waitForSelector("#torn-note[hidden]", { state: "attached" });
     appendFileSync(join(dir, "events.jsonl"), "<b>not json</b>\n");
     await page.waitForSelector("#skipped-lines:not([hidden])", { timeout: 10_000 });
-    assert.equal(await page.textContent("#skipped-lines li"), "line 8: not an event: expected value at line 1 column 1<b>not json</b>");
+    assert.equal(await page.textContent("#skipped-lines li"), "line 8: not an event: not valid JSON: expected a value at byte 0<b>not json</b>");
     assert.equal(await page.textContent("#timeline-count"), "7 events · 1 unreadable line");
     await page.waitForFunction(() => document.querySelector("#report-title").textContent === "Integrity of session live: damaged", null, { timeout: 10_000 });
     append(dir, [liveEvent(8)]);

@@ -68,7 +68,8 @@ if [ -n "${SESSIONLOG_WASM_OPT:-}" ]; then
 fi
 
 cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js \
-  bindings/node/flock.js bindings/node/json-values.js bindings/node/group-commit.js pkg/node/
+  bindings/node/flock.js bindings/node/json-values.js bindings/node/group-commit.js \
+  bindings/node/event-keys.js pkg/node/
 printf '{\n  "type": "commonjs"\n}\n' > pkg/node/package.json
 
 # The OTLP mapping (bindings/otlp.js, plain JavaScript, not in the .wasm):

@@ -7,7 +7,11 @@
 //!   the `SessionEvent` union and the `EventType` names (re-exported by
 //!   `types.d.ts`);
 //! - `www/event-schema.js`: every event type's wire name and fields (name,
-//!   kind, required), and the common fields, for `www/event-types.js`.
+//!   kind, required), and the common fields, for `www/event-types.js`;
+//! - `bindings/node/event-keys.js`: every event type's keys in the order the
+//!   log writes them, for the Node wrapper's fast path, which builds the
+//!   event it returns in that order (checked against the written lines by
+//!   `the_key_order_is_the_written_order`).
 //!
 //! The test fails while a checked-in file differs from what it makes;
 //! `SESSIONLOG_BLESS=1 cargo test --test schema_js` writes them instead.
@@ -30,6 +34,7 @@ fn generated_files_match_the_schema() {
     for (path, text) in [
         ("pkg-template/events.d.ts", typescript()),
         ("www/event-schema.js", javascript()),
+        ("bindings/node/event-keys.js", key_order()),
     ] {
         let file = root.join(path);
         if bless {
@@ -45,6 +50,120 @@ fn generated_files_match_the_schema() {
         stale.join(" and "),
         if stale.len() == 1 { "is" } else { "are" }
     );
+}
+
+/// The keys of an event in the order the log writes them, with a letter for
+/// each that tells the Node wrapper what the value is: `s` a string, `x` a
+/// string the log fills when absent, `q` the sequence number, `t` the type,
+/// `*` the type's own fields (each with its kind's letter, see
+/// [`kind_letter`]), `m` meta.
+const KEY_ORDER: [(&str, char); 17] = [
+    ("session_id", 's'),
+    ("event_id", 'x'),
+    ("timestamp", 'x'),
+    ("sequence_no", 'q'),
+    ("trace_id", 'x'),
+    ("span_id", 'x'),
+    ("parent_span_id", 's'),
+    ("agent_id", 's'),
+    ("agent_instance_id", 's'),
+    ("agent_name", 's'),
+    ("agent_role", 's'),
+    ("host_id", 's'),
+    ("tool_runtime_id", 's'),
+    ("type", 't'),
+    ("*", '*'),
+    ("artifact_ref", 's'),
+    ("meta", 'm'),
+];
+
+/// `i` an integer, `f` a float, `l` a list of strings, `s` a string.
+fn kind_letter(kind: FieldKind) -> char {
+    match kind {
+        FieldKind::Str => 's',
+        FieldKind::F64 => 'f',
+        FieldKind::StrList => 'l',
+        _ => 'i',
+    }
+}
+
+/// Each event type's keys as `name:letter` words, in written order.
+fn keys_of(fields: &[FieldSpec]) -> Vec<String> {
+    KEY_ORDER
+        .iter()
+        .flat_map(|&(name, letter)| match letter {
+            '*' => fields
+                .iter()
+                .map(|f| format!("{}:{}", f.name, kind_letter(f.kind)))
+                .collect(),
+            _ => vec![format!("{name}:{letter}")],
+        })
+        .collect()
+}
+
+/// The Node wrapper's key table, as a CommonJS module.
+fn key_order() -> String {
+    let mut out = comment_lines("// ", HEADER);
+    out += "//\n// Each event type's keys in the order the log writes them, as `name:letter`:\n\
+            // s a string, x an id or time the log fills when absent, q the sequence\n\
+            // number, t the type, i an integer, f a float, l a list of strings, m meta.\n\
+            \"use strict\";\n\nmodule.exports = {\n";
+    for t in &EVENT_TYPES {
+        out += &format!("  \"{}\": \"{}\",\n", t.name, keys_of(t.fields).join(" "));
+    }
+    out + "};\n"
+}
+
+/// An event of every type with every field given, written by the log: its
+/// keys come in the order of the generated table.
+#[test]
+fn the_key_order_is_the_written_order() {
+    for t in &EVENT_TYPES {
+        let mut input = serde_json::json!({
+            "session_id": "s", "parent_span_id": "p", "agent_id": "a",
+            "agent_instance_id": "i", "agent_name": "n", "agent_role": "r",
+            "host_id": "h", "tool_runtime_id": "t", "type": t.name,
+            "artifact_ref": "x", "meta": {"k": 1},
+        });
+        for f in t.fields {
+            input[f.name] = match f.kind {
+                FieldKind::Str => "v".into(),
+                FieldKind::F64 => 0.5.into(),
+                FieldKind::StrList => serde_json::json!(["a"]),
+                _ => 7.into(),
+            };
+        }
+        let event = sessionlog::event_from_value(input).unwrap();
+        let line = serde_json::to_string(&event).unwrap();
+        let written: Vec<String> = keys_in_order(&line);
+        let table: Vec<String> = keys_of(t.fields)
+            .iter()
+            .map(|k| k.split(':').next().unwrap().to_string())
+            .collect();
+        assert_eq!(written, table, "{line}");
+    }
+}
+
+/// The keys of a JSON object, in the order written.
+fn keys_in_order(text: &str) -> Vec<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<String>, A::Error> {
+            let mut keys = Vec::new();
+            while let Some((k, _)) = map.next_entry::<String, IgnoredAny>()? {
+                keys.push(k);
+            }
+            Ok(keys)
+        }
+    }
+    serde_json::Deserializer::from_str(text)
+        .deserialize_map(Keys)
+        .unwrap()
 }
 
 /// The event part of the package's TypeScript types.

@@ -52,18 +52,14 @@ let warnedUnlocked = false;
 const OBJECT = Object.prototype;
 
 /** For each event type: its keys in stored order, and a letter for each
- *  (KEY_ORDER in src/wasm/bindings.rs): s string, x id the log fills, q the
- *  sequence number, t the type, i integer, f float, l list, m meta. */
+ *  (event-keys.js, generated from src/schema.rs): s string, x id the log
+ *  fills, q the sequence number, t the type, i integer, f float, l list,
+ *  m meta. */
 const KEYS = new Map(
-  wasm
-    ._eventKeys()
-    .trim()
-    .split("\n")
-    .map((line) => {
-      const [type, ...pairs] = line.split(" ");
-      const split = pairs.map((p) => p.split(":"));
-      return [type, { names: split.map((p) => p[0]), kinds: split.map((p) => p[1]) }];
-    }),
+  Object.entries(require("./event-keys.js")).map(([type, line]) => {
+    const split = line.split(" ").map((p) => p.split(":"));
+    return [type, { names: split.map((p) => p[0]), kinds: split.map((p) => p[1]) }];
+  }),
 );
 
 let memory = null;

@@ -152,7 +152,7 @@ impl JsEventLog {
     pub fn append(&self, event: JsValue) -> Result<JsValue, JsValue> {
         let _entered = self.enter()?;
         let text = stringify_event(&event, self.max_line_bytes())?;
-        let mut event = parse_event(&text).map_err(|e| self.error(e))?;
+        let mut event = input::event_from_json(&text).map_err(|e| self.error(e))?;
         self.log.append(&mut event).map_err(|e| self.error(e))?;
         self.stored(false)
     }
@@ -250,7 +250,7 @@ impl JsEventLog {
         for (i, item) in items.iter().enumerate() {
             let text = stringify_event_in(&item, Call::Batch(i), self.max_line_bytes())
                 .map_err(|e| with_index(e, i))?;
-            let event = parse_event(&text).map_err(|e| {
+            let event = input::event_from_json(&text).map_err(|e| {
                 with_index(
                     self.error(match e {
                         EventLogError::InvalidEvent(why) => {
@@ -678,80 +678,10 @@ fn stringify(value: &JsValue, call: Call, max: usize) -> Result<String, JsValue>
     })
 }
 
-/// The keys of an event in the order they are written, with a letter for
-/// each that tells the Node wrapper's fast path (bindings/node/index.js)
-/// what the value is: `s` a string, `x` a string the log fills when absent,
-/// `q` the sequence number, `t` the type, `*` the type's own fields (each
-/// with its kind's letter: `s` a string, `i` an integer, `f` a float, `l` a
-/// list of strings), `m` meta. `codec::write_event` writes this order.
-const KEY_ORDER: [(&str, char); 17] = [
-    ("session_id", 's'),
-    ("event_id", 'x'),
-    ("timestamp", 'x'),
-    ("sequence_no", 'q'),
-    ("trace_id", 'x'),
-    ("span_id", 'x'),
-    ("parent_span_id", 's'),
-    ("agent_id", 's'),
-    ("agent_instance_id", 's'),
-    ("agent_name", 's'),
-    ("agent_role", 's'),
-    ("host_id", 's'),
-    ("tool_runtime_id", 's'),
-    ("type", 't'),
-    ("*", '*'),
-    ("artifact_ref", 's'),
-    ("meta", 'm'),
-];
-
-/// The keys of each event type in the order they are stored, each with a
-/// letter for its kind ([`KEY_ORDER`]), for the Node wrapper's fast path,
-/// which builds the event it returns in this order. One line per type: its
-/// name, then ` key:letter` for each key (names and keys are plain ASCII
-/// words).
-#[wasm_bindgen(js_name = _eventKeys, skip_typescript)]
-pub fn event_keys() -> String {
-    use crate::schema::{FieldKind, EVENT_TYPES};
-    let mut out = String::new();
-    for t in &EVENT_TYPES {
-        out.push_str(t.name);
-        for &(key, letter) in &KEY_ORDER {
-            let own = t.fields.iter().map(|f| {
-                let letter = match f.kind {
-                    FieldKind::Str => 's',
-                    FieldKind::F64 => 'f',
-                    FieldKind::StrList => 'l',
-                    _ => 'i',
-                };
-                (f.name, letter)
-            });
-            let keys: Vec<_> = if letter == '*' {
-                own.collect()
-            } else {
-                vec![(key, letter)]
-            };
-            for (key, letter) in keys {
-                out.push(' ');
-                out.push_str(key);
-                out.push(':');
-                out.push(letter);
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
-
 /// The wasm instance's memory, for the Node wrapper's fast path.
 #[wasm_bindgen(js_name = _memory, skip_typescript)]
 pub fn memory() -> JsValue {
     wasm_bindgen::memory()
-}
-
-/// What `append` accepts: an event whose ids, timestamp and sequence number
-/// may be missing (see `codec::read_input`).
-fn parse_event(text: &str) -> Result<SessionEvent, EventLogError> {
-    input::event_from_json(text)
 }
 
 /// `JSON.parse` of the text `write` makes.

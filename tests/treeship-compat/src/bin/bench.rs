@@ -80,7 +80,7 @@ const FULL: Sizes = Sizes {
     scale_rounds: 7,
     big: 1_000_000,
     read_events: 100_000,
-    read_rounds: 7,
+    read_rounds: 15,
 };
 
 const QUICK: Sizes = Sizes {

@@ -96,16 +96,7 @@ fn write_field(out: &mut Vec<u8>, value: FieldRef<'_>) {
         FieldRef::Unsigned(n) => write_u64(out, n),
         FieldRef::Signed(n) => json::write_i64(out, n),
         FieldRef::F64(f) => json::write_f64(out, f),
-        FieldRef::List(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(out, item);
-            }
-            out.push(b']');
-        }
+        FieldRef::List(items) => json::write_list(out, b"[]", items, |out, s| write_str(out, s)),
     }
 }
 

@@ -107,29 +107,30 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value) {
             _ => write_f64(out, n.as_f64().unwrap_or(f64::NAN)),
         },
         Value::String(s) => write_str(out, s),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_value(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(out, k);
-                out.push(b':');
-                write_value(out, v);
-            }
-            out.push(b'}');
-        }
+        Value::Array(items) => write_list(out, b"[]", items, write_value),
+        Value::Object(map) => write_list(out, b"{}", map, |out, (k, v)| {
+            write_str(out, k);
+            out.push(b':');
+            write_value(out, v);
+        }),
     }
+}
+
+/// `items` between the two `brackets`, each written by `each`, with commas.
+pub(crate) fn write_list<T>(
+    out: &mut Vec<u8>,
+    brackets: &[u8; 2],
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(brackets[0]);
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, item);
+    }
+    out.push(brackets[1]);
 }
 
 /// `value` as JSON text.

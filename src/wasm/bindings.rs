@@ -701,14 +701,7 @@ fn parse_json(text: &[u8]) -> Result<JsValue, JsValue> {
 /// Events as a JSON array of their lines.
 #[inline(never)]
 fn write_events(out: &mut Vec<u8>, events: &[SessionEvent]) {
-    out.push(b'[');
-    for (i, event) in events.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        codec::write_event(out, event);
-    }
-    out.push(b']');
+    json::write_list(out, b"[]", events, codec::write_event);
 }
 
 /// `CheckReport` as JavaScript sees it (bindings/README.md): camelCase, `ok`
@@ -729,36 +722,20 @@ fn write_report(out: &mut Vec<u8>, r: &CheckReport) {
     number(out, "lines", r.lines);
     number(out, "bytes", r.bytes);
     number(out, "skipped", r.skipped);
-    out.extend_from_slice(b",\"skippedLines\":[");
-    for (i, s) in r.skipped_lines.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    out.extend_from_slice(b",\"skippedLines\":");
+    json::write_list(out, b"[]", &r.skipped_lines, |out, s| {
         out.extend_from_slice(b"{\"line\":");
         json::write_u64(out, s.line);
         out.extend_from_slice(b",\"reason\":");
         json::write_str(out, &s.reason);
         out.push(b'}');
-    }
-    out.extend_from_slice(b"],\"duplicates\":[");
-    for (i, n) in r.duplicates.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        json::write_u64(out, *n);
-    }
-    out.extend_from_slice(b"],\"missing\":[");
-    for (i, (first, last)) in r.missing.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.push(b'[');
-        json::write_u64(out, *first);
-        out.push(b',');
-        json::write_u64(out, *last);
-        out.push(b']');
-    }
-    out.push(b']');
+    });
+    out.extend_from_slice(b",\"duplicates\":");
+    json::write_list(out, b"[]", &r.duplicates, |out, n| json::write_u64(out, *n));
+    out.extend_from_slice(b",\"missing\":");
+    json::write_list(out, b"[]", &r.missing, |out, (first, last)| {
+        json::write_list(out, b"[]", [first, last], |out, n| json::write_u64(out, *n));
+    });
     number(out, "missingCount", r.missing_count);
     number(out, "misplaced", r.misplaced);
     number(out, "tornTailBytes", r.torn_tail_bytes);

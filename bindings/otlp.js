@@ -28,7 +28,8 @@ const COMMON = new Set([
   "host_id", "tool_runtime_id", "type", "artifact_ref", "meta",
 ]);
 /** Type fields that are floats (FieldKind::F64 in src/schema.rs): a double
- *  even when the number is whole. */
+ *  even when the number is whole. tests/schema_js.rs checks this set and
+ *  COMMON against the schema. */
 const FLOAT_FIELDS = new Set(["confidence"]);
 
 const present = (v) => v !== undefined && v !== null;

@@ -89,6 +89,8 @@ impl std::fmt::Display for LineProblem {
 /// a line this accepts is an event to `iter`, `read_all` and `check`, and a
 /// line it refuses is one they skip, for the reason it gives. For readers
 /// that follow a growing file by byte offset (`sessionlog view`).
+// Not inlined under wasm, where each caller would carry a copy in the
+// size-budgeted .wasm; natively, inlined, the event is built in place.
 #[cfg_attr(target_family = "wasm", inline(never))]
 pub fn parse_line(line: &[u8]) -> Result<SessionEvent, LineProblem> {
     let text = std::str::from_utf8(line).map_err(|e| LineProblem::NotUtf8 {

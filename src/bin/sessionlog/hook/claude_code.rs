@@ -268,8 +268,7 @@ impl<'a> Hook<'a> {
                 let actor = b.actor(self.agent_id);
                 let mut meta = b.meta();
                 let prompt = self.str("prompt").unwrap_or("");
-                meta.insert("prompt_digest".into(), digest(prompt.as_bytes()).into());
-                meta.insert("prompt_bytes".into(), prompt.len().into());
+                describe_text(&mut meta, "prompt", prompt);
                 let text = if ctx.keep.prompt {
                     prompt.to_string()
                 } else {
@@ -282,8 +281,7 @@ impl<'a> Hook<'a> {
                 let mut meta = b.meta();
                 copy_str(&mut meta, self.payload, "notification_type");
                 let message = self.str("message").unwrap_or("");
-                meta.insert("message_digest".into(), digest(message.as_bytes()).into());
-                meta.insert("message_bytes".into(), message.len().into());
+                describe_text(&mut meta, "message", message);
                 let text = if ctx.keep.notification {
                     message.to_string()
                 } else {
@@ -296,8 +294,7 @@ impl<'a> Hook<'a> {
                 let mut meta = b.meta();
                 copy_str(&mut meta, self.payload, "trigger");
                 if let Some(text) = self.str("custom_instructions").filter(|s| !s.is_empty()) {
-                    meta.insert("instructions_digest".into(), digest(text.as_bytes()).into());
-                    meta.insert("instructions_bytes".into(), text.len().into());
+                    describe_text(&mut meta, "instructions", text);
                 }
                 let trigger = self.str("trigger").unwrap_or("unknown");
                 vec![b.note(
@@ -469,8 +466,7 @@ impl Builder<'_, '_> {
 
     fn command_meta(&self, meta: &mut Map<String, Value>, command: &str) {
         if !self.ctx.keep.command {
-            meta.insert("command_digest".into(), digest(command.as_bytes()).into());
-            meta.insert("command_bytes".into(), command.len().into());
+            describe_text(meta, "command", command);
         }
     }
 
@@ -481,8 +477,7 @@ impl Builder<'_, '_> {
         let tool = self.tool_name();
         if failed {
             let error = self.hook.str("error").unwrap_or("");
-            meta.insert("error_digest".into(), digest(error.as_bytes()).into());
-            meta.insert("error_bytes".into(), error.len().into());
+            describe_text(&mut meta, "error", error);
             if self.hook.payload.get("is_interrupt") == Some(&Value::Bool(true)) {
                 meta.insert("interrupted".into(), true.into());
             }
@@ -739,6 +734,13 @@ fn optional_str<'a>(
             kind_of(other)
         )),
     }
+}
+
+/// What the log keeps of a text it does not keep: its sha256 digest and its
+/// length in bytes, as `{name}_digest` and `{name}_bytes`.
+fn describe_text(meta: &mut Map<String, Value>, name: &str, text: &str) {
+    meta.insert(format!("{name}_digest"), digest(text.as_bytes()).into());
+    meta.insert(format!("{name}_bytes"), text.len().into());
 }
 
 fn copy_str(meta: &mut Map<String, Value>, payload: &Map<String, Value>, name: &str) {

@@ -115,51 +115,23 @@ impl Mapper {
                 });
             }
             EventType::AgentCompleted { termination_reason } => {
-                if let Some(mut open) = self
-                    .agents
-                    .remove(&agent_key(event, &event.agent_instance_id))
-                {
-                    let attrs = &mut open.span.attributes;
-                    push_owned(
-                        attrs,
-                        "sessionlog.termination_reason",
-                        termination_reason.as_deref(),
-                    );
-                    finish(open, event, time, Status::default(), false, out);
-                }
+                let reason = termination_reason.as_deref();
+                let key = "sessionlog.termination_reason";
+                self.end_agent(event, time, key, reason, Status::default(), out);
             }
             EventType::AgentReturned {
                 returned_to_agent_instance_id,
             } => {
-                if let Some(mut open) = self
-                    .agents
-                    .remove(&agent_key(event, &event.agent_instance_id))
-                {
-                    let attrs = &mut open.span.attributes;
-                    push_owned(
-                        attrs,
-                        "sessionlog.returned_to_agent_instance_id",
-                        Some(returned_to_agent_instance_id),
-                    );
-                    finish(open, event, time, Status::default(), false, out);
-                }
+                let to = Some(returned_to_agent_instance_id.as_str());
+                let key = "sessionlog.returned_to_agent_instance_id";
+                self.end_agent(event, time, key, to, Status::default(), out);
             }
             EventType::AgentFailed { reason } => {
-                if let Some(mut open) = self
-                    .agents
-                    .remove(&agent_key(event, &event.agent_instance_id))
-                {
-                    push_owned(
-                        &mut open.span.attributes,
-                        "error.type",
-                        Some("agent.failed"),
-                    );
-                    let status = Status {
-                        code: StatusCode::Error,
-                        message: Some(reason.clone().unwrap_or_else(|| "agent.failed".into())),
-                    };
-                    finish(open, event, time, status, false, out);
-                }
+                let status = Status {
+                    code: StatusCode::Error,
+                    message: Some(reason.clone().unwrap_or_else(|| "agent.failed".into())),
+                };
+                self.end_agent(event, time, "error.type", Some("agent.failed"), status, out);
             }
             EventType::AgentCalledTool {
                 tool_name,
@@ -297,6 +269,26 @@ impl Mapper {
     /// Opens the `invoke_agent` span of the event's agent, unless it is open
     /// already (an agent both spawned by its parent and started by itself
     /// is one span, from the first of the two).
+    /// Ends the agent's open span, if it has one, with one more attribute
+    /// and `status`.
+    fn end_agent(
+        &mut self,
+        event: &SessionEvent,
+        time: Option<u64>,
+        key: &'static str,
+        value: Option<&str>,
+        status: Status,
+        out: &mut OtlpBatch,
+    ) {
+        if let Some(mut open) = self
+            .agents
+            .remove(&agent_key(event, &event.agent_instance_id))
+        {
+            push_owned(&mut open.span.attributes, key, value);
+            finish(open, event, time, status, false, out);
+        }
+    }
+
     fn start_agent(
         &mut self,
         event: &SessionEvent,

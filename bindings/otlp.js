@@ -129,6 +129,16 @@ function unixNanos(text) {
   return nanos < 0n || nanos > U64_MAX ? undefined : nanos;
 }
 
+/** Who wrote an event, as its span and its log record both carry it (the
+ *  crate's `agent_attributes`, in the same order). */
+function pushAgent(attrs, event) {
+  push(attrs, "gen_ai.agent.id", event.agent_id);
+  push(attrs, "gen_ai.agent.name", event.agent_name);
+  push(attrs, "sessionlog.agent_instance_id", event.agent_instance_id);
+  push(attrs, "sessionlog.agent_role", event.agent_role);
+  push(attrs, "host.id", event.host_id);
+}
+
 /** The log record of one event. */
 function logRecord(event) {
   const time = unixNanos(event.timestamp);
@@ -138,11 +148,7 @@ function logRecord(event) {
   push(attrs, "session.id", event.session_id);
   push(attrs, "sessionlog.event_id", event.event_id);
   pushInt(attrs, "sessionlog.sequence_no", event.sequence_no);
-  push(attrs, "gen_ai.agent.id", event.agent_id);
-  push(attrs, "gen_ai.agent.name", event.agent_name);
-  push(attrs, "sessionlog.agent_instance_id", event.agent_instance_id);
-  push(attrs, "sessionlog.agent_role", event.agent_role);
-  push(attrs, "host.id", event.host_id);
+  pushAgent(attrs, event);
   push(attrs, "sessionlog.tool_runtime_id", event.tool_runtime_id);
   push(attrs, "sessionlog.artifact_ref", event.artifact_ref);
   push(attrs, "sessionlog.parent_span_id", event.parent_span_id);
@@ -349,11 +355,7 @@ class OtlpMapper {
     const attributes = [];
     if (operation !== undefined) push(attributes, "gen_ai.operation.name", operation);
     push(attributes, "gen_ai.conversation.id", event.session_id);
-    push(attributes, "gen_ai.agent.id", event.agent_id);
-    push(attributes, "gen_ai.agent.name", event.agent_name);
-    push(attributes, "sessionlog.agent_instance_id", event.agent_instance_id);
-    push(attributes, "sessionlog.agent_role", event.agent_role);
-    push(attributes, "host.id", event.host_id);
+    pushAgent(attributes, event);
     push(attributes, "sessionlog.event_id", event.event_id);
     const span = { traceId, spanId };
     if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;

@@ -17,6 +17,7 @@
 //! integer a double would round are refused, naming where they are.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use serde_json::{Map, Number, Value};
 
@@ -562,7 +563,8 @@ impl<'a> Reader<'a> {
                 self.array(|r, n| {
                     let len = r.path.len();
                     if r.strict {
-                        r.path.push_str(&format!("[{n}]"));
+                        // Into the path itself: no string made per item.
+                        let _ = write!(r.path, "[{n}]");
                     }
                     items.push(r.value()?);
                     r.path.truncate(len);

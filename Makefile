@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
-CLI := target/release/sessionlog
+CLI := target/release/sessiontrail
 
 .PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz test-www
 
@@ -19,7 +19,7 @@ setup:
 	@bash scripts/setup.sh
 
 cli:
-	$(CARGO) build --release --bin sessionlog
+	$(CARGO) build --release -p sessiontrail-cli
 
 demo: setup cli pkg
 	@bash scripts/demo.sh
@@ -29,15 +29,16 @@ test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hoo
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) clippy --lib --target $(WASM_TARGET) -- -D warnings
-	$(CARGO) clippy --target $(WASM_TARGET) --test wasm_node --test wasm_browser -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p sessiontrail -p sessiontrail-otlp --lib --target $(WASM_TARGET) -- -D warnings
+	$(CARGO) clippy -p sessiontrail-wasm --lib --target $(WASM_TARGET) -- -D warnings
+	$(CARGO) clippy -p sessiontrail-wasm --target $(WASM_TARGET) --test wasm_node --test wasm_browser -- -D warnings
 
 test-native: cli
-	$(CARGO) test
+	$(CARGO) test --workspace --exclude treeship-compat
 
 test-compat:
-	$(CARGO) test --manifest-path tests/treeship-compat/Cargo.toml
+	$(CARGO) test -p treeship-compat
 
 test-wasm:
 	bash scripts/test-wasm.sh
@@ -46,43 +47,43 @@ pkg:
 	bash scripts/build-pkg.sh
 
 test-js: cli pkg
-	SESSIONLOG_NO_BUILD=1 bash tests/js/run.sh
+	SESSIONTRAIL_NO_BUILD=1 bash tests/js/run.sh
 
 test-e2e: cli pkg
 	bash tests/e2e/run.sh
 
-# `sessionlog view`: its HTTP API as a process (tests/view.rs, also part of
+# `sessiontrail view`: its HTTP API as a process (tests/view.rs, also part of
 # test-native), then the page in Chromium (tests/e2e/viewer.test.js) and
 # its session model in Node (tests/e2e/viewer-model.test.js).
 test-view: cli pkg
-	$(CARGO) test --test view
+	$(CARGO) test -p sessiontrail-cli --test view
 	bash tests/e2e/run.sh viewer.test.js viewer-model.test.js
 
 bench: setup cli pkg
-	$(CARGO) run --release --manifest-path tests/treeship-compat/Cargo.toml --bin bench
-	SESSIONLOG_NO_BUILD=1 bash tests/js/run.sh bench
+	$(CARGO) run --release -p treeship-compat --bin bench
+	SESSIONTRAIL_NO_BUILD=1 bash tests/js/run.sh bench
 	node tests/e2e/bench.mjs
 	bash scripts/bench-hook.sh
 	node tests/e2e/viewer-bench.mjs
 	bash scripts/bench-otlp.sh
 
-# `sessionlog hook`: its process tests (Claude Code and Gemini CLI fixtures)
+# `sessiontrail hook`: its process tests (Claude Code and Gemini CLI fixtures)
 # and the hook module's unit tests. test-native runs them too; this target
 # runs only them.
 test-hook:
-	$(CARGO) test --test hook_claude_code --test hook_gemini_cli
-	$(CARGO) test --bin sessionlog hook::
+	$(CARGO) test -p sessiontrail-cli --test hook_claude_code --test hook_gemini_cli
+	$(CARGO) test -p sessiontrail-cli --bin sessiontrail hook::
 
-# One hook process against `true` and `sessionlog append` (BENCHMARKS.md).
+# One hook process against `true` and `sessiontrail append` (BENCHMARKS.md).
 bench-hook:
 	bash scripts/bench-hook.sh
 
-# sessionlog otlp against rotel, a real OpenTelemetry receiver (fetched
+# sessiontrail otlp against rotel, a real OpenTelemetry receiver (fetched
 # from PyPI into target/rotel/ by the script).
 test-otlp: cli
 	bash scripts/fetch-rotel.sh
-	$(CARGO) clippy --test otlp_receiver -- -D warnings
-	$(CARGO) test --test otlp_receiver
+	$(CARGO) clippy -p sessiontrail-cli --test otlp_receiver -- -D warnings
+	$(CARGO) test -p sessiontrail-cli --test otlp_receiver
 
 www: pkg
 	node www/serve.mjs
@@ -95,7 +96,7 @@ fuzz:
 
 clean:
 	$(CARGO) clean
-	rm -rf pkg tests/treeship-compat/target
+	rm -rf pkg
 
 # The recorder page's labels against the event schema generated from
 # src/schema.rs (www/event-schema.js; tests/schema_js.rs, part of

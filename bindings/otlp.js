@@ -3,7 +3,7 @@
 // model.rs, time.rs), so a Node agent or a page can ship sessions without the
 // CLI. Plain code, no wasm: the mapping is kept out of the .wasm, which has a
 // 64 KB gzipped budget. The tests of the packed package compare its output
-// with `sessionlog otlp --output` on the same sessions; a change here goes
+// with `sessiontrail otlp --output` on the same sessions; a change here goes
 // into the Rust files too, and the other way round.
 //
 // This file is the body of a module: scripts/build-pkg.sh copies it into
@@ -16,7 +16,7 @@
 //     headers: { "content-type": "application/json" }, body: JSON.stringify(traces) });
 //   await fetch(`${endpoint}/v1/logs`, { ... body: JSON.stringify(logs) });
 
-const SCOPE = { name: "sessionlog", version: "__SESSIONLOG_VERSION__" };
+const SCOPE = { name: "sessiontrail", version: "__SESSIONTRAIL_VERSION__" };
 const KIND_INTERNAL = 1;
 const KIND_CLIENT = 3;
 const STATUS_ERROR = 2;
@@ -134,8 +134,8 @@ function unixNanos(text) {
 function pushAgent(attrs, event) {
   push(attrs, "gen_ai.agent.id", event.agent_id);
   push(attrs, "gen_ai.agent.name", event.agent_name);
-  push(attrs, "sessionlog.agent_instance_id", event.agent_instance_id);
-  push(attrs, "sessionlog.agent_role", event.agent_role);
+  push(attrs, "sessiontrail.agent_instance_id", event.agent_instance_id);
+  push(attrs, "sessiontrail.agent_role", event.agent_role);
   push(attrs, "host.id", event.host_id);
 }
 
@@ -146,15 +146,15 @@ function logRecord(event) {
   const spanId = hexId(event.span_id, 16);
   const attrs = [];
   push(attrs, "session.id", event.session_id);
-  push(attrs, "sessionlog.event_id", event.event_id);
-  pushInt(attrs, "sessionlog.sequence_no", event.sequence_no);
+  push(attrs, "sessiontrail.event_id", event.event_id);
+  pushInt(attrs, "sessiontrail.sequence_no", event.sequence_no);
   pushAgent(attrs, event);
-  push(attrs, "sessionlog.tool_runtime_id", event.tool_runtime_id);
-  push(attrs, "sessionlog.artifact_ref", event.artifact_ref);
-  push(attrs, "sessionlog.parent_span_id", event.parent_span_id);
-  if (time === undefined) push(attrs, "sessionlog.timestamp", event.timestamp);
-  if (traceId === undefined) push(attrs, "sessionlog.trace_id", event.trace_id);
-  if (spanId === undefined) push(attrs, "sessionlog.span_id", event.span_id);
+  push(attrs, "sessiontrail.tool_runtime_id", event.tool_runtime_id);
+  push(attrs, "sessiontrail.artifact_ref", event.artifact_ref);
+  push(attrs, "sessiontrail.parent_span_id", event.parent_span_id);
+  if (time === undefined) push(attrs, "sessiontrail.timestamp", event.timestamp);
+  if (traceId === undefined) push(attrs, "sessiontrail.trace_id", event.trace_id);
+  if (spanId === undefined) push(attrs, "sessiontrail.span_id", event.span_id);
   for (const key of Object.keys(event).filter((k) => !COMMON.has(k)).sort()) {
     const value = event[key];
     if (!present(value)) continue;
@@ -167,7 +167,7 @@ function logRecord(event) {
     } else {
       v = str(value);
     }
-    attrs.push({ key: `sessionlog.${key}`, value: v });
+    attrs.push({ key: `sessiontrail.${key}`, value: v });
   }
   const failed = event.type === "agent.failed";
   const record = {};
@@ -185,7 +185,7 @@ function logRecord(event) {
 
 /**
  * Turns a session's events, fed in order, into OTLP/JSON spans and log
- * records (the crate's `sessionlog::otlp::Mapper`): every event is a log
+ * records (the crate's `sessiontrail::otlp::Mapper`): every event is a log
  * record at once; a span goes out when its end arrives.
  *
  * @example
@@ -226,21 +226,21 @@ class OtlpMapper {
         const open = this.#sessions.get(event.session_id);
         if (open) {
           this.#sessions.delete(event.session_id);
-          push(open.span.attributes, "sessionlog.summary", event.summary);
-          pushInt(open.span.attributes, "sessionlog.duration_ms", event.duration_ms);
+          push(open.span.attributes, "sessiontrail.summary", event.summary);
+          pushInt(open.span.attributes, "sessiontrail.duration_ms", event.duration_ms);
           finish(open, event, time, undefined, false, out);
         }
         break;
       }
       case "agent.started":
         this.#startAgent(event, event.parent_agent_instance_id, (attrs) => {
-          push(attrs, "sessionlog.parent_agent_instance_id", event.parent_agent_instance_id);
+          push(attrs, "sessiontrail.parent_agent_instance_id", event.parent_agent_instance_id);
         });
         break;
       case "agent.spawned":
         this.#startAgent(event, event.spawned_by_agent_instance_id, (attrs) => {
-          push(attrs, "sessionlog.spawned_by_agent_instance_id", event.spawned_by_agent_instance_id);
-          push(attrs, "sessionlog.reason", event.reason);
+          push(attrs, "sessiontrail.spawned_by_agent_instance_id", event.spawned_by_agent_instance_id);
+          push(attrs, "sessiontrail.reason", event.reason);
         });
         break;
       case "agent.completed":
@@ -253,9 +253,9 @@ class OtlpMapper {
         const attrs = open.span.attributes;
         let status;
         if (event.type === "agent.completed") {
-          push(attrs, "sessionlog.termination_reason", event.termination_reason);
+          push(attrs, "sessiontrail.termination_reason", event.termination_reason);
         } else if (event.type === "agent.returned") {
-          push(attrs, "sessionlog.returned_to_agent_instance_id", event.returned_to_agent_instance_id);
+          push(attrs, "sessiontrail.returned_to_agent_instance_id", event.returned_to_agent_instance_id);
         } else {
           push(attrs, "error.type", "agent.failed");
           status = { code: STATUS_ERROR, message: present(event.reason) ? event.reason : "agent.failed" };
@@ -272,9 +272,9 @@ class OtlpMapper {
         span.startTimeUnixNano = start.toString();
         span.endTimeUnixNano = time.toString();
         push(span.attributes, "gen_ai.tool.name", event.tool_name);
-        push(span.attributes, "sessionlog.tool_input_digest", event.tool_input_digest);
-        push(span.attributes, "sessionlog.tool_output_digest", event.tool_output_digest);
-        pushInt(span.attributes, "sessionlog.duration_ms", event.duration_ms);
+        push(span.attributes, "sessiontrail.tool_input_digest", event.tool_input_digest);
+        push(span.attributes, "sessiontrail.tool_output_digest", event.tool_output_digest);
+        pushInt(span.attributes, "sessiontrail.duration_ms", event.duration_ms);
         out.spans.push(span);
         break;
       }
@@ -287,8 +287,8 @@ class OtlpMapper {
         push(a, "gen_ai.provider.name", event.provider);
         pushInt(a, "gen_ai.usage.input_tokens", event.tokens_in);
         pushInt(a, "gen_ai.usage.output_tokens", event.tokens_out);
-        push(a, "sessionlog.summary", event.summary);
-        if (present(event.confidence)) a.push({ key: "sessionlog.confidence", value: { doubleValue: event.confidence } });
+        push(a, "sessiontrail.summary", event.summary);
+        if (present(event.confidence)) a.push({ key: "sessiontrail.confidence", value: { doubleValue: event.confidence } });
         out.spans.push(span);
         break;
       }
@@ -315,7 +315,7 @@ class OtlpMapper {
           push(attrs, "process.command_line", event.command);
         }
         pushInt(attrs, "process.exit.code", event.exit_code);
-        pushInt(attrs, "sessionlog.duration_ms", event.duration_ms);
+        pushInt(attrs, "sessiontrail.duration_ms", event.duration_ms);
         const failed = present(event.exit_code) && event.exit_code !== 0;
         const status = failed ? { code: STATUS_ERROR, message: `exit code ${event.exit_code}` } : undefined;
         finish(open, event, time, status, false, out);
@@ -356,7 +356,7 @@ class OtlpMapper {
     if (operation !== undefined) push(attributes, "gen_ai.operation.name", operation);
     push(attributes, "gen_ai.conversation.id", event.session_id);
     pushAgent(attributes, event);
-    push(attributes, "sessionlog.event_id", event.event_id);
+    push(attributes, "sessiontrail.event_id", event.event_id);
     const span = { traceId, spanId };
     if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
     Object.assign(span, {
@@ -399,8 +399,8 @@ function finish(open, event, time, status, unfinished, out) {
   const span = open.span;
   const start = BigInt(span.startTimeUnixNano);
   span.endTimeUnixNano = (time > start ? time : start).toString();
-  push(span.attributes, "sessionlog.end_event_id", event.event_id);
-  if (unfinished) span.attributes.push({ key: "sessionlog.unfinished", value: { boolValue: true } });
+  push(span.attributes, "sessiontrail.end_event_id", event.event_id);
+  if (unfinished) span.attributes.push({ key: "sessiontrail.unfinished", value: { boolValue: true } });
   if (status !== undefined) span.status = status;
   out.spans.push(span);
 }
@@ -409,11 +409,11 @@ function finish(open, event, time, status, unfinished, out) {
  * The OTLP/JSON export requests of `out` (`{ spans, logs }`): `traces`, an
  * ExportTraceServiceRequest for `{endpoint}/v1/traces`, and `logs`, an
  * ExportLogsServiceRequest for `{endpoint}/v1/logs`.
- * `options.serviceName` sets the resource's service.name ("sessionlog").
+ * `options.serviceName` sets the resource's service.name ("sessiontrail").
  */
 function otlpRequests(out, options = {}) {
   const resource = {
-    attributes: [{ key: "service.name", value: str(options.serviceName ?? "sessionlog") }],
+    attributes: [{ key: "service.name", value: str(options.serviceName ?? "sessiontrail") }],
   };
   return {
     traces: { resourceSpans: [{ resource, scopeSpans: [{ scope: { ...SCOPE }, spans: out.spans }] }] },

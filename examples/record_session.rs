@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use sessionlog::{
+use sessiontrail::{
     generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, EventLog, EventType,
     SessionEvent,
 };

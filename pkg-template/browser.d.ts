@@ -1,5 +1,5 @@
 // Types of the web build: browsers and bundlers (`import ... from
-// "sessionlog"` outside Node). Call `await init()` once before anything else.
+// "sessiontrail"` outside Node). Call `await init()` once before anything else.
 import type {
   CheckReport,
   EventInput,
@@ -11,7 +11,7 @@ import type {
 export type * from "./types.js";
 export * from "./otlp.js";
 
-/** Where the .wasm comes from: by default `sessionlog_bg.wasm` beside the
+/** Where the .wasm comes from: by default `sessiontrail_bg.wasm` beside the
  *  module, fetched. */
 export type InitInput =
   | RequestInfo
@@ -42,7 +42,7 @@ export interface LogChunk {
  * An append-only session event log over a browser host: the methods of the
  * Node entry without its `…Sync` forms; every method that may wait returns
  * a Promise. For hosts tabs share, each turn of writing runs inside
- * `host.withLock` (the Web Lock `sessionlog:<host.name>`; other tabs' bytes
+ * `host.withLock` (the Web Lock `sessiontrail:<host.name>`; other tabs' bytes
  * pulled in first), appends (the core calls `host.lock()`, which refuses an
  * append outside the Web Lock), and waits for `host.flush` before letting
  * the lock go, so tabs sharing a log never share a sequence number.
@@ -54,7 +54,7 @@ export interface LogChunk {
  * fails the whole group, nothing written).
  *
  * @example
- * import init, { EventLog, IndexedDbHost } from "sessionlog";
+ * import init, { EventLog, IndexedDbHost } from "sessiontrail";
  * await init();
  * const log = EventLog.withHost(await IndexedDbHost.open("ssn_1"));
  * const stored = await log.append({
@@ -144,7 +144,7 @@ export declare class IndexedDbHost implements LogHost {
   /** Throws unless inside `withLock` (the core calls it before appends). */
   lock(): void;
   unlock(): void;
-  /** Runs `fn` under the Web Lock `sessionlog:<name>`, after `refresh()`. */
+  /** Runs `fn` under the Web Lock `sessiontrail:<name>`, after `refresh()`. */
   withLock<T>(fn: () => T | Promise<T>): Promise<T>;
   refresh(): Promise<void>;
   /** Every byte of the events. */
@@ -176,7 +176,7 @@ export declare class OpfsHost implements LogHost {
   /** Throws unless inside `withLock` (the core calls it before appends). */
   lock(): void;
   unlock(): void;
-  /** Runs `fn` under the Web Lock `sessionlog:<name>`, after `refresh()`. */
+  /** Runs `fn` under the Web Lock `sessiontrail:<name>`, after `refresh()`. */
   withLock<T>(fn: () => T | Promise<T>): Promise<T>;
   refresh(): Promise<void>;
   /** Every byte of the events. */

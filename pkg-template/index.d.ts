@@ -1,5 +1,5 @@
-// Types of the Node build: `require("sessionlog")` and `import ... from
-// "sessionlog"` under Node. Browsers and bundlers get browser.d.ts.
+// Types of the Node build: `require("sessiontrail")` and `import ... from
+// "sessiontrail"` under Node. Browsers and bundlers get browser.d.ts.
 import type {
   CheckReport,
   EventInput,
@@ -52,7 +52,7 @@ export interface LogChunk {
  * carry a stable `code` (`EventLogError` in types.d.ts).
  *
  * @example
- * const { EventLog } = require("sessionlog");
+ * const { EventLog } = require("sessiontrail");
  * const log = EventLog.open("/tmp/session-1");
  * const stored = await log.append({
  *   type: "agent.called_tool", tool_name: "bash",
@@ -154,11 +154,11 @@ export declare class FileHost implements LogHost {
   close(): void;
 }
 
-declare const sessionlog: {
+declare const sessiontrail: {
   EventLog: typeof EventLog;
   FileHost: typeof FileHost;
   toOtlp: typeof toOtlp;
   OtlpMapper: typeof OtlpMapper;
   otlpRequests: typeof otlpRequests;
 };
-export default sessionlog;
+export default sessiontrail;

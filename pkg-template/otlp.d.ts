@@ -51,7 +51,7 @@ export interface OtlpLogRecord {
 }
 
 export interface OtlpScope {
-  name: "sessionlog";
+  name: "sessiontrail";
   version: string;
 }
 
@@ -70,7 +70,7 @@ export interface OtlpLogsRequest {
 }
 
 export interface OtlpOptions {
-  /** The resource's `service.name`; "sessionlog" by default. */
+  /** The resource's `service.name`; "sessiontrail" by default. */
   serviceName?: string;
 }
 

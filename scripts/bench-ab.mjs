@@ -1,5 +1,5 @@
 // The A/B benchmark of scripts/bench-ab.sh: two builds of the npm package
-// (the folders given, each with `sessionlog` installed) loaded into one Node
+// (the folders given, each with `sessiontrail` installed) loaded into one Node
 // process, and the same work done with each in small alternating slices, so
 // that the machine's drift (this one swings by a third from second to
 // second) hits both alike. Appends one at a time and in batches of 16, and
@@ -11,7 +11,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 
 const [oldDir, newDir] = process.argv.slice(2);
-const load = (dir) => createRequire(path.join(path.resolve(dir), "package.json"))("sessionlog").EventLog;
+const load = (dir) => createRequire(path.join(path.resolve(dir), "package.json"))("sessiontrail").EventLog;
 const sides = { old: load(oldDir), new: load(newDir) };
 const SLICES = Number(process.env.BENCH_SLICES ?? 40);
 const SLICE = Number(process.env.BENCH_SLICE ?? 1000);
@@ -42,7 +42,7 @@ const decision = {
 };
 const group = Array.from({ length: 16 }, (_, i) => (i % 4 === 3 ? decision : input));
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), "sessionlog-ab-"));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "sessiontrail-ab-"));
 const work = {
   appendSync: (log) => {
     for (let i = 0; i < SLICE; i++) log.appendSync(i % 4 === 3 ? decision : input);

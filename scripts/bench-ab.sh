@@ -16,7 +16,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 old_rev=${1:?usage: scripts/bench-ab.sh OLD_REV [ROUNDS]}
 rounds=${2:-3}
-work=$(mktemp -d "${TMPDIR:-/tmp}/sessionlog-ab.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/sessiontrail-ab.XXXXXX")
 cleanup() {
   git -C "$repo" worktree remove --force "$work/old-tree" 2>/dev/null || true
   rm -rf "$work"
@@ -33,7 +33,7 @@ for side in old new; do
   mkdir "$work/$side"
   printf '{ "private": true, "type": "module" }\n' > "$work/$side/package.json"
   (cd "$work/$side" && npm install --silent --no-audit --no-fund --no-package-lock "$work/$side.tgz")
-  echo "bench-ab: $side = $( [ "$side" = old ] && git -C "$repo" rev-parse --short "$old_rev" || echo "work tree $(git -C "$repo" rev-parse --short HEAD)" ), .wasm $(gzip -9c "$work/$side/node_modules/sessionlog/node/sessionlog_bg.wasm" | wc -c) bytes gzipped"
+  echo "bench-ab: $side = $( [ "$side" = old ] && git -C "$repo" rev-parse --short "$old_rev" || echo "work tree $(git -C "$repo" rev-parse --short HEAD)" ), .wasm $(gzip -9c "$work/$side/node_modules/sessiontrail/node/sessiontrail_bg.wasm" | wc -c) bytes gzipped"
 done
 
 cp "$repo/scripts/bench-ab.mjs" "$work/"

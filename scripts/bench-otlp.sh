@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# Benchmarks `sessionlog otlp`: events shipped per second from one large
+# Benchmarks `sessiontrail otlp`: events shipped per second from one large
 # session, to a file of OTLP/JSON lines (--output) and to rotel, a real
 # OpenTelemetry receiver (blackhole exporter, no debug printing), each
-# against `sessionlog cat` of the same session in the same run (reading and
+# against `sessiontrail cat` of the same session in the same run (reading and
 # re-serializing every event: the floor any shipper pays). Target: at least
 # 50,000 events/s. Figures go in BENCHMARKS.md ("OTLP export").
 #
-#   bash scripts/bench-otlp.sh [EVENTS]     (default 200000; needs target/release/sessionlog)
+#   bash scripts/bench-otlp.sh [EVENTS]     (default 200000; needs target/release/sessiontrail)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${1:-200000}
 RUNS=${RUNS:-3}
-CLI=target/release/sessionlog
-[ -x "$CLI" ] || { echo "bench-otlp: build the CLI first: cargo build --release --bin sessionlog" >&2; exit 1; }
+CLI=target/release/sessiontrail
+[ -x "$CLI" ] || { echo "bench-otlp: build the CLI first: cargo build --release -p sessiontrail-cli" >&2; exit 1; }
 bash scripts/fetch-rotel.sh
-WORK=$(mktemp -d "${SESSIONLOG_BENCH_DIR:-${TMPDIR:-/tmp}}/sessionlog-bench-otlp.XXXXXX")
+WORK=$(mktemp -d "${SESSIONTRAIL_BENCH_DIR:-${TMPDIR:-/tmp}}/sessiontrail-bench-otlp.XXXXXX")
 ROTEL_PID=
 cleanup() { [ -n "$ROTEL_PID" ] && kill "$ROTEL_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -100,8 +100,8 @@ r = rotel[http.index(h)]
 print(f"session: {events:,} events, {size:,} bytes of events.jsonl; {out_bytes:,} bytes of OTLP/JSON")
 print(f"best of {runs} runs; load average (1, 5, 15 min) at the end: {load}")
 print(f"{'':36} {'events/s':>10} {'wall s':>8} {'CPU s':>7} {'vs cat':>7}")
-for name, (wall, cpu) in [("sessionlog cat (read + serialize)", c), ("sessionlog otlp --output FILE", f),
-                          ("sessionlog otlp --endpoint (rotel)", h)]:
+for name, (wall, cpu) in [("sessiontrail cat (read + serialize)", c), ("sessiontrail otlp --output FILE", f),
+                          ("sessiontrail otlp --endpoint (rotel)", h)]:
     print(f"{name:36} {events / wall:>10,.0f} {wall:>8.2f} {cpu:>7.2f} {c[0] / wall:>7.2f}")
 print(f"{'  rotel decoding the same requests':36} {'':>10} {'':>8} {r:>7.2f}")
 print(f"events per CPU-second: shipper {events / h[1]:,.0f}, rotel {events / r:,.0f}; "

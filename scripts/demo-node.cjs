@@ -1,8 +1,8 @@
 // Part of `make demo`: a Node agent appends to the session the Rust crate and
 // the CLI wrote, then reads the whole log back. Runs from a folder where
-// scripts/demo.sh installed the packed package, so `require('sessionlog')`
+// scripts/demo.sh installed the packed package, so `require('sessiontrail')`
 // is what a user gets (koffi, for the lock, included).
-const { EventLog } = require('sessionlog');
+const { EventLog } = require('sessiontrail');
 
 const dir = process.argv[2];
 const log = EventLog.open(dir);

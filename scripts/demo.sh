@@ -6,14 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/sessionlog-demo.XXXXXX")
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/sessiontrail-demo.XXXXXX")
 dir="$scratch/session"
-cli=target/release/sessionlog
+cli=target/release/sessiontrail
 
 echo "== session directory: $dir"
 echo
 echo "== 1. a Rust agent records through the crate"
-cargo run --quiet --release --example record_session -- "$dir"
+cargo run --quiet --release -p sessiontrail --example record_session -- "$dir"
 
 echo
 echo "== 2. hooks record tool calls through the CLI (one process each)"
@@ -38,10 +38,10 @@ if [ -f pkg/package.json ]; then
 fi
 
 echo
-echo "== the timeline (sessionlog cat --pretty)"
+echo "== the timeline (sessiontrail cat --pretty)"
 "$cli" cat "$dir" --pretty
 echo
-echo "== the integrity report (sessionlog check)"
+echo "== the integrity report (sessiontrail check)"
 "$cli" check "$dir"
 echo
 echo "== watch it in a browser (live while writers append; Ctrl-C stops):"

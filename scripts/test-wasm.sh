@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Why this exists: the wasm32 test suites need a runner that cargo does not
 # know about. wasm-bindgen-test-runner (installed with wasm-bindgen-cli, the
-# version Cargo.lock pins) runs tests/wasm_node.rs under Node and
-# tests/wasm_browser.rs in headless Chromium through ChromeDriver; both run
-# the scenarios of tests/wasm_common/ against the exported EventLog.
+# version Cargo.lock pins) runs crates/sessiontrail-wasm/tests/wasm_node.rs under
+# Node and wasm_browser.rs in headless Chromium through ChromeDriver; both run
+# the scenarios of its tests/wasm_common/ against the exported EventLog.
 #
 #   scripts/test-wasm.sh            both suites
 #   scripts/test-wasm.sh node       Node only
@@ -25,12 +25,12 @@ case "$which" in
 esac
 
 if [ "$which" != browser ]; then
-  cargo test --target wasm32-unknown-unknown --test wasm_node
+  cargo test -p sessiontrail-wasm --target wasm32-unknown-unknown --test wasm_node
 fi
 if [ "$which" != node ]; then
   if [ ! -x "$CHROMEDRIVER" ]; then
     echo "test-wasm: no ChromeDriver at $CHROMEDRIVER (scripts/setup.sh installs Debian's)" >&2
     exit 1
   fi
-  cargo test --target wasm32-unknown-unknown --test wasm_browser
+  cargo test -p sessiontrail-wasm --target wasm32-unknown-unknown --test wasm_browser
 fi

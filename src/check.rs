@@ -218,6 +218,61 @@ fn radix_sort(values: &mut Vec<u64>) {
     }
 }
 
+impl CheckReport {
+    /// Appends the report as JSON to `out`, the shape the npm package's
+    /// `check()` returns (bindings/README.md): camelCase, `ok` first, the
+    /// counter's state as a word.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let r = self;
+        let number = |out: &mut Vec<u8>, name: &str, n: u64| {
+            out.push(b',');
+            crate::json::write_str(out, name);
+            out.push(b':');
+            crate::json::write_u64(out, n);
+        };
+        out.extend_from_slice(if r.is_ok() {
+            b"{\"ok\":true"
+        } else {
+            b"{\"ok\":false"
+        });
+        number(out, "events", r.events);
+        number(out, "lines", r.lines);
+        number(out, "bytes", r.bytes);
+        number(out, "skipped", r.skipped);
+        out.extend_from_slice(b",\"skippedLines\":");
+        crate::json::write_list(out, b"[]", &r.skipped_lines, |out, s| {
+            out.extend_from_slice(b"{\"line\":");
+            crate::json::write_u64(out, s.line);
+            out.extend_from_slice(b",\"reason\":");
+            crate::json::write_str(out, &s.reason);
+            out.push(b'}');
+        });
+        out.extend_from_slice(b",\"duplicates\":");
+        crate::json::write_list(out, b"[]", &r.duplicates, |out, n| {
+            crate::json::write_u64(out, *n)
+        });
+        out.extend_from_slice(b",\"missing\":");
+        crate::json::write_list(out, b"[]", &r.missing, |out, (first, last)| {
+            crate::json::write_list(out, b"[]", [first, last], |out, n| {
+                crate::json::write_u64(out, *n)
+            });
+        });
+        number(out, "missingCount", r.missing_count);
+        number(out, "misplaced", r.misplaced);
+        number(out, "tornTailBytes", r.torn_tail_bytes);
+        out.extend_from_slice(b",\"counter\":");
+        crate::json::write_str(
+            out,
+            match r.counter {
+                CounterState::Missing => "missing",
+                CounterState::Consistent => "consistent",
+                CounterState::Stale { .. } => "stale",
+            },
+        );
+        out.push(b'}');
+    }
+}
+
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "events:      {}", self.events)?;

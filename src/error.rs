@@ -97,7 +97,6 @@ impl From<serde_json::Error> for EventLogError {
 
 /// Wraps an I/O error so its message says what was done to which path,
 /// keeping its kind.
-#[cfg_attr(target_family = "wasm", allow(dead_code))]
 pub(crate) fn io_at(op: &str, path: &Path, e: std::io::Error) -> EventLogError {
     EventLogError::Io(io_error(e.kind(), format!("{op} {}: {e}", path.display())))
 }

@@ -54,7 +54,7 @@ fn hex(prefix: &str, bytes: &[u8]) -> String {
 /// The civil date comes from Howard Hinnant's days-to-civil algorithm, so no
 /// date crate is needed on either target. Digits are written by hand, not
 /// through `format!`: this runs on every append.
-pub(crate) fn format_rfc3339_millis(unix_millis: u64) -> String {
+pub fn format_rfc3339_millis(unix_millis: u64) -> String {
     let millis = unix_millis % 1000;
     let secs = unix_millis / 1000;
     let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);

@@ -88,7 +88,7 @@ impl std::fmt::Display for LineProblem {
 /// Parses one complete stored line (without its `\n`) by the readers' rules:
 /// a line this accepts is an event to `iter`, `read_all` and `check`, and a
 /// line it refuses is one they skip, for the reason it gives. For readers
-/// that follow a growing file by byte offset (`sessionlog view`).
+/// that follow a growing file by byte offset (`sessiontrail view`).
 // Not inlined under wasm, where each caller would carry a copy in the
 // size-budgeted .wasm; natively, inlined, the event is built in place.
 #[cfg_attr(target_family = "wasm", inline(never))]

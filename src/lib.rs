@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("README.md")]
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 mod check;
@@ -6,6 +6,7 @@ mod codec;
 mod error;
 mod event;
 mod format;
+pub mod hosting;
 mod input;
 mod json;
 mod log;
@@ -16,8 +17,6 @@ mod store;
 #[cfg(not(target_family = "wasm"))]
 mod native;
 #[cfg(not(target_family = "wasm"))]
-pub mod otlp;
-#[cfg(not(target_family = "wasm"))]
 use native as platform;
 
 #[cfg(target_family = "wasm")]
@@ -27,7 +26,9 @@ use wasm as platform;
 
 pub use check::{CheckReport, CounterState, SkippedLine};
 pub use error::EventLogError;
-pub use event::{generate_event_id, generate_span_id, generate_trace_id, now_rfc3339};
+pub use event::{
+    format_rfc3339_millis, generate_event_id, generate_span_id, generate_trace_id, now_rfc3339,
+};
 pub use format::{parse_line, Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE_BYTES};
 pub use input::{event_from_json, event_from_value};
 pub use log::{Durability, EventLog, Events, Options};
@@ -35,9 +36,7 @@ pub use log::{Durability, EventLog, Events, Options};
 pub use native::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE};
 pub use platform::DefaultStore;
 pub use schema::{
-    fields_of, EventType, EventTypeSpec, FieldKind, FieldSpec, SessionEvent, COMMON_FIELDS,
-    EVENT_FIELDS, EVENT_TYPES, EVENT_TYPE_NAMES,
+    fields_of, EventType, EventTypeSpec, FieldKind, FieldRef, FieldSpec, SessionEvent,
+    COMMON_FIELDS, EVENT_FIELDS, EVENT_TYPES, EVENT_TYPE_NAMES,
 };
 pub use store::{LockWait, MemoryStore, Store};
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub use wasm::{JsEventLog, JsStore};

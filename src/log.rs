@@ -313,7 +313,7 @@ fn roll_back<S: Store>(store: &mut S, size: u64, e: EventLogError) -> EventLogEr
             Err(cut) => EventLogError::Io(io_error(
                 std::io::ErrorKind::Other,
                 format!(
-                    "{}: the append failed ({e}) and cutting the partial write back to {size} bytes failed too ({cut}); run `sessionlog check` on this log",
+                    "{}: the append failed ({e}) and cutting the partial write back to {size} bytes failed too ({cut}); run `sessiontrail check` on this log",
                     store.name()
                 ),
             )),

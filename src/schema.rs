@@ -91,15 +91,21 @@ pub struct EventTypeSpec {
     pub fields: &'static [FieldSpec],
 }
 
-/// A field's value borrowed from an event, for writing. `Absent` (`None`, or
-/// an empty list) is not written.
+/// A field's value borrowed from an event ([`EventType::fields`]). `Absent`
+/// (`None`, or an empty list) is not written.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum FieldRef<'a> {
+pub enum FieldRef<'a> {
+    /// No value: an optional field that is `None`, or an empty list.
     Absent,
+    /// A string field.
     Str(&'a str),
+    /// An unsigned integer field.
     Unsigned(u64),
+    /// A signed integer field.
     Signed(i64),
+    /// A floating-point field.
     F64(f64),
+    /// A list of strings.
     List(&'a [String]),
 }
 
@@ -229,7 +235,7 @@ macro_rules! event_types {
 
         impl EventType {
             /// The position of this type in [`EVENT_TYPES`].
-            pub(crate) fn index(&self) -> usize {
+            pub fn index(&self) -> usize {
                 match self {
                     $( Self::$variant { .. } => Position::$variant as usize, )*
                 }
@@ -241,6 +247,13 @@ macro_rules! event_types {
                 match self {
                     $( Self::$variant { $($($field,)*)? } => pad([$($(Field::get($field),)*)?]), )*
                 }
+            }
+
+            /// This type's own fields with their values, in the order they
+            /// are written: a reader of any event type's fields that needs
+            /// no match over the types (the OTLP mapping's attributes).
+            pub fn fields(&self) -> impl Iterator<Item = (&'static FieldSpec, FieldRef<'_>)> {
+                EVENT_FIELDS[self.index()].iter().zip(self.values())
             }
 
             /// Event type `index` made of its checked field values.

@@ -38,7 +38,7 @@
 //!
 //! Kill delays come from a xorshift generator seeded from the clock; the
 //! seed is printed (libtest shows it when the test fails) and
-//! `SESSIONLOG_CRASH_SEED=<n>` replays the same choices (process timing
+//! `SESSIONTRAIL_CRASH_SEED=<n>` replays the same choices (process timing
 //! still varies).
 
 mod common;
@@ -53,7 +53,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::{after_marker, assert_numbered_in_order, child_test, note, TempDir};
-use sessionlog::{
+use sessiontrail::{
     Counter, EventLog, EventLogError, FileStore, LockWait, Options, Store, TORN_FILE,
 };
 
@@ -68,9 +68,9 @@ const CHUNK_PAUSE: Duration = Duration::from_millis(10);
 /// What a child prints where the parent should kill it once it is due.
 const KILL_POINT: &str = "KILLPOINT";
 
-const ENV_DIR: &str = "SESSIONLOG_CRASH_DIR";
-const ENV_KIND: &str = "SESSIONLOG_CRASH_KIND";
-const ENV_CHILD_SEED: &str = "SESSIONLOG_CRASH_CHILD_SEED";
+const ENV_DIR: &str = "SESSIONTRAIL_CRASH_DIR";
+const ENV_KIND: &str = "SESSIONTRAIL_CRASH_KIND";
+const ENV_CHILD_SEED: &str = "SESSIONTRAIL_CRASH_CHILD_SEED";
 
 /// xorshift64*: tiny, deterministic, good enough to pick kill moments.
 struct Rng(u64);
@@ -453,8 +453,8 @@ fn round(dir: &Path, rng: &mut Rng, seed: u64, tally: &mut Tally) {
 }
 
 fn seed() -> u64 {
-    if let Ok(s) = std::env::var("SESSIONLOG_CRASH_SEED") {
-        return s.parse().expect("SESSIONLOG_CRASH_SEED is a u64");
+    if let Ok(s) = std::env::var("SESSIONTRAIL_CRASH_SEED") {
+        return s.parse().expect("SESSIONTRAIL_CRASH_SEED is a u64");
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -466,7 +466,7 @@ fn seed() -> u64 {
 fn killed_writers_lose_nothing_acknowledged() {
     let seed = seed();
     // Printed first so libtest shows it with any failure below.
-    println!("crash seed: {seed} (replay with SESSIONLOG_CRASH_SEED={seed})");
+    println!("crash seed: {seed} (replay with SESSIONTRAIL_CRASH_SEED={seed})");
     let mut rng = Rng::new(seed);
     for _ in 0..LOGS {
         crash_and_check(&mut rng, seed);

@@ -21,7 +21,7 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use common::{child_test, make_event, note, TempDir};
-use sessionlog::{
+use sessiontrail::{
     Counter, Durability, EventLog, EventLogError, EventType, LockWait, Options, COUNTER_FILE,
     EVENTS_FILE, LOCK_FILE, TORN_FILE,
 };
@@ -368,7 +368,7 @@ fn hard_linked_sidecars_are_not_written() {
 }
 
 /// The env var that makes `lock_holder_child` hold a lock.
-const HOLD_LOCK: &str = "SESSIONLOG_TEST_HOLD_LOCK";
+const HOLD_LOCK: &str = "SESSIONTRAIL_TEST_HOLD_LOCK";
 
 /// Not a test on its own: run by `hold_lock_in_child` in a child process.
 /// Takes an fs2 exclusive lock on the named file (what treeship-core
@@ -676,6 +676,6 @@ fn check_creates_nothing() {
     std::fs::remove_file(dir.join(COUNTER_FILE)).unwrap();
     let before = snapshot(&dir);
     let report = log.check().unwrap();
-    assert_eq!(report.counter, sessionlog::CounterState::Missing);
+    assert_eq!(report.counter, sessiontrail::CounterState::Missing);
     assert_eq!(snapshot(&dir), before);
 }

@@ -21,17 +21,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{assert_numbered_in_order, child_test, note, TempDir};
-use sessionlog::{CounterState, EventLog, SessionEvent};
+use sessiontrail::{CounterState, EventLog, SessionEvent};
 
 const CHILDREN: usize = 8;
 const APPENDS: u64 = 240;
 const BATCH: u64 = 4;
 const _: () = assert!(APPENDS % BATCH == 0, "batch children append APPENDS events");
 
-const ENV_DIR: &str = "SESSIONLOG_TEST_APPEND_DIR";
-const ENV_GO: &str = "SESSIONLOG_TEST_APPEND_GO";
-const ENV_ID: &str = "SESSIONLOG_TEST_APPEND_ID";
-const ENV_MODE: &str = "SESSIONLOG_TEST_APPEND_MODE";
+const ENV_DIR: &str = "SESSIONTRAIL_TEST_APPEND_DIR";
+const ENV_GO: &str = "SESSIONTRAIL_TEST_APPEND_GO";
+const ENV_ID: &str = "SESSIONTRAIL_TEST_APPEND_ID";
+const ENV_MODE: &str = "SESSIONTRAIL_TEST_APPEND_MODE";
 
 fn event(id: &str, i: u64) -> SessionEvent {
     let mut e = note("sess_procs", &format!("{id} #{i}"));
@@ -132,7 +132,7 @@ fn concurrent_processes_get_unique_contiguous_numbers() {
     assert!(report.is_ok(), "{report}");
     assert_eq!(report.misplaced, 0);
     assert_eq!(report.counter, CounterState::Consistent);
-    assert!(!dir.join(sessionlog::TORN_FILE).exists());
+    assert!(!dir.join(sessiontrail::TORN_FILE).exists());
 
     // Each child's events are all there, in the order it appended them,
     // and each batch holds consecutive numbers.

@@ -21,7 +21,7 @@ mod common;
 use proptest::prelude::*;
 
 use common::{note, TempDir};
-use sessionlog::{EventLog, MemoryStore, Options, Store};
+use sessiontrail::{EventLog, MemoryStore, Options, Store};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -94,7 +94,7 @@ fn run<S: Store>(
                 for (i, e) in batch.iter().enumerate() {
                     prop_assert_eq!(e.sequence_no, first + i as u64, "contiguous batch");
                     let text = match &e.event_type {
-                        sessionlog::EventType::AgentNote { text } => text.clone().unwrap(),
+                        sessiontrail::EventType::AgentNote { text } => text.clone().unwrap(),
                         _ => unreachable!(),
                     };
                     acknowledged.push((e.sequence_no, text));
@@ -133,7 +133,7 @@ fn run<S: Store>(
         for (seq, text) in &acknowledged {
             let stored = &events[*seq as usize];
             let same = matches!(&stored.event_type,
-                sessionlog::EventType::AgentNote { text: Some(t) } if t == text);
+                sessiontrail::EventType::AgentNote { text: Some(t) } if t == text);
             prop_assert!(same, "acknowledged event {} changed", seq);
         }
     }
@@ -162,6 +162,6 @@ proptest! {
         let dir = tmp.session();
         std::fs::create_dir_all(&dir).unwrap();
         let open = || EventLog::open(&dir).unwrap();
-        run(&ops, &open, &File(dir.join(sessionlog::EVENTS_FILE)))?;
+        run(&ops, &open, &File(dir.join(sessiontrail::EVENTS_FILE)))?;
     }
 }

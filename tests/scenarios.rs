@@ -30,7 +30,7 @@ use common::{
     all_event_types, assert_covers_every_type, assert_numbered_in_order, line_of, make_event, note,
     TempDir,
 };
-use sessionlog::{
+use sessiontrail::{
     CheckReport, Counter, CounterState, EventLog, EventLogError, EventType, FileStore, LockWait,
     MemoryStore, Options, SessionEvent, Store, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE,
 };
@@ -715,7 +715,7 @@ fn read_from_and_iter_stream_in_order<F: Fixture>() {
     for i in 0..10 {
         assert_eq!(append_note(&log, "n"), i);
     }
-    let seqs = |events: sessionlog::Events<_>| -> Vec<u64> {
+    let seqs = |events: sessiontrail::Events<_>| -> Vec<u64> {
         events.map(|e| e.unwrap().sequence_no).collect()
     };
     assert_eq!(seqs(log.iter().unwrap()), (0..10).collect::<Vec<_>>());

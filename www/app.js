@@ -1,5 +1,5 @@
 // The recorder page: wires the session panel, the event form, the timeline,
-// export and import to one sessionlog EventLog. Every event goes through
+// export and import to one sessiontrail EventLog. Every event goes through
 // record() below, the page's own path (also used by the simulator and, as
 // window.recorder.record, by the tests and the benchmark).
 //
@@ -39,7 +39,7 @@ async function boot() {
     await init();
   } catch (e) {
     banner(
-      `Could not load the sessionlog package from ./pkg/ (${e.message}). ` +
+      `Could not load the sessiontrail package from ./pkg/ (${e.message}). ` +
         'Build it with "make pkg" and serve this page with "make www".',
     );
     document.body.dataset.state = "broken";
@@ -117,7 +117,7 @@ async function openSession(id, storage) {
 
   form.selectType(timeline.size ? "agent.called_tool" : "session.started");
   if (storage !== "memory") {
-    state.channel = new BroadcastChannel(`sessionlog:${opened.host.name}`);
+    state.channel = new BroadcastChannel(`sessiontrail:${opened.host.name}`);
     state.channel.onmessage = () => pullOthers();
   }
   document.body.dataset.state = "recording";

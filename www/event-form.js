@@ -7,7 +7,7 @@
 import { AGENT_FIELDS, CATEGORIES, EVENT_TYPES, MORE_FIELDS, TYPE_BY_NAME } from "./event-types.js";
 import { hintFor, readField } from "./field-values.js";
 
-const AGENT_KEY = "sessionlog.recorder.agent";
+const AGENT_KEY = "sessiontrail.recorder.agent";
 
 export class EventForm {
   #form;

@@ -14,8 +14,8 @@ import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const WWW = fileURLToPath(new URL(".", import.meta.url));
-// SESSIONLOG_PKG_WEB points /pkg/ elsewhere (e.g. a build under test).
-const PKG_WEB = process.env.SESSIONLOG_PKG_WEB ?? resolve(WWW, "..", "pkg", "web");
+// SESSIONTRAIL_PKG_WEB points /pkg/ elsewhere (e.g. a build under test).
+const PKG_WEB = process.env.SESSIONTRAIL_PKG_WEB ?? resolve(WWW, "..", "pkg", "web");
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -68,7 +68,7 @@ function inside(root, rel) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const port = process.env.PORT === undefined ? 8080 : Number(process.env.PORT);
   const { url } = await serve({ port });
-  console.log(`sessionlog recorder: ${url}`);
+  console.log(`sessiontrail recorder: ${url}`);
   try {
     await stat(PKG_WEB);
   } catch {

@@ -4,7 +4,7 @@
 
 import { EventLog, IndexedDbHost, MemoryHost, OpfsHost } from "./pkg/index.js";
 
-const INDEX_KEY = "sessionlog.recorder.sessions";
+const INDEX_KEY = "sessiontrail.recorder.sessions";
 
 export const STORAGES = {
   indexeddb: "IndexedDB",

@@ -181,7 +181,7 @@ export class Timeline {
 
 // Rows are built as nodes with every string from the log set as text or an
 // attribute value, never parsed as markup: the viewer shows logs it did
-// not write (sessionlog view), and a log is untrusted input.
+// not write (sessiontrail view), and a log is untrusted input.
 function rowNode(e, index, pos, h, selected) {
   const type = TYPE_BY_NAME.get(e.type);
   const category = type?.category ?? "unknown";

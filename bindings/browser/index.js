@@ -1,6 +1,6 @@
-// The browser entry of the sessionlog package (copied to pkg/web/index.js).
+// The browser entry of the sessiontrail package (copied to pkg/web/index.js).
 // Runs in a window or a Worker. Needs the wasm-bindgen `web` build beside it
-// (./sessionlog.js, ./sessionlog_bg.wasm): call `await init()` once before
+// (./sessiontrail.js, ./sessiontrail_bg.wasm): call `await init()` once before
 // anything else. Needs Web Locks (navigator.locks, a secure context) for
 // hosts shared across tabs.
 //
@@ -9,7 +9,7 @@
 // may wait returns a Promise. The lock itself belongs to the host, as in the
 // LogHost contract (bindings/README.md): the wasm core calls host.lock()
 // before each append and host.unlock() after. Hosts shared by tabs
-// (IndexedDbHost, OpfsHost) hold a Web Lock, "sessionlog:<host.name>",
+// (IndexedDbHost, OpfsHost) hold a Web Lock, "sessiontrail:<host.name>",
 // which can only be waited for asynchronously, so they offer withLock(fn):
 // each turn of writing runs inside it (pull in other tabs' bytes, the wasm
 // append, host.flush), and their lock() refuses an append outside it. That
@@ -26,13 +26,13 @@
 // lock between processes outside one browser profile: Web Locks are per
 // origin and profile.
 //
-//   import init, { EventLog, IndexedDbHost } from "sessionlog";
+//   import init, { EventLog, IndexedDbHost } from "sessiontrail";
 //   await init();
 //   const log = EventLog.withHost(await IndexedDbHost.open("ssn_1"));
 //   const stored = await log.append({ type: "agent.note", text: "hi", ... });
 //   stored.sequence_no; // unique across tabs
 
-import init, { initSync, EventLog as RawEventLog } from "./sessionlog.js";
+import init, { initSync, EventLog as RawEventLog } from "./sessiontrail.js";
 import { refuseUnjsonable } from "./json-values.js";
 import { writeGroup, withField } from "./group-commit.js";
 

@@ -1,7 +1,7 @@
 // Runs in a window or a Worker; needs IndexedDB (absent in some private
 // modes and in Node). A log shared by every tab of one origin.
 //
-// Layout: one database per log, "sessionlog:<name>", holding
+// Layout: one database per log, "sessiontrail:<name>", holding
 //   chunks  key = byte offset, value = the bytes appended there (Uint8Array);
 //           an append is one record, so refresh() reads only the records at
 //           or after the bytes this tab already has;
@@ -97,7 +97,7 @@ export class IndexedDbHost {
 
   unlock() {}
 
-  /** Runs `fn` under the Web Lock "sessionlog:<name>", after pulling in
+  /** Runs `fn` under the Web Lock "sessiontrail:<name>", after pulling in
    *  what other tabs stored; resolves with fn's result. */
   withLock(fn) {
     return this.#lock.run(() => this.refresh(), fn);
@@ -260,7 +260,7 @@ export class IndexedDbHost {
       if (keys[i] !== mirror.size) {
         throw new Error(
           `${this.name}: stored bytes have a gap or overlap at byte ${mirror.size} ` +
-            `(next record starts at ${keys[i]}); something other than sessionlog changed the database`,
+            `(next record starts at ${keys[i]}); something other than sessiontrail changed the database`,
         );
       }
       mirror.append(values[i]);
@@ -272,7 +272,7 @@ export class IndexedDbHost {
 }
 
 function databaseName(name) {
-  return `sessionlog:${name}`;
+  return `sessiontrail:${name}`;
 }
 
 /** Places the queued writes on one transaction, in order. Adjacent chunks

@@ -7,7 +7,7 @@
 // wrapper takes.
 //
 // The files follow the native session directory (DESIGN §3), under
-// sessionlog/<name>/ in the origin's private file system:
+// sessiontrail/<name>/ in the origin's private file system:
 //   events.jsonl        the events
 //   events.jsonl.count  16 bytes: u64 LE count, u64 LE size when counted
 //   events.jsonl.torn   torn tails cut by repairs, each followed by "\n"
@@ -51,13 +51,13 @@ export class OpfsFiles {
       );
     }
     const root = await navigator.storage.getDirectory();
-    const top = await root.getDirectoryHandle("sessionlog", { create: true });
+    const top = await root.getDirectoryHandle("sessiontrail", { create: true });
     const dir = await top.getDirectoryHandle(name, { create: true });
-    const path = `sessionlog/${name}/${EVENTS}`;
+    const path = `sessiontrail/${name}/${EVENTS}`;
     const handles = [];
     try {
       for (const file of [EVENTS, COUNTER, TORN]) {
-        handles.push(await openHandle(dir, file, `sessionlog/${name}/${file}`));
+        handles.push(await openHandle(dir, file, `sessiontrail/${name}/${file}`));
       }
     } catch (e) {
       for (const h of handles) h.close();

@@ -60,7 +60,7 @@ export class OpfsHost {
   static async delete(name) {
     checkName(name);
     const root = await navigator.storage.getDirectory();
-    const top = await root.getDirectoryHandle("sessionlog", { create: true });
+    const top = await root.getDirectoryHandle("sessiontrail", { create: true });
     await top.removeEntry(name, { recursive: true }).catch((e) => {
       if (e?.name !== "NotFoundError") throw e;
     });
@@ -80,7 +80,7 @@ export class OpfsHost {
 
   unlock() {}
 
-  /** Runs `fn` under the Web Lock "sessionlog:<name>", after pulling in
+  /** Runs `fn` under the Web Lock "sessiontrail:<name>", after pulling in
    *  what other tabs stored; resolves with fn's result. */
   withLock(fn) {
     return this.#lock.run(() => this.refresh(), fn);

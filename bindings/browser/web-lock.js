@@ -7,7 +7,7 @@
 // when), but a Web Lock can only be waited for asynchronously. So the lock
 // comes in two halves:
 //   withLock(prepare, fn)  the Promise half: waits for the Web Lock
-//                          "sessionlog:<host name>", runs prepare() (pull in
+//                          "sessiontrail:<host name>", runs prepare() (pull in
 //                          other tabs' bytes), then fn(), and lets the lock go
 //                          when fn's Promise settles. The browser EventLog runs
 //                          each turn of appends this way (one turn writes
@@ -26,7 +26,7 @@ export class WebLock {
   /** @param {string} hostName the host's `name`, which names the lock */
   constructor(hostName) {
     this.#hostName = hostName;
-    this.#name = `sessionlog:${hostName}`;
+    this.#name = `sessiontrail:${hostName}`;
   }
 
   /** Runs `prepare()` then `fn()` under the Web Lock; resolves with fn's result. */

@@ -3,7 +3,7 @@
 //
 // FileHost: the LogHost of bindings/README.md over a session directory, with
 // the files, modes and rules of the native crate (src/native/), so a log
-// written here is read, checked and appended to by `sessionlog` and by Rust
+// written here is read, checked and appended to by `sessiontrail` and by Rust
 // programs, and the other way round:
 //
 //   events.jsonl        the events, one JSON object per line

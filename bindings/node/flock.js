@@ -1,11 +1,11 @@
 // Runs in Node (18 or later), as CommonJS. Needs the npm package `koffi`
-// (a dependency of sessionlog, pinned exactly; its prebuilt binary comes as
+// (a dependency of sessiontrail, pinned exactly; its prebuilt binary comes as
 // an optional platform package such as @koromix/koffi-linux-x64).
 //
 // The only place in the npm package that locks a file. It calls flock(2)
 // from libc through koffi's FFI, on the descriptor of events.jsonl.lock:
 // the same call on the same file as the native crate (fs2), the
-// `sessionlog` CLI and treeship-core, so Node writers and those writers
+// `sessiontrail` CLI and treeship-core, so Node writers and those writers
 // exclude each other, in one process or many.
 //
 // What it does not guarantee (as natively, src/native/lock.rs):
@@ -64,7 +64,7 @@ function tryLoad() {
   if (process.platform === "win32") {
     return lockError(
       "LOCK_UNSUPPORTED",
-      "sessionlog: locking session files from Node is not built for Windows yet " +
+      "sessiontrail: locking session files from Node is not built for Windows yet " +
         "(the route is LockFileEx on the handle from libuv's uv_get_osfhandle). " +
         unlockedHint,
     );
@@ -75,7 +75,7 @@ function tryLoad() {
   } catch (cause) {
     return lockError(
       "LOCK_UNSUPPORTED",
-      `sessionlog: cannot load koffi, which sessionlog uses to call flock(2) (${cause.message}). ` +
+      `sessiontrail: cannot load koffi, which sessiontrail uses to call flock(2) (${cause.message}). ` +
         "Reinstall the package without --omit=optional / --no-optional so that koffi's prebuilt binary " +
         "for this platform (@koromix/koffi-" + process.platform + "-" + process.arch + ") is installed, " +
         "and keep koffi external if you bundle. " + unlockedHint,
@@ -97,7 +97,7 @@ function tryLoad() {
   }
   return lockError(
     "LOCK_UNSUPPORTED",
-    `sessionlog: cannot find flock(2) in libc (${failures.join("; ")}). ${unlockedHint}`,
+    `sessiontrail: cannot find flock(2) in libc (${failures.join("; ")}). ${unlockedHint}`,
   );
 }
 

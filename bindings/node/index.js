@@ -1,6 +1,6 @@
-// Runs in Node (18 or later), as CommonJS: `require("sessionlog")`.
+// Runs in Node (18 or later), as CommonJS: `require("sessiontrail")`.
 // Needs, in the same folder of the assembled package (pkg/node/, made by
-// scripts/build-pkg.sh): sessionlog.js and sessionlog_bg.wasm, the
+// scripts/build-pkg.sh): sessiontrail.js and sessiontrail_bg.wasm, the
 // wasm-bindgen `--target nodejs` build, which loads the .wasm synchronously
 // from disk; and file-host.js. ESM callers get this same module through
 // index.mjs, so `require` and `import` share one wasm instance.
@@ -21,7 +21,7 @@
 // gets its own stored event, or its own error (see #commit).
 "use strict";
 
-const wasm = require("./sessionlog.js");
+const wasm = require("./sessiontrail.js");
 const { FileHost } = require("./file-host.js");
 const { refuseUnjsonable } = require("./json-values.js");
 const { writeGroup, withField } = require("./group-commit.js");
@@ -203,10 +203,10 @@ class EventLog {
     if (host.locking === "none" && !warnedUnlocked) {
       warnedUnlocked = true;
       process.emitWarning(
-        `sessionlog: ${host.name} is opened with { lock: "none" }: its appends take no lock, so ` +
+        `sessiontrail: ${host.name} is opened with { lock: "none" }: its appends take no lock, so ` +
           "another process appending to the same session at the same moment can be handed the same " +
           "sequence numbers",
-        { code: "SESSIONLOG_UNLOCKED" },
+        { code: "SESSIONTRAIL_UNLOCKED" },
       );
     }
     try {
@@ -471,7 +471,7 @@ class EventLog {
     this.#raw.__wbg_ptr = 0; // every later call says "closed"
     if (this.#ownsHost) this.#host.close();
     const err = new Error(
-      `sessionlog: the wasm core failed (${e.message}); this EventLog is closed. ` +
+      `sessiontrail: the wasm core failed (${e.message}); this EventLog is closed. ` +
         "The failed call was not acknowledged (`check` tells whether its bytes are " +
         "stored); reopen the log, in a new process if it happens again",
     );

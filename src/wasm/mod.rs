@@ -3,22 +3,10 @@
 //! flock(2) itself, browser hosts a Web Lock); the clock and random numbers
 //! come from JS.
 //!
-//! - `js_store`: [`JsStore`], the crate's [`crate::Store`] over a JavaScript
-//!   `LogHost` object (the contract is in `bindings/README.md`).
-//! - `bindings`: the wasm-bindgen exports, the JavaScript class `EventLog`.
-//!
-//! Both exist only for JavaScript hosts (`target_os = "unknown"`); under WASI
-//! the crate still builds, with the in-memory store as its default.
-
-#[cfg(target_os = "unknown")]
-mod bindings;
-#[cfg(target_os = "unknown")]
-mod js_store;
-
-#[cfg(target_os = "unknown")]
-pub use bindings::JsEventLog;
-#[cfg(target_os = "unknown")]
-pub use js_store::JsStore;
+//! The store over a JavaScript `LogHost` object and the wasm-bindgen
+//! exports live in crates/sessiontrail-wasm; this module is only what the
+//! core itself needs from the platform. Under WASI the crate builds too,
+//! with the in-memory store as its default.
 
 use crate::store::MemoryStore;
 

@@ -6,13 +6,11 @@
 //! helpers, so unused ones are allowed here rather than in every file.
 #![allow(dead_code)]
 
-pub mod hook;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sessionlog::{
+use sessiontrail::{
     generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, EventType, SessionEvent,
     EVENT_TYPE_NAMES,
 };
@@ -34,7 +32,7 @@ impl TempDir {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         let root = std::env::temp_dir().join(format!(
-            "sessionlog-test-{tag}-{}-{}-{nanos}",
+            "sessiontrail-test-{tag}-{}-{}-{nanos}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));

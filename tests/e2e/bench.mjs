@@ -17,7 +17,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 if (!existsSync(`${here}node_modules/playwright-core`)) {
   execSync("npm ci --no-audit --no-fund --loglevel=error", { cwd: here, stdio: "inherit" });
 }
-const pkgWeb = process.env.SESSIONLOG_PKG_WEB ?? `${here}../../pkg/web`;
+const pkgWeb = process.env.SESSIONTRAIL_PKG_WEB ?? `${here}../../pkg/web`;
 if (!existsSync(`${pkgWeb}/index.js`)) {
   console.error(`bench.mjs: ${pkgWeb} is missing: run 'make pkg' first`);
   process.exit(1);

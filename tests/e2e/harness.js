@@ -1,6 +1,6 @@
 // Shared by the e2e tests and the benchmark: Debian's Chromium through
 // playwright-core, and the recorder's static server (www/serve.mjs) on a
-// free port, unless run.sh already started one (SESSIONLOG_E2E_URL).
+// free port, unless run.sh already started one (SESSIONTRAIL_E2E_URL).
 
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
@@ -16,7 +16,7 @@ export const PHONE = { width: 390, height: 844 };
 
 /** The server's base URL, and a stop function (a no-op for run.sh's). */
 export async function server() {
-  if (process.env.SESSIONLOG_E2E_URL) return { url: process.env.SESSIONLOG_E2E_URL, close: async () => {} };
+  if (process.env.SESSIONTRAIL_E2E_URL) return { url: process.env.SESSIONTRAIL_E2E_URL, close: async () => {} };
   return serve({ port: 0 });
 }
 

@@ -224,7 +224,7 @@ describe("browser hosts", () => {
     const page = await packagePage();
     const out = await page.evaluate(
       async ({ name, agent }) => {
-        const raw = await import("/pkg/sessionlog.js");
+        const raw = await import("/pkg/sessiontrail.js");
         const { IndexedDbHost, EventLog } = window.sl;
         const host = await IndexedDbHost.open(name);
         const unlocked = raw.EventLog.withHost(host);
@@ -251,7 +251,7 @@ describe("browser hosts", () => {
     assert.equal(out.appended, undefined, "refused");
     assert.equal(out.code, "LOCK_NOT_HELD");
     assert.equal(out.causeCode, "LOCK_NOT_HELD");
-    assert.match(out.message, /^indexeddb:.*: an append needs the Web Lock "sessionlog:indexeddb:.*"; append through the browser EventLog/);
+    assert.match(out.message, /^indexeddb:.*: an append needs the Web Lock "sessiontrail:indexeddb:.*"; append through the browser EventLog/);
     assert.equal(out.sizeAfter, 0, "nothing written");
     assert.equal(out.inside, 0);
     assert.equal(out.viaEventLog, 1);

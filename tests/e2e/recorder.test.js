@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { DESKTOP, PHONE, ROOT, launch, screenshot, secondWindow, server, watchedPage } from "./harness.js";
 import { EVERY_TYPE, checkSession, openRecorder, recordWithForm, setAgentName, startSession, timelineEvents } from "./recorder-steps.js";
 
-const CLI = join(ROOT, "target/release/sessionlog");
+const CLI = join(ROOT, "target/release/sessiontrail");
 
 let srv;
 let browser;
@@ -90,11 +90,11 @@ describe("recorder page", () => {
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
     assert.equal(download.suggestedFilename(), `${id}.events.jsonl`);
-    const dir = mkdtempSync(join(tmpdir(), "sessionlog-e2e-"));
+    const dir = mkdtempSync(join(tmpdir(), "sessiontrail-e2e-"));
     await download.saveAs(join(dir, "events.jsonl"));
     exported = readFileSync(join(dir, "events.jsonl"));
     // The native CLI accepts the download unchanged.
-    assert.ok(existsSync(CLI), `${CLI} is missing: cargo build --release --bin sessionlog`);
+    assert.ok(existsSync(CLI), `${CLI} is missing: cargo build --release -p sessiontrail-cli`);
     const out = execFileSync(CLI, ["check", dir], { encoding: "utf8" });
     assert.match(out, /^events:\s+18$/m);
     assert.match(out, /^verdict:\s+ok$/m);
@@ -297,8 +297,8 @@ describe("recorder page", () => {
 // The export test's "the CLI accepts it" means something only if the CLI
 // refuses a damaged log: a torn line exits 1.
 test("the native CLI check refuses a damaged log", () => {
-  assert.ok(existsSync(CLI), `${CLI} is missing: cargo build --release --bin sessionlog`);
-  const dir = mkdtempSync(join(tmpdir(), "sessionlog-e2e-"));
+  assert.ok(existsSync(CLI), `${CLI} is missing: cargo build --release -p sessiontrail-cli`);
+  const dir = mkdtempSync(join(tmpdir(), "sessiontrail-e2e-"));
   const line = '{"session_id":"s","sequence_no":0';
   execFileSync("sh", ["-c", `printf '%s' '${line}' > '${join(dir, "events.jsonl")}'`]);
   const run = spawnSync(CLI, ["check", dir], { encoding: "utf8" });

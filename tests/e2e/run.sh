@@ -14,10 +14,10 @@ root=$(cd ../.. && pwd)
 chromium=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$chromium" ] || { echo "run.sh: no Chromium at $chromium (apt-get install chromium, or set CHROMIUM)" >&2; exit 1; }
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
-pkg_web=${SESSIONLOG_PKG_WEB:-$root/pkg/web}
-[ -f "$pkg_web/index.js" ] && [ -f "$pkg_web/sessionlog_bg.wasm" ] \
+pkg_web=${SESSIONTRAIL_PKG_WEB:-$root/pkg/web}
+[ -f "$pkg_web/index.js" ] && [ -f "$pkg_web/sessiontrail_bg.wasm" ] \
   || { echo "run.sh: $pkg_web is missing or incomplete: run 'make pkg' first" >&2; exit 1; }
-[ -x "$root/target/release/sessionlog" ] || (cd "$root" && cargo build --release --bin sessionlog)
+[ -x "$root/target/release/sessiontrail" ] || (cd "$root" && cargo build --release -p sessiontrail-cli)
 
 out=$(mktemp)
 PORT=0 node "$root/www/serve.mjs" >"$out" &
@@ -35,4 +35,4 @@ echo "run.sh: serving on $url"
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(hosts.test.js recorder.test.js)
 # One file at a time: two browsers at once on two cores only make both slow.
-SESSIONLOG_E2E_URL=$url node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+SESSIONTRAIL_E2E_URL=$url node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

@@ -1,5 +1,5 @@
 // Viewer figures (DESIGN §11), in Debian's Chromium with the release CLI:
-// the time from opening a 100,000-event session's page in `sessionlog view`
+// the time from opening a 100,000-event session's page in `sessiontrail view`
 // to its first whole screen (every event read, totals, agent tree,
 // waterfall, side effects and timeline drawn: the page's own mark,
 // firstScreenMs, from the start of the navigation); then the viewer's
@@ -7,7 +7,7 @@
 // in batches. A benchmark, not a test: it prints figures and asserts
 // nothing.
 //
-//   node tests/e2e/viewer-bench.mjs      (needs target/release/sessionlog: make cli)
+//   node tests/e2e/viewer-bench.mjs      (needs target/release/sessiontrail: make cli)
 
 import { execSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -52,7 +52,7 @@ function appendInBatches(dir, from, n, batch = 10_000) {
 
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
 
-const root = mkdtempSync(join(tmpdir(), "sessionlog-viewer-bench-"));
+const root = mkdtempSync(join(tmpdir(), "sessiontrail-viewer-bench-"));
 const dir = join(root, "big");
 appendInBatches(dir, 0, EVENTS);
 const bytes = statSync(join(dir, "events.jsonl")).size;

@@ -1,21 +1,21 @@
 // Sessions for the viewer's tests and benchmark, written through the native
-// CLI (`sessionlog append DIR`, a batch on stdin), and the running
-// `sessionlog view` they are shown by.
+// CLI (`sessiontrail append DIR`, a batch on stdin), and the running
+// `sessiontrail view` they are shown by.
 
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { ROOT } from "./harness.js";
 
-// SESSIONLOG_CLI: another build (a debug one while working on the page).
-export const CLI = process.env.SESSIONLOG_CLI ?? join(ROOT, "target/release/sessionlog");
+// SESSIONTRAIL_CLI: another build (a debug one while working on the page).
+export const CLI = process.env.SESSIONTRAIL_CLI ?? join(ROOT, "target/release/sessiontrail");
 
 /** Appends `events` (objects) to session directory `dir` in one batch. */
 export function append(dir, events) {
   execFileSync(CLI, ["append", dir], { input: events.map((e) => JSON.stringify(e)).join("\n"), stdio: ["pipe", "ignore", "inherit"] });
 }
 
-/** Starts `sessionlog view ROOT --port 0`; resolves with its URL and a stop
+/** Starts `sessiontrail view ROOT --port 0`; resolves with its URL and a stop
  *  function (kills that process only). */
 export async function startViewer(root) {
   const child = spawn(CLI, ["view", root, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
@@ -23,7 +23,7 @@ export async function startViewer(root) {
   child.stdout.setEncoding("utf8");
   while (!out.includes("\n")) {
     const [chunk] = await Promise.race([once(child.stdout, "data"), once(child, "exit").then(() => [null])]);
-    if (chunk === null) throw new Error("sessionlog view exited before printing its URL");
+    if (chunk === null) throw new Error("sessiontrail view exited before printing its URL");
     out += chunk;
   }
   const url = out.split("\n")[0].trim();

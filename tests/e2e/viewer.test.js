@@ -1,4 +1,4 @@
-// The viewer (`sessionlog view`, page in www/viewer/) in real Chromium:
+// The viewer (`sessiontrail view`, page in www/viewer/) in real Chromium:
 // events appended by the CLI show live while the page is open (a torn tail
 // and an unreadable line included), the session list grows as sessions
 // appear, a multi-agent session shows the right agent tree, waterfall and
@@ -21,7 +21,7 @@ let root;
 let viewer;
 
 before(async () => {
-  root = mkdtempSync(join(tmpdir(), "sessionlog-viewer-e2e-"));
+  root = mkdtempSync(join(tmpdir(), "sessiontrail-viewer-e2e-"));
   append(join(root, "multi"), MULTI_AGENT);
   append(join(root, "live"), [liveEvent(0)]);
   viewer = await startViewer(root);
@@ -43,7 +43,7 @@ async function openSession(page, name) {
 
 const rowsOf = (page, selector, fn) => page.$$eval(selector, fn);
 
-describe("sessionlog view", () => {
+describe("sessiontrail view", () => {
   after(() => assert.deepEqual(errors, [], "no page errors"));
 
   test("the session list shows each session, and new ones as they appear", async () => {
@@ -168,7 +168,7 @@ describe("sessionlog view", () => {
   });
 
   test("refused paths and symlinked sessions give a message, not a page", async () => {
-    const outside = mkdtempSync(join(tmpdir(), "sessionlog-viewer-outside-"));
+    const outside = mkdtempSync(join(tmpdir(), "sessiontrail-viewer-outside-"));
     append(join(outside, "secret"), [liveEvent(0)]);
     symlinkSync(join(outside, "secret"), join(root, "linked"));
     try {
@@ -207,7 +207,7 @@ describe("the viewer page from www/ (no server)", () => {
   });
 
   test("opens a picked JSONL file, hostile strings included, and runs nothing", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sessionlog-viewer-file-"));
+    const dir = mkdtempSync(join(tmpdir(), "sessiontrail-viewer-file-"));
     try {
       append(join(dir, "s"), hostileEvents());
       const page = await watchedPage(context, errors);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { EventLog } from "sessionlog";
+import { EventLog } from "sessiontrail";
 import { event, lines, tempDir } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
@@ -54,7 +54,7 @@ test("nothing starting with _ is reachable from EventLog, a log, or either modul
   for (const [what, value] of [
     ["EventLog", EventLog],
     ["a log", log],
-    ["require('sessionlog')", require("sessionlog")],
+    ["require('sessiontrail')", require("sessiontrail")],
   ]) {
     const hidden = reachable(value).filter((n) => n.startsWith("_"));
     assert.deepEqual(hidden, [], `${what} exposes ${hidden}`);

@@ -5,7 +5,7 @@
 // Seven loops write the same ~430-byte event lines to files on one disk,
 // interleaved (each repeat runs them all in a rotating order) so that drift
 // on a noisy machine hits them alike:
-//   sessionlog  EventLog.open(dir).appendSync(input): wasm core, file host,
+//   sessiontrail  EventLog.open(dir).appendSync(input): wasm core, file host,
 //               ids and timestamp filled, size check, counter write
 //   batch16     the same through appendBatch, 16 events per call (one size
 //               check, one write and one counter write per 16 events)
@@ -19,7 +19,7 @@
 //   burst16     16 Promise appends fired together, then awaited: one group
 //               commit (one lock, one write) per 16
 //   pino        pino(pino.destination({ sync: true })).info(event)
-// and prints appends/s (median of the repeats), the ratios of sessionlog to
+// and prints appends/s (median of the repeats), the ratios of sessiontrail to
 // the bare loop, the plain-JS loop and pino, and the size of the packed .wasm, raw and
 // gzipped.
 import fs from "node:fs";
@@ -29,10 +29,10 @@ import zlib from "node:zlib";
 import crypto from "node:crypto";
 import { createRequire } from "node:module";
 import pino from "pino";
-import { EventLog } from "sessionlog";
+import { EventLog } from "sessiontrail";
 
-// koffi as the package itself resolves it (a dependency of sessionlog).
-const requireFromPackage = createRequire(createRequire(import.meta.url).resolve("sessionlog"));
+// koffi as the package itself resolves it (a dependency of sessiontrail).
+const requireFromPackage = createRequire(createRequire(import.meta.url).resolve("sessiontrail"));
 const koffi = requireFromPackage("koffi");
 const flock = koffi
   .load(process.platform === "darwin" ? "/usr/lib/libSystem.B.dylib" : "libc.so.6")
@@ -54,12 +54,12 @@ const input = {
   duration_ms: 1234,
 };
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), "sessionlog-bench-"));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "sessiontrail-bench-"));
 process.on("exit", () => fs.rmSync(root, { recursive: true, force: true }));
 let runs = 0;
 const freshDir = (tag) => path.join(root, `${tag}-${runs++}`);
 
-// The stored form of `input`, as sessionlog writes it, for the other two.
+// The stored form of `input`, as sessiontrail writes it, for the other two.
 const probeDir = freshDir("probe");
 const probe = EventLog.open(probeDir);
 const stored = probe.appendSync(input);
@@ -81,8 +81,8 @@ async function timedAsync(n, body) {
 }
 
 const loops = {
-  sessionlog() {
-    const dir = freshDir("sessionlog");
+  sessiontrail() {
+    const dir = freshDir("sessiontrail");
     const log = EventLog.open(dir);
     log.appendSync(input); // the files exist from here on, as in a long session
     const rate = timed(N, (n) => {
@@ -141,7 +141,7 @@ const loops = {
     return rate;
   },
   plainjs() {
-    // The cheapest plain-JS loop that keeps sessionlog's promises: the lock
+    // The cheapest plain-JS loop that keeps sessiontrail's promises: the lock
     // every writer takes (koffi flock, as the package does), the size check
     // (fstat), a freshly made event line (ids from a pooled random buffer,
     // the time, the sequence number, JSON.stringify) in one write, the
@@ -232,7 +232,7 @@ const lineBytes = (file) => {
   return Buffer.byteLength(first) + 1;
 };
 const sizes = {
-  sessionlog: Buffer.byteLength(storedLine),
+  sessiontrail: Buffer.byteLength(storedLine),
   batch16: Buffer.byteLength(storedLine),
   awaited: Buffer.byteLength(storedLine),
   burst16: Buffer.byteLength(storedLine),
@@ -242,7 +242,7 @@ const sizes = {
 };
 
 const require = createRequire(import.meta.url);
-const wasmPath = path.join(path.dirname(require.resolve("sessionlog")), "sessionlog_bg.wasm");
+const wasmPath = path.join(path.dirname(require.resolve("sessiontrail")), "sessiontrail_bg.wasm");
 const wasm = fs.readFileSync(wasmPath);
 const gz = zlib.gzipSync(wasm, { level: 9 }).length;
 
@@ -254,17 +254,17 @@ for (const name of names) {
       rates[name].map((x) => Math.round(x / 1000) + "k").join(" "),
   );
 }
-const ratio = med.sessionlog / med.bare;
-console.log(`sessionlog / bare    = ${(ratio * 100).toFixed(0)}% (unlocked, unnumbered: no promise kept)`);
+const ratio = med.sessiontrail / med.bare;
+console.log(`sessiontrail / bare    = ${(ratio * 100).toFixed(0)}% (unlocked, unnumbered: no promise kept)`);
 console.log(
-  `sessionlog / plainjs = ${(med.sessionlog / med.plainjs).toFixed(2)}x ` +
+  `sessiontrail / plainjs = ${(med.sessiontrail / med.plainjs).toFixed(2)}x ` +
     "(the same promises by hand: flock + fstat + fresh line + counter + unlock; target >= 1.0x)",
 );
-console.log(`sessionlog / pino    = ${(med.sessionlog / med.pino).toFixed(2)}x`);
+console.log(`sessiontrail / pino    = ${(med.sessiontrail / med.pino).toFixed(2)}x`);
 console.log(`batch16 / pino       = ${(med.batch16 / med.pino).toFixed(2)}x per event (target >= 1.0x)`);
-console.log(`awaited / sessionlog = ${(med.awaited / med.sessionlog).toFixed(2)}x (await log.append, one at a time, against appendSync)`);
+console.log(`awaited / sessiontrail = ${(med.awaited / med.sessiontrail).toFixed(2)}x (await log.append, one at a time, against appendSync)`);
 console.log(`burst16 / awaited    = ${(med.burst16 / med.awaited).toFixed(2)}x (16 Promise appends fired together: one group commit)`);
 console.log(
-  `sessionlog_bg.wasm: ${wasm.length.toLocaleString("en-US")} bytes raw, ` +
+  `sessiontrail_bg.wasm: ${wasm.length.toLocaleString("en-US")} bytes raw, ` +
     `${gz.toLocaleString("en-US")} bytes gzipped -9 (target <= 65,536)`,
 );

@@ -1,6 +1,6 @@
 // Runs in Node, in the app folder tests/js/run.sh makes with the packed
-// tarball installed, with SESSIONLOG_CLI set to the native
-// target/release/sessionlog. One directory, two implementations: the Node
+// tarball installed, with SESSIONTRAIL_CLI set to the native
+// target/release/sessiontrail. One directory, two implementations: the Node
 // writer (wasm core + FileHost) and the native CLI (flock + FileStore)
 // taking turns must never share a number, and each must accept what the
 // other wrote.
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { EventLog } from "sessionlog";
+import { EventLog } from "sessiontrail";
 import { cli, cliAppend, cliCheck, event, lines, tempDir } from "./helpers.mjs";
 
 test("Node and the native CLI taking turns never share a number", () => {
@@ -25,7 +25,7 @@ test("Node and the native CLI taking turns never share a number", () => {
   assert.deepEqual(lines(dir).map((e) => e.sequence_no), [...Array(18).keys()]);
 
   const native = cliCheck(dir);
-  assert.equal(native.status, 0, `sessionlog check: ${native.stdout}${native.stderr}`);
+  assert.equal(native.status, 0, `sessiontrail check: ${native.stdout}${native.stderr}`);
   assert.match(native.stdout, /verdict:\s+ok/);
   const report = log.checkSync();
   assert.equal(report.ok, true);

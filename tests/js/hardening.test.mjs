@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { EventLog } from "sessionlog";
+import { EventLog } from "sessiontrail";
 import { event, lines, snapshot, tempDir } from "./helpers.mjs";
 
 const EVENTS = "events.jsonl";
@@ -82,7 +82,7 @@ test("a file-size limit part-way through a batch leaves events.jsonl unchanged",
   const req = createRequire(import.meta.url);
   fs.writeFileSync(
     child,
-    `const { EventLog } = require(${JSON.stringify(req.resolve("sessionlog"))});
+    `const { EventLog } = require(${JSON.stringify(req.resolve("sessiontrail"))});
      const log = EventLog.open(process.argv[2]);
      const batch = [0, 1, 2, 3, 4].map((i) => (${JSON.stringify(event("agent.note"))}));
      try { log.appendBatchSync(batch); console.log("appended"); }

@@ -1,5 +1,5 @@
 // Runs in Node (18 or later), inside the temporary app folder that
-// tests/js/run.sh makes: `sessionlog` there is the installed tarball.
+// tests/js/run.sh makes: `sessiontrail` there is the installed tarball.
 // Helpers shared by the *.test.mjs files: temporary directories, events,
 // file snapshots, and the native CLI.
 import fs from "node:fs";
@@ -9,7 +9,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 
 /** A fresh temporary directory, removed when the process exits. */
 export function tempDir(tag) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sessionlog-js-${tag}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sessiontrail-js-${tag}-`));
   process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
@@ -48,30 +48,30 @@ export function lines(dir) {
   return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
 }
 
-/** The native CLI (tests/js/run.sh builds it and sets SESSIONLOG_CLI). */
+/** The native CLI (tests/js/run.sh builds it and sets SESSIONTRAIL_CLI). */
 export function cli() {
-  const bin = process.env.SESSIONLOG_CLI;
+  const bin = process.env.SESSIONTRAIL_CLI;
   if (!bin || !fs.existsSync(bin)) {
     throw new Error(
-      `the native CLI is needed: set SESSIONLOG_CLI to target/release/sessionlog ` +
-        `(cargo build --release --bin sessionlog); got ${JSON.stringify(bin)}`,
+      `the native CLI is needed: set SESSIONTRAIL_CLI to target/release/sessiontrail ` +
+        `(cargo build --release -p sessiontrail-cli); got ${JSON.stringify(bin)}`,
     );
   }
   return bin;
 }
 
-/** `sessionlog append DIR JSON`; the stored event. */
+/** `sessiontrail append DIR JSON`; the stored event. */
 export function cliAppend(dir, ev) {
   const out = execFileSync(cli(), ["append", dir, JSON.stringify(ev)], { encoding: "utf8" });
   return JSON.parse(out.trim());
 }
 
-/** `sessionlog check DIR`: { status, stdout, stderr }. */
+/** `sessiontrail check DIR`: { status, stdout, stderr }. */
 export function cliCheck(dir) {
   return spawnSync(cli(), ["check", dir], { encoding: "utf8" });
 }
 
-/** `sessionlog append DIR` with `ev` on stdin, as its own process; resolves
+/** `sessiontrail append DIR` with `ev` on stdin, as its own process; resolves
  *  with the stored event (the CLI's acknowledgement). */
 export function cliAppendAsync(dir, ev) {
   return new Promise((resolve, reject) => {
@@ -83,7 +83,7 @@ export function cliAppendAsync(dir, ev) {
     child.on("error", reject);
     child.on("close", (status) => {
       if (status === 0) resolve(JSON.parse(out.trim()));
-      else reject(new Error(`sessionlog append exited ${status}: ${err}`));
+      else reject(new Error(`sessiontrail append exited ${status}: ${err}`));
     });
     child.stdin.end(JSON.stringify(ev));
   });

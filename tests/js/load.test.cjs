@@ -1,5 +1,5 @@
 // Runs in Node, as CommonJS, in the app folder tests/js/run.sh makes with
-// the packed tarball installed: `require("sessionlog")` must resolve to the
+// the packed tarball installed: `require("sessiontrail")` must resolve to the
 // Node build and work, and `import()` from CommonJS must reach the ESM entry
 // with the same class.
 const test = require("node:test");
@@ -8,15 +8,15 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
-test("require('sessionlog') loads the Node build synchronously", () => {
-  const resolved = require.resolve("sessionlog");
-  assert.match(resolved, /node_modules[\\/]sessionlog[\\/]node[\\/]index\.js$/);
-  const { EventLog, FileHost } = require("sessionlog");
+test("require('sessiontrail') loads the Node build synchronously", () => {
+  const resolved = require.resolve("sessiontrail");
+  assert.match(resolved, /node_modules[\\/]sessiontrail[\\/]node[\\/]index\.js$/);
+  const { EventLog, FileHost } = require("sessiontrail");
   assert.equal(typeof EventLog.open, "function");
   assert.equal(typeof EventLog.withHost, "function");
   assert.equal(typeof FileHost, "function");
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sessionlog-cjs-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sessiontrail-cjs-"));
   try {
     const log = EventLog.open(path.join(dir, "s"));
     const stored = log.appendSync({
@@ -35,17 +35,17 @@ test("require('sessionlog') loads the Node build synchronously", () => {
   }
 });
 
-test("import('sessionlog') from CommonJS gets the same class", async () => {
-  const esm = await import("sessionlog");
-  const cjs = require("sessionlog");
+test("import('sessiontrail') from CommonJS gets the same class", async () => {
+  const esm = await import("sessiontrail");
+  const cjs = require("sessiontrail");
   assert.equal(esm.EventLog, cjs.EventLog, "one module, one wasm instance");
   assert.equal(esm.default.EventLog, cjs.EventLog);
 });
 
 test("the package.json files say what each folder is", () => {
-  const root = path.dirname(require.resolve("sessionlog/package.json"));
+  const root = path.dirname(require.resolve("sessiontrail/package.json"));
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
-  assert.equal(pkg.name, "sessionlog");
+  assert.equal(pkg.name, "sessiontrail");
   for (const block of Object.values(pkg.exports["."])) {
     assert.equal(Object.keys(block)[0], "types", "types first in every exports block");
   }
@@ -54,7 +54,7 @@ test("the package.json files say what each folder is", () => {
   const webType = JSON.parse(fs.readFileSync(path.join(root, "web", "package.json"), "utf8"));
   assert.equal(webType.type, "module");
   for (const f of ["index.d.ts", "browser.d.ts", "types.d.ts", "README.md",
-    "node/sessionlog_bg.wasm", "web/sessionlog_bg.wasm", "web/index.js"]) {
+    "node/sessiontrail_bg.wasm", "web/sessiontrail_bg.wasm", "web/index.js"]) {
     assert.ok(fs.existsSync(path.join(root, f)), `${f} is packed`);
   }
 });

@@ -1,26 +1,26 @@
 // Runs in Node, as an ES module, in the app folder tests/js/run.sh makes
-// with the packed tarball installed: `import ... from "sessionlog"` must
+// with the packed tarball installed: `import ... from "sessiontrail"` must
 // resolve to the Node build's ESM entry and work.
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import sessionlog, { EventLog, FileHost } from "sessionlog";
+import sessiontrail, { EventLog, FileHost } from "sessiontrail";
 import { event, tempDir } from "./helpers.mjs";
 
-test("import from 'sessionlog' resolves to the Node ESM entry", () => {
-  const resolved = import.meta.resolve("sessionlog");
-  assert.match(resolved, /node_modules\/sessionlog\/node\/index\.mjs$/);
-  assert.equal(sessionlog.EventLog, EventLog);
-  assert.equal(sessionlog.FileHost, FileHost);
+test("import from 'sessiontrail' resolves to the Node ESM entry", () => {
+  const resolved = import.meta.resolve("sessiontrail");
+  assert.match(resolved, /node_modules\/sessiontrail\/node\/index\.mjs$/);
+  assert.equal(sessiontrail.EventLog, EventLog);
+  assert.equal(sessiontrail.FileHost, FileHost);
   const require = createRequire(import.meta.url);
-  assert.equal(require("sessionlog").EventLog, EventLog, "require and import share one instance");
+  assert.equal(require("sessiontrail").EventLog, EventLog, "require and import share one instance");
 });
 
 test("the web build is what browsers and bundlers resolve", async () => {
   const require = createRequire(import.meta.url);
-  const root = path.dirname(require.resolve("sessionlog/package.json"));
+  const root = path.dirname(require.resolve("sessiontrail/package.json"));
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
   assert.equal(pkg.exports["."].browser.default, "./web/index.js");
   assert.equal(pkg.exports["."].default.default, "./web/index.js");
@@ -29,7 +29,7 @@ test("the web build is what browsers and bundlers resolve", async () => {
   // the packed web build works without a browser.
   const web = await import(path.join(root, "web", "index.js"));
   assert.equal(typeof web.default, "function", "default export: init");
-  web.initSync({ module: fs.readFileSync(path.join(root, "web", "sessionlog_bg.wasm")) });
+  web.initSync({ module: fs.readFileSync(path.join(root, "web", "sessiontrail_bg.wasm")) });
   const host = {
     name: "plain host",
     bytes: new Uint8Array(0),

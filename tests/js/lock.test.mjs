@@ -1,7 +1,7 @@
 // Runs in Node, in the app folder tests/js/run.sh makes with the packed
-// tarball installed; needs the native CLI (SESSIONLOG_CLI), util-linux
+// tarball installed; needs the native CLI (SESSIONTRAIL_CLI), util-linux
 // `flock`, and a second install of the tarball made with --omit=optional
-// (SESSIONLOG_APP_NO_KOFFI_BINARY), where koffi has no binary to load.
+// (SESSIONTRAIL_APP_NO_KOFFI_BINARY), where koffi has no binary to load.
 //
 // The Node host's lock: flock(2) on events.jsonl.lock, the lock of the
 // native crate, the CLI and treeship-core. Each side excludes the other; a
@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
-import { EventLog, FileHost } from "sessionlog";
+import { EventLog, FileHost } from "sessiontrail";
 import { cli, event, snapshot, tempDir } from "./helpers.mjs";
 
 /** Holds the session's lock with util-linux flock(1) until `release()`. */
@@ -136,7 +136,7 @@ test("options are checked: unknown keys, bad lock modes and timeouts are TypeErr
 test('{ lock: "none" } appends without the lock, says so once, and reports it', () => {
   const dir = path.join(tempDir("nolock"), "s");
   const script = `
-    const { EventLog } = require("sessionlog");
+    const { EventLog } = require("sessiontrail");
     const a = EventLog.open(process.argv[1], { lock: "none" });
     const b = EventLog.open(process.argv[1], { lock: "none" });
     const ev = ${JSON.stringify(event("agent.note", { text: "unlocked" }))};
@@ -150,7 +150,7 @@ test('{ lock: "none" } appends without the lock, says so once, and reports it', 
   });
   assert.equal(holder.status, 0, holder.stderr);
   assert.deepEqual(JSON.parse(holder.stdout), ["none", 0, 1]);
-  const warnings = holder.stderr.match(/\[SESSIONLOG_UNLOCKED\]/g) ?? [];
+  const warnings = holder.stderr.match(/\[SESSIONTRAIL_UNLOCKED\]/g) ?? [];
   assert.equal(warnings.length, 1, holder.stderr);
   assert.match(holder.stderr, /opened with \{ lock: "none" \}: its appends take no lock/);
 
@@ -160,8 +160,8 @@ test('{ lock: "none" } appends without the lock, says so once, and reports it', 
 });
 
 test("without koffi's binary, EventLog.open refuses with LOCK_UNSUPPORTED and writes nothing", () => {
-  const app = process.env.SESSIONLOG_APP_NO_KOFFI_BINARY;
-  assert.ok(app && fs.existsSync(app), `SESSIONLOG_APP_NO_KOFFI_BINARY must name the --omit=optional install, got ${app}`);
+  const app = process.env.SESSIONTRAIL_APP_NO_KOFFI_BINARY;
+  assert.ok(app && fs.existsSync(app), `SESSIONTRAIL_APP_NO_KOFFI_BINARY must name the --omit=optional install, got ${app}`);
   assert.equal(
     fs.existsSync(path.join(app, "node_modules", "@koromix")),
     false,
@@ -169,7 +169,7 @@ test("without koffi's binary, EventLog.open refuses with LOCK_UNSUPPORTED and wr
   );
   const dir = path.join(tempDir("nokoffi"), "s");
   const script = `
-    const { EventLog } = require("sessionlog");
+    const { EventLog } = require("sessiontrail");
     const out = {};
     try { EventLog.open(process.argv[1]); out.opened = true; }
     catch (e) { out.code = e.code; out.message = e.message; }
@@ -190,7 +190,7 @@ test("without koffi's binary, EventLog.open refuses with LOCK_UNSUPPORTED and wr
   // Refused before anything was created.
   const refuse = spawnSync(
     process.execPath,
-    ["-e", `try { require("sessionlog").EventLog.open(process.argv[1]) } catch { }`, dir],
+    ["-e", `try { require("sessiontrail").EventLog.open(process.argv[1]) } catch { }`, dir],
     { cwd: app, encoding: "utf8" },
   );
   assert.equal(refuse.status, 0, refuse.stderr);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { EventLog, FileHost } from "sessionlog";
+import { EventLog, FileHost } from "sessiontrail";
 import { event, lines, snapshot, tempDir } from "./helpers.mjs";
 
 const EVENTS = "events.jsonl";
@@ -76,7 +76,7 @@ test("two handles and another process taking turns never share a number", () => 
   const b = EventLog.open(dir);
   const child = (n) => {
     const script = `
-      const { EventLog } = require("sessionlog");
+      const { EventLog } = require("sessiontrail");
       const log = EventLog.open(${JSON.stringify(dir)});
       for (let i = 0; i < ${n}; i++) log.appendSync(${JSON.stringify(event("agent.note", { text: "child" }))});
     `;
@@ -433,7 +433,7 @@ test("a refused hard link leaves its target's mode alone, and hard-linked sideca
 test("append then process.exit() at once loses nothing", () => {
   const dir = path.join(tempDir("exit"), "s");
   const script = `
-    const { EventLog } = require("sessionlog");
+    const { EventLog } = require("sessiontrail");
     const log = EventLog.open(${JSON.stringify(dir)});
     for (let i = 0; i < 50; i++) log.appendSync(${JSON.stringify(event("agent.note", { text: "hook" }))});
     process.exit(0);

@@ -11,7 +11,7 @@
 // append returns, it prints one line per stored event, `<event_id> <sequence_no>`,
 // with a synchronous write: a line printed is an acknowledged event.
 import fs from "node:fs";
-import { EventLog } from "sessionlog";
+import { EventLog } from "sessiontrail";
 
 const [dir, who, countArg, bigEveryArg, bigBytesArg] = process.argv.slice(2);
 const count = Number(countArg);

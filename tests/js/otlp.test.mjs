@@ -1,7 +1,7 @@
 // Runs in Node, in the app folder tests/js/run.sh makes with the packed
-// tarball installed, with SESSIONLOG_CLI set to the native CLI. The OTLP
+// tarball installed, with SESSIONTRAIL_CLI set to the native CLI. The OTLP
 // mapping of the npm package (bindings/otlp.js) must give exactly what the
-// crate gives: the same sessions go through `sessionlog otlp --output` and
+// crate gives: the same sessions go through `sessiontrail otlp --output` and
 // through toOtlp / OtlpMapper, and the parsed JSON must be equal.
 import test from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
-import { EventLog, toOtlp, OtlpMapper, otlpRequests } from "sessionlog";
+import { EventLog, toOtlp, OtlpMapper, otlpRequests } from "sessiontrail";
 import { cli, event, tempDir } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
@@ -65,7 +65,7 @@ function writeSession(events) {
   return { dir, stored };
 }
 
-/** `sessionlog otlp DIR --output FILE`: the lines it added to FILE, parsed. */
+/** `sessiontrail otlp DIR --output FILE`: the lines it added to FILE, parsed. */
 function cliOtlp(dir, out = path.join(path.dirname(dir), "out.jsonl")) {
   const before = fs.existsSync(out) ? fs.readFileSync(out, "utf8").length : 0;
   execFileSync(cli(), ["otlp", dir, "--output", out], { encoding: "utf8" });
@@ -90,7 +90,7 @@ test("toOtlp gives what the crate gives for the same session", () => {
     ["execute_tool Bash", "process npm", "chat gpt-5", "chat", "invoke_agent worker", "invoke_agent lead", "process npm", "invoke_agent late", "session"],
   );
   assert.equal(logs.resourceLogs[0].scopeLogs[0].logRecords.length, 24);
-  assert.equal(traces.resourceSpans[0].scopeSpans[0].scope.version, require("sessionlog/package.json").version);
+  assert.equal(traces.resourceSpans[0].scopeSpans[0].scope.version, require("sessiontrail/package.json").version);
 });
 
 test("OtlpMapper across batches gives what the CLI gives across runs", () => {
@@ -119,12 +119,12 @@ test("OtlpMapper across batches gives what the CLI gives across runs", () => {
 });
 
 test("require and import give the same functions, and the web build has the same mapping", () => {
-  const cjs = require("sessionlog");
+  const cjs = require("sessiontrail");
   assert.equal(cjs.toOtlp, toOtlp);
   assert.equal(cjs.OtlpMapper, OtlpMapper);
-  const root = path.dirname(require.resolve("sessionlog/package.json"));
+  const root = path.dirname(require.resolve("sessiontrail/package.json"));
   const body = (file) => fs.readFileSync(path.join(root, file), "utf8").replace(/\n(module\.exports = |export )\{[^}]*\};\n$/, "");
   assert.equal(body("node/otlp.js"), body("web/otlp.js"));
-  assert.doesNotMatch(body("node/otlp.js"), /__SESSIONLOG_VERSION__/);
+  assert.doesNotMatch(body("node/otlp.js"), /__SESSIONTRAIL_VERSION__/);
   assert.equal(toOtlp([], { serviceName: "my-agent" }).traces.resourceSpans[0].resource.attributes[0].value.stringValue, "my-agent");
 });

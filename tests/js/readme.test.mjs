@@ -12,7 +12,7 @@ import { tempDir } from "./helpers.mjs";
 
 test("the README's Node example runs and prints what it says", () => {
   const require = createRequire(import.meta.url);
-  const readme = fs.readFileSync(path.join(path.dirname(require.resolve("sessionlog/package.json")), "README.md"), "utf8");
+  const readme = fs.readFileSync(path.join(path.dirname(require.resolve("sessiontrail/package.json")), "README.md"), "utf8");
   const node = readme.slice(readme.indexOf("## Node"));
   const code = node.slice(node.indexOf("```js\n") + 6, node.indexOf("\n```", node.indexOf("```js\n")));
   assert.match(code, /EventLog\.open\("\/tmp\/session-1"\)/);

@@ -7,12 +7,12 @@
 # tested are the bytes packed. A second install of the same tarball, made
 # with --omit=optional (and --ignore-scripts), has no koffi binary: the lock tests check the error
 # a user who installed that way gets. The mixed-writer tests also need the
-# treeship-core 0.32 writer (tests/treeship-compat), built here.
+# treeship-core 0.32 writer (crates/treeship-compat), built here.
 #
 #   tests/js/run.sh                build, pack, install, run the tests
 #   tests/js/run.sh bench          the same, then run bench.mjs instead
-#   SESSIONLOG_NO_BUILD=1 tests/js/run.sh
-#                                  use the pkg/ and target/release/sessionlog
+#   SESSIONTRAIL_NO_BUILD=1 tests/js/run.sh
+#                                  use the pkg/ and target/release/sessiontrail
 #                                  already built (e.g. by `make`)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,17 +20,17 @@ repo=$(cd "$here/../.." && pwd)
 mode=${1:-test}
 case "$mode" in test | bench) ;; *) echo "usage: tests/js/run.sh [bench]" >&2; exit 2 ;; esac
 
-if [ -z "${SESSIONLOG_NO_BUILD:-}" ]; then
+if [ -z "${SESSIONTRAIL_NO_BUILD:-}" ]; then
   "$repo/scripts/build-pkg.sh"
-  (cd "$repo" && cargo build --quiet --release --bin sessionlog)
+  (cd "$repo" && cargo build --quiet --release -p sessiontrail-cli)
 fi
-cli="$repo/target/release/sessionlog"
-(cd "$repo" && cargo build --quiet --manifest-path tests/treeship-compat/Cargo.toml --bin treeship-writer)
-treeship_writer="$repo/tests/treeship-compat/target/debug/treeship-writer"
+cli="$repo/target/release/sessiontrail"
+(cd "$repo" && cargo build --quiet -p treeship-compat --bin treeship-writer)
+treeship_writer="$repo/target/debug/treeship-writer"
 [ -f "$repo/pkg/package.json" ] || { echo "run.sh: no pkg/; run scripts/build-pkg.sh" >&2; exit 1; }
-[ -x "$cli" ] || { echo "run.sh: no $cli; run cargo build --release --bin sessionlog" >&2; exit 1; }
+[ -x "$cli" ] || { echo "run.sh: no $cli; run cargo build --release -p sessiontrail-cli" >&2; exit 1; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/sessionlog-pack.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/sessiontrail-pack.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tarball=$(cd "$repo/pkg" && npm pack --silent --pack-destination "$work" | tail -n1)
 app="$work/app"
@@ -47,9 +47,9 @@ printf '{ "private": true }\n' > "$no_koffi/package.json"
 (cd "$no_koffi" && npm install --silent --no-audit --no-fund --no-package-lock --omit=optional --ignore-scripts "$work/$tarball")
 
 cd "$app"
-export SESSIONLOG_CLI="$cli"
-export SESSIONLOG_TREESHIP_WRITER="$treeship_writer"
-export SESSIONLOG_APP_NO_KOFFI_BINARY="$no_koffi"
+export SESSIONTRAIL_CLI="$cli"
+export SESSIONTRAIL_TREESHIP_WRITER="$treeship_writer"
+export SESSIONTRAIL_APP_NO_KOFFI_BINARY="$no_koffi"
 if [ "$mode" = bench ]; then
   node bench.mjs
 else

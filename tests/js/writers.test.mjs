@@ -1,9 +1,9 @@
 // Runs in Node, in the app folder tests/js/run.sh makes with the packed
-// tarball installed; needs the native CLI (SESSIONLOG_CLI) and the
-// treeship-core 0.32 writer (SESSIONLOG_TREESHIP_WRITER), both built by
+// tarball installed; needs the native CLI (SESSIONTRAIL_CLI) and the
+// treeship-core 0.32 writer (SESSIONTRAIL_TREESHIP_WRITER), both built by
 // run.sh.
 //
-// Every writer takes the lock. Node processes, native `sessionlog`
+// Every writer takes the lock. Node processes, native `sessiontrail`
 // processes and treeship-core processes append to one session directory at
 // the same moment, some events hundreds of KiB; then Node writers are killed
 // with SIGKILL at random moments, round after round, next to native writers.
@@ -22,12 +22,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const nodeWriter = path.join(here, "node-writer.mjs");
 
 function treeshipWriter() {
-  const bin = process.env.SESSIONLOG_TREESHIP_WRITER;
+  const bin = process.env.SESSIONTRAIL_TREESHIP_WRITER;
   if (!bin || !fs.existsSync(bin)) {
     throw new Error(
-      "the treeship-core writer is needed: set SESSIONLOG_TREESHIP_WRITER to " +
-        "tests/treeship-compat/target/debug/treeship-writer " +
-        `(cargo build --manifest-path tests/treeship-compat/Cargo.toml --bin treeship-writer); got ${JSON.stringify(bin)}`,
+      "the treeship-core writer is needed: set SESSIONTRAIL_TREESHIP_WRITER to " +
+        "target/debug/treeship-writer " +
+        `(cargo build -p treeship-compat --bin treeship-writer); got ${JSON.stringify(bin)}`,
     );
   }
   return bin;

@@ -1,5 +1,5 @@
 // The viewer page. Two sources, one page (see sources.js): the sessions of
-// `sessionlog view` (a list, then one session live), or a JSONL file
+// `sessiontrail view` (a list, then one session live), or a JSONL file
 // dropped on the page. Either way the events go through the recorder's
 // timeline (../timeline.js) and a SessionModel drawn by panels.js; the
 // integrity report is the core's check(), drawn by the recorder's
@@ -187,7 +187,7 @@ function showSessionView(name) {
   $("#session-view").hidden = false;
   $("#list-card").hidden = true;
   $("#session-name").textContent = name;
-  document.title = `${name} · sessionlog viewer`;
+  document.title = `${name} · sessiontrail viewer`;
   document.body.dataset.state = "loading";
 }
 

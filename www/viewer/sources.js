@@ -1,6 +1,6 @@
 // Where the viewer's events come from.
 //
-// Served by `sessionlog view`: the server's JSON API. A session's events
+// Served by `sessiontrail view`: the server's JSON API. A session's events
 // arrive in answers to long polls: each asks for the lines after the byte
 // offset already seen, with the file size last seen, and the server answers
 // as soon as the size changes (or after a wait), so a new event shows

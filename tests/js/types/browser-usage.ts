@@ -1,6 +1,6 @@
 // Type-checked (never run) by types.test.mjs with moduleResolution
 // "bundler": the web build's types, as a bundler user sees them.
-import init, { EventLog, IndexedDbHost, MemoryHost, OpfsHost, type SessionEvent } from "sessionlog";
+import init, { EventLog, IndexedDbHost, MemoryHost, OpfsHost, type SessionEvent } from "sessiontrail";
 
 export async function main(): Promise<number> {
   await init();
@@ -23,7 +23,7 @@ export async function main(): Promise<number> {
 }
 
 // The OTLP mapping, the same in the browser build.
-import { toOtlp, type OtlpLogsRequest } from "sessionlog";
+import { toOtlp, type OtlpLogsRequest } from "sessiontrail";
 export function otlpLogs(events: Parameters<typeof toOtlp>[0]): OtlpLogsRequest {
   return toOtlp(events).logs;
 }
@@ -37,7 +37,7 @@ import type {
   AgentReturned, AgentCompleted, AgentFailed, AgentCalledTool, AgentReadFile, AgentWroteFile,
   AgentOpenedPort, AgentConnectedNetwork, AgentStartedProcess, AgentCompletedProcess, AgentNote,
   AgentDecision,
-} from "sessionlog";
+} from "sessiontrail";
 export type EveryEventName = [
   EventBase, JsonValue, FilledFields, Stored<{ type: "agent.note" } & EventBase>,
   SessionStarted, SessionClosed, AgentStarted, AgentSpawned, AgentHandoff, AgentCollaborated,

@@ -3,7 +3,7 @@
 import {
   EventLog, FileHost,
   type CheckReport, type EventInput, type EventLogError, type EventLogErrorCode, type SessionEvent,
-} from "sessionlog";
+} from "sessiontrail";
 
 const log: EventLog = EventLog.open("/tmp/x");
 const input: EventInput = {
@@ -74,7 +74,7 @@ log.appendSync({ type: "agent.danced", session_id: "s", agent_id: "a", agent_ins
 void [tool, seq, all, ok, count, flushed];
 
 // The OTLP mapping.
-import { toOtlp, OtlpMapper, otlpRequests, type OtlpOut, type OtlpSpan } from "sessionlog";
+import { toOtlp, OtlpMapper, otlpRequests, type OtlpOut, type OtlpSpan } from "sessiontrail";
 const requests = toOtlp(log.readAllSync(), { serviceName: "me" });
 const firstSpan: OtlpSpan | undefined = requests.traces.resourceSpans[0]?.scopeSpans[0]?.spans[0];
 const mapper = new OtlpMapper();
@@ -92,7 +92,7 @@ import type {
   AgentReturned, AgentCompleted, AgentFailed, AgentCalledTool, AgentReadFile, AgentWroteFile,
   AgentOpenedPort, AgentConnectedNetwork, AgentStartedProcess, AgentCompletedProcess, AgentNote,
   AgentDecision,
-} from "sessionlog";
+} from "sessiontrail";
 export type EveryEventName = [
   EventBase, JsonValue, FilledFields, Stored<{ type: "agent.note" } & EventBase>,
   SessionStarted, SessionClosed, AgentStarted, AgentSpawned, AgentHandoff, AgentCollaborated,

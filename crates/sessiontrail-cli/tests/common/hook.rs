@@ -1,0 +1,48 @@
+//! Plumbing of the `sessiontrail hook` tests (tests/hook_*.rs), one agent CLI
+//! per file: its fixtures, one hook process fed a payload on stdin as the
+//! agent runs it, and the stored lines read back as JSON.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// `tests/fixtures/<agent>/<name>.json`.
+pub fn fixture(agent: &str, name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(agent)
+        .join(format!("{name}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `sessiontrail hook <agent> ARGS` with `root` as `SESSIONTRAIL_ROOT`, not yet
+/// given its stdin.
+pub fn spawn_hook(agent: &str, root: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
+        .args(["hook", agent])
+        .args(args)
+        .env("SESSIONTRAIL_ROOT", root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Writes `payload` to a spawned hook's stdin, closes it, waits.
+pub fn finish(mut child: Child, payload: &[u8]) -> Output {
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(payload).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// Every line of `dir/events.jsonl` as JSON, in file order.
+pub fn stored_lines(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}

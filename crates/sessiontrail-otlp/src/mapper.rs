@@ -1,0 +1,611 @@
+//! Events to spans and log records, one event at a time.
+//!
+//! Every event becomes one log record at once. A span needs its end, so the
+//! [`Mapper`] keeps the spans whose start it has seen (a session, an agent,
+//! a process) and emits each when its end arrives; `agent.called_tool` and
+//! `agent.decision` are spans by themselves. The mapper is a pure function
+//! of the events fed to it so far: feeding the same events again rebuilds
+//! the same open spans, which is how `sessiontrail otlp` resumes after a
+//! restart without remembering anything but a sequence number.
+//!
+//! The JavaScript twin (bindings/otlp.js) follows this file step by step;
+//! the package tests compare the two on the same session.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+
+use super::model::{
+    AnyValue, KeyValue, LogRecord, OtlpBatch, Span, SpanKind, Status, StatusCode, SEVERITY_ERROR,
+    SEVERITY_INFO,
+};
+use super::time::unix_nanos;
+use sessiontrail::{EventType, FieldRef, SessionEvent};
+
+/// A span whose start has been seen and whose end has not.
+#[derive(Debug, Clone)]
+struct Open {
+    span: Span,
+    session_id: String,
+    /// When it was opened, among all spans of this mapper: spans closed
+    /// together by `session.closed` are emitted in this order.
+    order: u64,
+}
+
+/// Turns a session's events, fed in order, into OTLP spans and log records.
+///
+/// ```
+/// use sessiontrail_otlp::{Mapper, OtlpBatch};
+/// # let events: Vec<sessiontrail::SessionEvent> = Vec::new();
+/// let mut mapper = Mapper::new();
+/// let mut batch = OtlpBatch::default();
+/// for event in &events {
+///     mapper.map(event, &mut batch);
+/// }
+/// let body = batch.traces_json(); // POST to {endpoint}/v1/traces
+/// # assert!(body.contains("resourceSpans"));
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Mapper {
+    /// Session spans by `session_id`.
+    sessions: HashMap<String, Open>,
+    /// `invoke_agent` spans by `session_id` NUL `agent_instance_id`.
+    agents: HashMap<String, Open>,
+    /// Process spans by `session_id` NUL `agent_instance_id` NUL
+    /// `process_name`, oldest first: a completed process ends the oldest
+    /// started one of that name.
+    processes: HashMap<String, VecDeque<Open>>,
+    opened: u64,
+}
+
+impl Mapper {
+    pub fn new() -> Mapper {
+        Mapper::default()
+    }
+
+    /// Spans started and not yet ended.
+    pub fn open_spans(&self) -> usize {
+        self.sessions.len()
+            + self.agents.len()
+            + self.processes.values().map(VecDeque::len).sum::<usize>()
+    }
+
+    /// Adds the log record of `event` to `out`, and the spans it ends.
+    pub fn map<'a>(&mut self, event: &'a SessionEvent, out: &mut OtlpBatch<'a>) {
+        out.logs.push(log_record(event));
+        let time = unix_nanos(&event.timestamp);
+        match &event.event_type {
+            EventType::SessionStarted => {
+                if !self.sessions.contains_key(&event.session_id) {
+                    if let Some(span) =
+                        self.start(event, "session".into(), SpanKind::Internal, None, &[])
+                    {
+                        let open = self.open(span, event);
+                        self.sessions.insert(event.session_id.clone(), open);
+                    }
+                }
+            }
+            EventType::SessionClosed {
+                summary,
+                duration_ms,
+            } => {
+                self.close_session_children(event, time, out);
+                if let Some(mut open) = self.sessions.remove(&event.session_id) {
+                    let attrs = &mut open.span.attributes;
+                    push_owned(attrs, "sessiontrail.summary", summary.as_deref());
+                    push_u64(attrs, "sessiontrail.duration_ms", *duration_ms);
+                    finish(open, event, time, Status::default(), false, out);
+                }
+            }
+            EventType::AgentStarted {
+                parent_agent_instance_id,
+            } => {
+                let parent = parent_agent_instance_id.as_deref();
+                self.start_agent(event, parent, |attrs| {
+                    push_owned(attrs, "sessiontrail.parent_agent_instance_id", parent);
+                });
+            }
+            EventType::AgentSpawned {
+                spawned_by_agent_instance_id,
+                reason,
+            } => {
+                let by = spawned_by_agent_instance_id.as_str();
+                self.start_agent(event, Some(by), |attrs| {
+                    push_owned(attrs, "sessiontrail.spawned_by_agent_instance_id", Some(by));
+                    push_owned(attrs, "sessiontrail.reason", reason.as_deref());
+                });
+            }
+            EventType::AgentCompleted { termination_reason } => {
+                let reason = termination_reason.as_deref();
+                let key = "sessiontrail.termination_reason";
+                self.end_agent(event, time, key, reason, Status::default(), out);
+            }
+            EventType::AgentReturned {
+                returned_to_agent_instance_id,
+            } => {
+                let to = Some(returned_to_agent_instance_id.as_str());
+                let key = "sessiontrail.returned_to_agent_instance_id";
+                self.end_agent(event, time, key, to, Status::default(), out);
+            }
+            EventType::AgentFailed { reason } => {
+                let status = Status {
+                    code: StatusCode::Error,
+                    message: Some(reason.clone().unwrap_or_else(|| "agent.failed".into())),
+                };
+                self.end_agent(event, time, "error.type", Some("agent.failed"), status, out);
+            }
+            EventType::AgentCalledTool {
+                tool_name,
+                tool_input_digest,
+                tool_output_digest,
+                duration_ms,
+            } => {
+                // Recorded when the call returned: the span ends at the
+                // event and began `duration_ms` before it.
+                let Some(end) = time else { return };
+                let start = end.saturating_sub(duration_ms.unwrap_or(0).saturating_mul(1_000_000));
+                let parents = [event.agent_instance_id.as_str()];
+                let name = format!("execute_tool {tool_name}");
+                if let Some(mut span) = self.start(
+                    event,
+                    name,
+                    SpanKind::Internal,
+                    Some("execute_tool"),
+                    &parents,
+                ) {
+                    span.start_time_unix_nano = start;
+                    span.end_time_unix_nano = end;
+                    let attrs = &mut span.attributes;
+                    push_owned(attrs, "gen_ai.tool.name", Some(tool_name));
+                    push_owned(
+                        attrs,
+                        "sessiontrail.tool_input_digest",
+                        tool_input_digest.as_deref(),
+                    );
+                    push_owned(
+                        attrs,
+                        "sessiontrail.tool_output_digest",
+                        tool_output_digest.as_deref(),
+                    );
+                    push_u64(attrs, "sessiontrail.duration_ms", *duration_ms);
+                    out.spans.push(span);
+                }
+            }
+            EventType::AgentDecision {
+                model,
+                tokens_in,
+                tokens_out,
+                provider,
+                summary,
+                confidence,
+            } => {
+                let name = match model {
+                    Some(model) => format!("chat {model}"),
+                    None => "chat".into(),
+                };
+                let parents = [event.agent_instance_id.as_str()];
+                if let Some(mut span) =
+                    self.start(event, name, SpanKind::Client, Some("chat"), &parents)
+                {
+                    span.end_time_unix_nano = span.start_time_unix_nano;
+                    let attrs = &mut span.attributes;
+                    push_owned(attrs, "gen_ai.request.model", model.as_deref());
+                    push_owned(attrs, "gen_ai.provider.name", provider.as_deref());
+                    push_u64(attrs, "gen_ai.usage.input_tokens", *tokens_in);
+                    push_u64(attrs, "gen_ai.usage.output_tokens", *tokens_out);
+                    push_owned(attrs, "sessiontrail.summary", summary.as_deref());
+                    if let Some(c) = confidence {
+                        attrs.push(KeyValue::new(
+                            "sessiontrail.confidence",
+                            AnyValue::Double(*c),
+                        ));
+                    }
+                    out.spans.push(span);
+                }
+            }
+            EventType::AgentStartedProcess {
+                process_name,
+                pid,
+                command,
+            } => {
+                let parents = [event.agent_instance_id.as_str()];
+                let name = format!("process {process_name}");
+                if let Some(mut span) = self.start(event, name, SpanKind::Internal, None, &parents)
+                {
+                    let attrs = &mut span.attributes;
+                    push_owned(attrs, "process.executable.name", Some(process_name));
+                    if let Some(pid) = pid {
+                        attrs.push(KeyValue::new("process.pid", AnyValue::Int(i64::from(*pid))));
+                    }
+                    push_owned(attrs, "process.command_line", command.as_deref());
+                    let open = self.open(span, event);
+                    let key = process_key(event, process_name);
+                    self.processes.entry(key).or_default().push_back(open);
+                }
+            }
+            EventType::AgentCompletedProcess {
+                process_name,
+                exit_code,
+                duration_ms,
+                command,
+            } => {
+                let key = process_key(event, process_name);
+                let Some(queue) = self.processes.get_mut(&key) else {
+                    return;
+                };
+                let Some(mut open) = queue.pop_front() else {
+                    return;
+                };
+                if queue.is_empty() {
+                    self.processes.remove(&key);
+                }
+                let attrs = &mut open.span.attributes;
+                let has_command = attrs.iter().any(|kv| kv.key == "process.command_line");
+                if !has_command {
+                    push_owned(attrs, "process.command_line", command.as_deref());
+                }
+                if let Some(code) = exit_code {
+                    attrs.push(KeyValue::new(
+                        "process.exit.code",
+                        AnyValue::Int(i64::from(*code)),
+                    ));
+                }
+                push_u64(attrs, "sessiontrail.duration_ms", *duration_ms);
+                let status = match exit_code {
+                    Some(code) if *code != 0 => Status {
+                        code: StatusCode::Error,
+                        message: Some(format!("exit code {code}")),
+                    },
+                    _ => Status::default(),
+                };
+                finish(open, event, time, status, false, out);
+            }
+            EventType::AgentHandoff { .. }
+            | EventType::AgentCollaborated { .. }
+            | EventType::AgentReadFile { .. }
+            | EventType::AgentWroteFile { .. }
+            | EventType::AgentOpenedPort { .. }
+            | EventType::AgentConnectedNetwork { .. }
+            | EventType::AgentNote { .. } => {}
+        }
+    }
+
+    /// Opens the `invoke_agent` span of the event's agent, unless it is open
+    /// already (an agent both spawned by its parent and started by itself
+    /// is one span, from the first of the two).
+    /// Ends the agent's open span, if it has one, with one more attribute
+    /// and `status`.
+    fn end_agent(
+        &mut self,
+        event: &SessionEvent,
+        time: Option<u64>,
+        key: &'static str,
+        value: Option<&str>,
+        status: Status,
+        out: &mut OtlpBatch,
+    ) {
+        if let Some(mut open) = self
+            .agents
+            .remove(&agent_key(event, &event.agent_instance_id))
+        {
+            push_owned(&mut open.span.attributes, key, value);
+            finish(open, event, time, status, false, out);
+        }
+    }
+
+    fn start_agent(
+        &mut self,
+        event: &SessionEvent,
+        parent_agent: Option<&str>,
+        attrs: impl FnOnce(&mut Vec<KeyValue<'static>>),
+    ) {
+        let key = agent_key(event, &event.agent_instance_id);
+        if self.agents.contains_key(&key) {
+            return;
+        }
+        let name = format!("invoke_agent {}", event.agent_name);
+        let parents: &[&str] = match parent_agent {
+            Some(p) => &[p][..],
+            None => &[],
+        };
+        if let Some(mut span) = self.start(
+            event,
+            name,
+            SpanKind::Internal,
+            Some("invoke_agent"),
+            parents,
+        ) {
+            attrs(&mut span.attributes);
+            let open = self.open(span, event);
+            self.agents.insert(key, open);
+        }
+    }
+
+    /// A span started by `event`: its ids, its start time, the attributes
+    /// every span has. `None` when the event's trace or span id is not
+    /// valid hex or its timestamp cannot be read: such a span could not be
+    /// placed, and a receiver refuses a bad id for the whole request.
+    ///
+    /// The parent is the event's `parent_span_id`; without one, the open
+    /// span of the first of `parent_agents` in the same trace, else the
+    /// open session span in the same trace, else none (a root).
+    fn start(
+        &self,
+        event: &SessionEvent,
+        name: String,
+        kind: SpanKind,
+        operation: Option<&'static str>,
+        parent_agents: &[&str],
+    ) -> Option<Span> {
+        let trace_id = trace_id(&event.trace_id)?.into_owned();
+        let span_id = span_id(&event.span_id)?.into_owned();
+        let start = unix_nanos(&event.timestamp)?;
+        let parent_span_id = event
+            .parent_span_id
+            .as_deref()
+            .and_then(self::span_id)
+            .map(Cow::into_owned)
+            .or_else(|| {
+                let agents = parent_agents
+                    .iter()
+                    .filter_map(|a| self.agents.get(&agent_key(event, a)));
+                agents
+                    .chain(self.sessions.get(&event.session_id))
+                    .map(|open| &open.span)
+                    .find(|p| p.trace_id == trace_id && p.span_id != span_id)
+                    .map(|p| p.span_id.clone())
+            });
+        let mut attributes = Vec::with_capacity(12);
+        if let Some(op) = operation {
+            push_owned(&mut attributes, "gen_ai.operation.name", Some(op));
+        }
+        push_owned(
+            &mut attributes,
+            "gen_ai.conversation.id",
+            Some(&event.session_id),
+        );
+        for (key, value) in agent_attributes(event) {
+            push_owned(&mut attributes, key, value);
+        }
+        push_owned(
+            &mut attributes,
+            "sessiontrail.event_id",
+            Some(&event.event_id),
+        );
+        Some(Span {
+            trace_id,
+            span_id,
+            parent_span_id,
+            name,
+            kind,
+            start_time_unix_nano: start,
+            end_time_unix_nano: start,
+            attributes,
+            status: Status::default(),
+        })
+    }
+
+    fn open(&mut self, span: Span, event: &SessionEvent) -> Open {
+        self.opened += 1;
+        Open {
+            span,
+            session_id: event.session_id.clone(),
+            order: self.opened,
+        }
+    }
+
+    /// At `session.closed`: ends every agent and process span of the
+    /// session still open, at the close, marked `sessiontrail.unfinished`.
+    fn close_session_children(
+        &mut self,
+        event: &SessionEvent,
+        time: Option<u64>,
+        out: &mut OtlpBatch,
+    ) {
+        let session = &event.session_id;
+        let mut closing: Vec<Open> = Vec::new();
+        let agent_keys: Vec<String> = self
+            .agents
+            .iter()
+            .filter(|(_, o)| &o.session_id == session)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in agent_keys {
+            closing.extend(self.agents.remove(&key));
+        }
+        let process_keys: Vec<String> = self
+            .processes
+            .iter()
+            .filter(|(_, q)| q.front().is_some_and(|o| &o.session_id == session))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in process_keys {
+            closing.extend(self.processes.remove(&key).into_iter().flatten());
+        }
+        closing.sort_by_key(|o| o.order);
+        for open in closing {
+            finish(open, event, time, Status::default(), true, out);
+        }
+    }
+}
+
+/// Ends `open` at `event` and emits it; a span whose end time cannot be
+/// read is dropped (its log records still go out). An end before the start
+/// (clocks of two hosts) is moved to the start.
+fn finish(
+    mut open: Open,
+    event: &SessionEvent,
+    time: Option<u64>,
+    status: Status,
+    unfinished: bool,
+    out: &mut OtlpBatch,
+) {
+    let Some(end) = time else { return };
+    let span = &mut open.span;
+    span.end_time_unix_nano = end.max(span.start_time_unix_nano);
+    push_owned(
+        &mut span.attributes,
+        "sessiontrail.end_event_id",
+        Some(&event.event_id),
+    );
+    if unfinished {
+        span.attributes.push(KeyValue::new(
+            "sessiontrail.unfinished",
+            AnyValue::Bool(true),
+        ));
+    }
+    span.status = status;
+    out.spans.push(open.span);
+}
+
+fn agent_key(event: &SessionEvent, agent_instance_id: &str) -> String {
+    format!("{}\0{agent_instance_id}", event.session_id)
+}
+
+fn process_key(event: &SessionEvent, process_name: &str) -> String {
+    format!(
+        "{}\0{}\0{process_name}",
+        event.session_id, event.agent_instance_id
+    )
+}
+
+/// The log record of one event.
+pub(crate) fn log_record(event: &SessionEvent) -> LogRecord<'_> {
+    let time = unix_nanos(&event.timestamp);
+    let trace = trace_id(&event.trace_id);
+    let span = span_id(&event.span_id);
+    let mut attrs = Vec::with_capacity(16);
+    push_str(&mut attrs, "session.id", Some(&event.session_id));
+    push_str(&mut attrs, "sessiontrail.event_id", Some(&event.event_id));
+    push_u64(
+        &mut attrs,
+        "sessiontrail.sequence_no",
+        Some(event.sequence_no),
+    );
+    for (key, value) in agent_attributes(event) {
+        push_str(&mut attrs, key, value);
+    }
+    push_str(
+        &mut attrs,
+        "sessiontrail.tool_runtime_id",
+        event.tool_runtime_id.as_deref(),
+    );
+    push_str(
+        &mut attrs,
+        "sessiontrail.artifact_ref",
+        event.artifact_ref.as_deref(),
+    );
+    push_str(
+        &mut attrs,
+        "sessiontrail.parent_span_id",
+        event.parent_span_id.as_deref(),
+    );
+    // What OTLP cannot carry in its own fields is kept as text.
+    if time.is_none() {
+        push_str(&mut attrs, "sessiontrail.timestamp", Some(&event.timestamp));
+    }
+    if trace.is_none() {
+        push_str(&mut attrs, "sessiontrail.trace_id", Some(&event.trace_id));
+    }
+    if span.is_none() {
+        push_str(&mut attrs, "sessiontrail.span_id", Some(&event.span_id));
+    }
+    // The type's own fields, sorted by name so that the order does not
+    // depend on how the event was built (the JavaScript twin sorts too).
+    let t = &event.event_type;
+    let mut fields: Vec<_> = t.fields().collect();
+    fields.sort_by_key(|(spec, _)| spec.name);
+    for (spec, value) in fields {
+        let value = match value {
+            FieldRef::Absent => continue,
+            FieldRef::Str(s) => AnyValue::string(s),
+            FieldRef::Unsigned(n) => int(n),
+            FieldRef::Signed(n) => AnyValue::Int(n),
+            FieldRef::F64(x) => AnyValue::Double(x),
+            FieldRef::List(items) => {
+                AnyValue::Array(items.iter().map(|s| AnyValue::string(s.as_str())).collect())
+            }
+        };
+        attrs.push(KeyValue::new(format!("sessiontrail.{}", spec.name), value));
+    }
+    let failed = matches!(event.event_type, EventType::AgentFailed { .. });
+    LogRecord {
+        time_unix_nano: time.unwrap_or(0),
+        severity_number: if failed {
+            SEVERITY_ERROR
+        } else {
+            SEVERITY_INFO
+        },
+        severity_text: if failed { "ERROR" } else { "INFO" },
+        event_name: event.event_type.name(),
+        body: event.meta.as_ref().and_then(AnyValue::from_json),
+        attributes: attrs,
+        trace_id: trace,
+        span_id: span,
+    }
+}
+
+/// A u64 as an `intValue`, or a double past i64 (OTLP has no unsigned).
+fn int(n: u64) -> AnyValue<'static> {
+    match i64::try_from(n) {
+        Ok(i) => AnyValue::Int(i),
+        Err(_) => AnyValue::Double(n as f64),
+    }
+}
+
+/// A string attribute of a log record, borrowed from its event.
+/// Who wrote an event, as both its span and its log record carry it, in
+/// this order.
+fn agent_attributes(event: &SessionEvent) -> [(&'static str, Option<&str>); 5] {
+    [
+        ("gen_ai.agent.id", Some(&event.agent_id)),
+        ("gen_ai.agent.name", Some(&event.agent_name)),
+        (
+            "sessiontrail.agent_instance_id",
+            Some(&event.agent_instance_id),
+        ),
+        ("sessiontrail.agent_role", event.agent_role.as_deref()),
+        ("host.id", Some(&event.host_id)),
+    ]
+}
+
+fn push_str<'a>(attrs: &mut Vec<KeyValue<'a>>, key: &'static str, value: Option<&'a str>) {
+    if let Some(v) = value {
+        attrs.push(KeyValue::new(key, AnyValue::string(v)));
+    }
+}
+
+/// A string attribute of a span, which outlives its events.
+fn push_owned(attrs: &mut Vec<KeyValue<'static>>, key: &'static str, value: Option<&str>) {
+    if let Some(v) = value {
+        attrs.push(KeyValue::new(key, AnyValue::string(v.to_owned())));
+    }
+}
+
+fn push_u64(attrs: &mut Vec<KeyValue<'_>>, key: &'static str, value: Option<u64>) {
+    if let Some(n) = value {
+        attrs.push(KeyValue::new(key, int(n)));
+    }
+}
+
+/// `id` in lowercase when it is `len` hex digits and not all zero (the W3C
+/// "invalid" id), else `None`.
+fn hex_id(id: &str, len: usize) -> Option<Cow<'_, str>> {
+    let ok = id.len() == len
+        && id.bytes().all(|b| b.is_ascii_hexdigit())
+        && id.bytes().any(|b| b != b'0');
+    match ok {
+        false => None,
+        true if id.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Some(Cow::Owned(id.to_ascii_lowercase()))
+        }
+        true => Some(Cow::Borrowed(id)),
+    }
+}
+
+fn trace_id(id: &str) -> Option<Cow<'_, str>> {
+    hex_id(id, 32)
+}
+
+fn span_id(id: &str) -> Option<Cow<'_, str>> {
+    hex_id(id, 16)
+}

@@ -6,17 +6,30 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 CLI := target/release/sessiontrail
 
-.PHONY: help setup demo test lint test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz test-www
+# Every crate at once is `--workspace`; a bare cargo command at the root
+# covers the core crate alone.
+.PHONY: help setup demo test lint codegen msrv test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz test-www
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
 	@echo "make test    every test: lint, native, treeship interop, wasm (Node + Chromium), npm package, browser e2e"
 	@echo "make bench   the benchmarks (see BENCHMARKS.md)"
 	@echo "make pkg     assemble the npm package into pkg/"
+	@echo "make codegen regenerate the files made from src/schema.rs"
 	@echo "make www     serve the browser session recorder on localhost"
 
 setup:
 	@bash scripts/setup.sh
+
+# Every file made from the event schema (src/schema.rs): the TypeScript
+# event types, the recorder's field table, the Node wrapper's key order.
+# `make lint` fails while a checked-in copy differs.
+codegen:
+	$(CARGO) xtask codegen
+
+# Each crate built with the Rust it declares as `rust-version`.
+msrv:
+	bash scripts/msrv.sh
 
 cli:
 	$(CARGO) build --release -p sessiontrail-cli
@@ -24,11 +37,13 @@ cli:
 demo: setup cli pkg
 	@bash scripts/demo.sh
 
-test: setup lint test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view test-otlp test-www
+test: setup lint msrv test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view test-otlp test-www
 	@echo "make test: every suite passed"
 
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) xtask codegen --check
+	bash scripts/check-package.sh
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p sessiontrail -p sessiontrail-otlp --lib --target $(WASM_TARGET) -- -D warnings
 	$(CARGO) clippy -p sessiontrail-wasm --lib --target $(WASM_TARGET) -- -D warnings
@@ -99,7 +114,7 @@ clean:
 	rm -rf pkg
 
 # The recorder page's labels against the event schema generated from
-# src/schema.rs (www/event-schema.js; tests/schema_js.rs, part of
-# test-native, checks that file is current), in Node without a browser.
+# src/schema.rs (www/event-schema.js, which `make lint` checks is
+# current), in Node without a browser.
 test-www:
 	node --test tests/www/

@@ -4,7 +4,7 @@
 // format, one JSON object per line of events.jsonl, the same as the Rust
 // crate and treeship-core 0.32 write. The events themselves (EventBase, one
 // interface per event type, SessionEvent, EventType) are in events.d.ts,
-// generated from the Rust schema by tests/schema_js.rs.
+// generated from the Rust schema by `cargo xtask codegen`.
 
 export type * from "./events.js";
 import type { SessionEvent } from "./events.js";

@@ -9,9 +9,9 @@
 //! Adding an event type, or a field to one, is one edit here; the JSON
 //! reader and writer (`codec.rs`), the checks of input and the serde
 //! adapters follow, and so do the TypeScript types, the recorder's field
-//! table and the Node wrapper's key order, which `tests/schema_js.rs`
-//! generates (it fails while the checked-in files differ from what it
-//! makes).
+//! table and the Node wrapper's key order, which `make codegen` (`cargo
+//! xtask codegen`, crates/xtask) writes; `make lint` fails while a
+//! checked-in copy differs from what it makes.
 //!
 //! The structs, field names and JSON shapes are those of treeship-core 0.32's
 //! `session::event`, so a struct literal written against treeship-core

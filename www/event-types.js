@@ -2,7 +2,7 @@
 // category (the colour of its timeline row and its group in the type picker)
 // and icon, and each field's label, keyed by field name. The names, kinds
 // and required flags come from event-schema.js, generated from the Rust
-// schema (tests/schema_js.rs), so a field added there shows up in the form;
+// schema (`cargo xtask codegen`), so a field added there shows up in the form;
 // tests/www/labels.test.mjs fails until it has a label here. The wasm core
 // is still the judge of what a valid event is; this table only lets the form
 // ask for the right fields and catch mistakes early.

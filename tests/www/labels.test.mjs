@@ -1,5 +1,5 @@
 // The recorder page's labels against the generated schema (www/event-schema.js,
-// made from src/schema.rs by tests/schema_js.rs), in Node without a page:
+// made from src/schema.rs by `cargo xtask codegen`), in Node without a page:
 // a field or event type added to the Rust schema reaches the form by itself,
 // and this test fails until www/event-types.js gives it a label (and a type
 // its look). Run by `make test-www`: node --test tests/www/

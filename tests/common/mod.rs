@@ -11,8 +11,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sessiontrail::{
-    generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, EventType, SessionEvent,
-    EVENT_TYPE_NAMES,
+    fields_of, generate_event_id, generate_span_id, generate_trace_id, now_rfc3339, EventType,
+    FieldKind, SessionEvent, EVENT_TYPE_NAMES,
 };
 
 /// A fresh directory under the system temp dir, removed with everything in
@@ -92,9 +92,42 @@ pub fn note(session: &str, text: &str) -> SessionEvent {
 }
 
 /// One event type of each kind, every optional field set (so each field's
-/// round trip is exercised). Its length is checked against
-/// `EVENT_TYPE_NAMES` by the scenarios, so a new type cannot be forgotten.
+/// round trip is exercised), in the schema's order. Its names are checked
+/// against `EVENT_TYPE_NAMES` by the scenarios. A type with no hand-written
+/// sample below (one just added to src/schema.rs) gets [`schema_sample`],
+/// so that every test walking every type covers it the day it is added.
 pub fn all_event_types() -> Vec<EventType> {
+    let mut types = written_samples();
+    types.extend(samples_missing_from(&types));
+    types.sort_by_key(EventType::index);
+    types
+}
+
+/// A [`schema_sample`] of each event type that `types` lacks.
+pub fn samples_missing_from(types: &[EventType]) -> Vec<EventType> {
+    EVENT_TYPE_NAMES
+        .iter()
+        .filter(|name| !types.iter().any(|t| t.name() == **name))
+        .map(|name| schema_sample(name))
+        .collect()
+}
+
+/// The event type `name` with every field given a value of its kind, made
+/// from the schema table alone (`fields_of`).
+pub fn schema_sample(name: &str) -> EventType {
+    let mut object = serde_json::json!({ "type": name });
+    for field in fields_of(name).unwrap_or_else(|| panic!("{name} is not an event type")) {
+        object[field.name] = match field.kind {
+            FieldKind::Str => format!("{name} {}", field.name).into(),
+            FieldKind::F64 => 0.5.into(),
+            FieldKind::StrList => serde_json::json!(["a", "b"]),
+            _ => 7.into(),
+        };
+    }
+    serde_json::from_value(object).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn written_samples() -> Vec<EventType> {
     let s = |v: &str| Some(v.to_string());
     vec![
         EventType::SessionStarted,

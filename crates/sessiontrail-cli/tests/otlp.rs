@@ -131,7 +131,7 @@ fn the_output_file_holds_the_mapping_of_the_session() {
         serde_json::from_str(&batch.logs_json()).unwrap(),
     ];
     assert_eq!(got, want);
-    assert_eq!(logs_of(&got[1]).len(), 18);
+    assert_eq!(logs_of(&got[1]).len(), events.len());
 }
 
 #[test]

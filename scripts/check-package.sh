@@ -4,7 +4,9 @@
 # workspace's tests, crates/), so what `cargo publish` would ship is decided
 # by the `include` list in Cargo.toml. This fails when the packaged crate
 # holds anything but its sources, its README, LICENSE and CHANGELOG, or
-# lacks one of those. Part of `make lint`.
+# lacks one of those, and when the core depends on what only the command
+# line needs (an HTTP server or client, sha2), whatever features are on.
+# Part of `make lint`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +25,11 @@ for needed in src/lib.rs src/README.md LICENSE CHANGELOG.md; do
     exit 1
   }
 done
+heavy=$(cargo tree -p sessiontrail -e normal --all-features --target all --prefix none --quiet |
+  grep -E '^(hyper|hyper-util|tokio|ureq|sha2|clap) ' | sort -u || true)
+if [ -n "$heavy" ]; then
+  echo "check-package: the sessiontrail crate depends on what only the CLI needs:" >&2
+  printf '  %s\n' "$heavy" >&2
+  exit 1
+fi
 echo "check-package: ok ($(printf '%s\n' "$list" | wc -l) files)"

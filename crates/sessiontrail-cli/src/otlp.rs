@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use sessiontrail::EVENTS_FILE;
 use sessiontrail_otlp::{AnyValue, Mapper, OtlpBatch};
 
-use crate::{Args, Failure};
+use crate::failure::Failure;
 use cursor::Cursor;
 use sink::{SendError, Signal, Sink};
 
@@ -57,46 +57,55 @@ struct Session {
     reported_skipped: u64,
 }
 
-pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(
-        args,
-        &["endpoint", "output", "batch", "give-up-after", "header"],
-    )?;
-    args.allow(&[
-        "endpoint",
-        "output",
-        "batch",
-        "give-up-after",
-        "follow",
-        "header",
-    ])?;
-    let value = |flag: &str| {
-        args.flags
-            .iter()
-            .find(|(f, _)| *f == flag)
-            .and_then(|(_, v)| *v)
-    };
-    if args.words.is_empty() {
-        return Err(Failure::Usage(
-            "otlp: missing PATH (a session directory or a root of them)".into(),
-        ));
-    }
-    let follow = args.has("follow");
-    let batch = match args.number("batch")? {
-        None => 1000,
-        Some(n @ 1..=100_000) => n as usize,
-        Some(n) => {
-            return Err(Failure::Usage(format!(
-                "--batch takes 1 to 100000 events, got {n}"
-            )))
-        }
-    };
-    let give_up_after = match args.number("give-up-after")? {
+/// Ship sessions to an OpenTelemetry receiver as OTLP/HTTP JSON spans and
+/// log records, or append OTLP/JSON lines to a file.
+///
+/// Each event once: a cursor beside each log moves after every 2xx.
+/// --follow keeps shipping new events and new sessions. Exit 4 when the
+/// receiver refuses (400) or stays unreachable.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Session directories, or directories of them
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// The receiver's base URL (http://HOST:4318), as
+    /// OTEL_EXPORTER_OTLP_ENDPOINT, which is read when this is absent
+    #[arg(long, value_name = "URL", conflicts_with = "output")]
+    endpoint: Option<String>,
+    /// Append OTLP/JSON lines to FILE instead of sending them
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// A request header (repeatable); without any, the headers of
+    /// OTEL_EXPORTER_OTLP_HEADERS
+    #[arg(long = "header", value_name = "NAME=VALUE", conflicts_with = "output")]
+    headers: Vec<String>,
+    /// Keep shipping new events and new sessions until stopped
+    #[arg(long)]
+    follow: bool,
+    /// Events per request
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = crate::values::batch, allow_negative_numbers = true)]
+    batch: usize,
+    /// Stop retrying an unreachable receiver after SECS seconds (exit 4)
+    /// [default: 30, or never with --follow]
+    #[arg(long, value_name = "SECS", value_parser = crate::values::seconds, allow_negative_numbers = true)]
+    give_up_after: Option<u64>,
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let Args {
+        paths,
+        endpoint,
+        output,
+        mut headers,
+        follow,
+        batch,
+        give_up_after,
+    } = args;
+    let give_up_after = match give_up_after {
         Some(secs) => Some(Duration::from_secs(secs)),
         None if follow => None,
         None => Some(Duration::from_secs(30)),
     };
-    let paths: Vec<PathBuf> = args.words.iter().map(PathBuf::from).collect();
     for path in &paths {
         match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_symlink() => {
@@ -131,17 +140,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
         })
         .collect::<Result<Vec<PathBuf>, Failure>>()?;
     // --header NAME=VALUE (repeatable), else OTEL_EXPORTER_OTLP_HEADERS.
-    let mut headers: Vec<String> = args
-        .flags
-        .iter()
-        .filter(|(f, _)| *f == "header")
-        .filter_map(|(_, v)| v.map(str::to_owned))
-        .collect();
-    if !headers.is_empty() && value("output").is_some() {
-        return Err(Failure::Usage(
-            "otlp: --header goes with --endpoint, not --output".into(),
-        ));
-    }
     if headers.is_empty() {
         if let Ok(text) = std::env::var("OTEL_EXPORTER_OTLP_HEADERS") {
             headers = sink::env_headers(&text);
@@ -150,14 +148,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), Failure> {
     let env_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
         .ok()
         .filter(|e| !e.is_empty());
-    let sink = match (value("endpoint"), value("output")) {
-        (Some(_), Some(_)) => {
-            return Err(Failure::Usage(
-                "otlp: give --endpoint or --output, not both".into(),
-            ))
-        }
-        (None, Some(file)) => Sink::file(Path::new(file)).map_err(Failure::Usage)?,
-        (Some(endpoint), None) => Sink::http(endpoint, &headers).map_err(Failure::Usage)?,
+    // The parser refuses --endpoint with --output.
+    let sink = match (endpoint, output) {
+        (_, Some(file)) => Sink::file(&file).map_err(Failure::Usage)?,
+        (Some(endpoint), None) => Sink::http(&endpoint, &headers).map_err(Failure::Usage)?,
         (None, None) => match env_endpoint {
             Some(endpoint) => Sink::http(&endpoint, &headers).map_err(Failure::Usage)?,
             None => return Err(Failure::Usage(

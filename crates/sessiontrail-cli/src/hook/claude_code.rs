@@ -58,7 +58,7 @@ impl Keep {
                 "notification" => keep.notification = true,
                 other => {
                     return Err(format!(
-                        "--keep: unknown text {other:?}; known: {}",
+                        "unknown text {other:?}; known: {}",
                         KEEP_NAMES.join(", ")
                     ))
                 }

@@ -32,29 +32,89 @@ use sessiontrail::{now_rfc3339, EventLog, LockWait, Options, EVENTS_FILE};
 use claude_code::{Context, Hook, Keep, Timing};
 use pending::Pending;
 
-pub const USAGE: &str = "  sessiontrail hook AGENT [--keep LIST] [--timeout-ms N]
-      AGENT: claude-code or gemini-cli.
-      Record one hook firing: its JSON payload on stdin becomes
-      events in $SESSIONTRAIL_ROOT/<session_id>/ (default root: the user data
-      directory, e.g. ~/.local/share/sessiontrail/sessions). Prints nothing;
-      exit 0, or 1 with one line on stderr. --keep command,prompt,notification
-      stores those texts verbatim instead of as sha256 digests and lengths.
-      --timeout-ms bounds the lock wait (default 5000).
-  sessiontrail hook AGENT --print-settings [--keep LIST] [--timeout-ms N]
-      Print the settings.json block that records every session of AGENT.
-";
-
 const DEFAULT_TIMEOUT_MS: u64 = 5000;
 
+/// Record agent hook firings: each firing's JSON payload on stdin becomes
+/// events in $SESSIONTRAIL_ROOT/<session_id>/.
+///
+/// The default root is the user data directory (e.g.
+/// ~/.local/share/sessiontrail/sessions). Prints nothing; exits 0, or 1 with
+/// one line on stderr (never 2, which an agent reads as "block"). With
+/// --print-settings, prints the settings.json block that records every
+/// session of the agent instead.
+#[derive(clap::Args)]
+// A missing agent is an error like any other (one line, exit 1), not the
+// help; `sessiontrail hook help` would read as an agent named "help".
+#[command(
+    subcommand_value_name = "AGENT",
+    subcommand_help_heading = "Agents",
+    arg_required_else_help = false,
+    disable_help_subcommand = true
+)]
+pub struct Args {
+    #[command(subcommand)]
+    agent: Agent,
+}
+
+#[derive(clap::Subcommand)]
+enum Agent {
+    /// Claude Code's hooks (settings.json "hooks")
+    ClaudeCode(HookOptions),
+    /// Gemini CLI's hooks (their payloads are read as Claude Code's)
+    GeminiCli(HookOptions),
+}
+
+#[derive(clap::Args)]
 struct HookOptions {
-    keep: Keep,
-    timeout: Duration,
+    /// Store these texts verbatim instead of as sha256 digests and lengths:
+    /// a comma-separated list of command, prompt, notification
+    #[arg(long, value_name = "LIST", value_parser = Keep::parse)]
+    keep: Option<Keep>,
+    /// Give up (exit 1, nothing recorded) when the log's lock is not free
+    /// within MS milliseconds
+    #[arg(
+        long = "timeout-ms",
+        value_name = "MS",
+        default_value_t = DEFAULT_TIMEOUT_MS,
+        value_parser = crate::values::millis,
+        allow_negative_numbers = true
+    )]
+    timeout_ms: u64,
+    /// Print the settings.json block that runs this hook for every event
+    /// (with the same --keep and --timeout-ms), instead of recording
+    #[arg(long)]
     print_settings: bool,
 }
 
-/// Runs `sessiontrail hook …` (`args` after `hook`); the exit code is 0 or 1.
-pub fn main(args: &[String]) -> ExitCode {
-    match run(args) {
+/// Runs `sessiontrail hook AGENT …`; the exit code is 0 or 1.
+pub fn main(args: Args) -> ExitCode {
+    report(run(args))
+}
+
+/// A command line the parser refused (`rendered` is its message), reported
+/// as every hook failure is: one line on stderr, exit 1, never 2.
+pub fn refuse_usage(error: &clap::Error) -> ExitCode {
+    // clap's first line names the problem ("error: unexpected argument
+    // '--bogus' found"); the rest is usage for a person at a terminal.
+    let rendered = error.render().to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let why = first.strip_prefix("error: ").unwrap_or(first);
+    let known = match error.kind() {
+        clap::error::ErrorKind::MissingSubcommand | clap::error::ErrorKind::InvalidSubcommand => {
+            // The agents as the parser knows them, so the list cannot drift.
+            let hook = <Args as clap::Args>::augment_args(clap::Command::new("hook"));
+            let names: Vec<&str> = hook.get_subcommands().map(|c| c.get_name()).collect();
+            format!("; known agents: {}", names.join(", "))
+        }
+        _ => String::new(),
+    };
+    report(Err(format!(
+        "{why}{known} (see `sessiontrail hook --help`)"
+    )))
+}
+
+fn report(result: Result<(), String>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(why) => {
             // One line, whatever the message held.
@@ -65,24 +125,11 @@ pub fn main(args: &[String]) -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<(), String> {
-    let (agent, rest) = args
-        .split_first()
-        .ok_or("missing the agent (usage: sessiontrail hook claude-code)")?;
-    if matches!(agent.as_str(), "-h" | "--help" | "help") {
-        print!("usage:\n{USAGE}");
-        return Ok(());
-    }
-    let agent: &'static str = match agent.as_str() {
-        "claude-code" => "claude-code",
-        "gemini-cli" => "gemini-cli",
-        other => {
-            return Err(format!(
-                "unknown agent {other:?}; known: claude-code, gemini-cli"
-            ))
-        }
+fn run(args: Args) -> Result<(), String> {
+    let (agent, options) = match args.agent {
+        Agent::ClaudeCode(options) => ("claude-code", options),
+        Agent::GeminiCli(options) => ("gemini-cli", options),
     };
-    let options = parse_options(rest)?;
     if options.print_settings {
         return print_settings(agent, &options);
     }
@@ -98,41 +145,13 @@ fn run(args: &[String]) -> Result<(), String> {
     record(agent, &payload, &options)
 }
 
-fn parse_options(args: &[String]) -> Result<HookOptions, String> {
-    let mut options = HookOptions {
-        keep: Keep::default(),
-        timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
-        print_settings: false,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| format!("{arg} needs a value"))
-                .cloned()
-        };
-        match arg.as_str() {
-            "--print-settings" => options.print_settings = true,
-            "--keep" => options.keep = Keep::parse(&value()?)?,
-            "--timeout-ms" => {
-                let v = value()?;
-                let ms = v
-                    .parse()
-                    .map_err(|_| format!("--timeout-ms takes a non-negative integer, got {v:?}"))?;
-                options.timeout = Duration::from_millis(ms);
-            }
-            other => return Err(format!("unexpected argument {other:?}")),
-        }
-    }
-    Ok(options)
-}
-
 fn record(
     agent: &'static str,
     payload: &serde_json::Value,
     options: &HookOptions,
 ) -> Result<(), String> {
     let hook = Hook::parse(agent, payload)?;
+    let keep = options.keep.unwrap_or_default();
     place::check_session_id(hook.session_id)?;
     let dir = place::sessions_root()?.join(hook.session_id);
     // The log refuses a symlinked session directory; the sidecar must not
@@ -161,7 +180,7 @@ fn record(
         now_ms,
         timestamp: now_rfc3339(),
         host_id: place::host_name(),
-        keep: options.keep,
+        keep,
         first_in_session,
         started_ms,
     };
@@ -170,7 +189,7 @@ fn record(
         let log = EventLog::open_with(
             &dir,
             Options {
-                lock_wait: LockWait::Timeout(options.timeout),
+                lock_wait: LockWait::Timeout(Duration::from_millis(options.timeout_ms)),
                 ..Options::default()
             },
         )
@@ -199,13 +218,13 @@ fn print_settings(agent: &str, options: &HookOptions) -> Result<(), String> {
     let mut command = shell_word(&exe.to_string_lossy());
     command.push_str(" hook ");
     command.push_str(agent);
-    let list = options.keep.to_list();
+    let list = options.keep.unwrap_or_default().to_list();
     if !list.is_empty() {
         command.push_str(" --keep ");
         command.push_str(&list);
     }
-    if options.timeout != Duration::from_millis(DEFAULT_TIMEOUT_MS) {
-        command.push_str(&format!(" --timeout-ms {}", options.timeout.as_millis()));
+    if options.timeout_ms != DEFAULT_TIMEOUT_MS {
+        command.push_str(&format!(" --timeout-ms {}", options.timeout_ms));
     }
     print!("{}", settings(agent, &command));
     Ok(())

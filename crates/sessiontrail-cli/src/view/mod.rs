@@ -33,11 +33,11 @@ use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 use sessiontrail::{CounterState, EventLog, EventLogError, EVENTS_FILE};
 
-use super::{Args, Failure};
+use crate::failure::Failure;
 use follow::Cursor;
 use sessions::{Catalog, Refusal, Root};
 
-const DEFAULT_PORT: u64 = 8787;
+const DEFAULT_PORT: u16 = 8787;
 /// The longest a page's request for new events waits for one.
 const MAX_WAIT: Duration = Duration::from_secs(25);
 /// How often a waiting request looks at the file's size.
@@ -77,13 +77,27 @@ impl Reply {
     }
 }
 
-pub fn run(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["port"])?;
-    args.allow(&["port", "open"])?;
-    let dir = args.dir(1)?;
-    let port = args.number("port")?.unwrap_or(DEFAULT_PORT);
-    let port = u16::try_from(port)
-        .map_err(|_| Failure::Usage(format!("--port takes 0 to 65535, got {port}")))?;
+/// A read-only web viewer of sessions on 127.0.0.1, live while writers
+/// append.
+///
+/// Serves the sessions under ROOT (or the one session DIR), each with its
+/// timeline, agent tree, span waterfall, side effects, totals and
+/// integrity; prints the URL. Never writes a file.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A directory of sessions, or one session directory
+    #[arg(value_name = "ROOT_OR_DIR")]
+    dir: std::path::PathBuf,
+    /// The port on 127.0.0.1; 0 picks a free one
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PORT, value_parser = crate::values::port, allow_negative_numbers = true)]
+    port: u16,
+    /// Open the URL in the default browser
+    #[arg(long)]
+    open: bool,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let Args { dir, port, open } = args;
     let root = Root::new(&dir).map_err(|why| failure(std::io::ErrorKind::NotFound, why))?;
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
         failure(
@@ -101,7 +115,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
         "sessiontrail view: serving {} read-only at {url} (Ctrl-C stops)",
         dir.display()
     );
-    if args.has("open") {
+    if open {
         open_browser(&url);
     }
     let state = Arc::new(State {

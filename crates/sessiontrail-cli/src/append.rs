@@ -1,0 +1,142 @@
+//! `sessiontrail append DIR [EVENT_JSON]`: the fast path for shell and hook
+//! users, one process per event or per batch: one lock, one write, no
+//! runtime to start. Every event is read and checked before the log is
+//! touched, so bad input writes nothing.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sessiontrail::{
+    event_from_json, Durability, EventLog, EventLogError, LockWait, Options, SessionEvent,
+};
+
+use crate::failure::Failure;
+use crate::stdin_events::{JsonTexts, TextError};
+use crate::values;
+
+/// Append one event (from the argument), or every JSON object on stdin
+/// (one batch, one lock).
+///
+/// Fills event_id, timestamp, trace_id and span_id when absent; prints each
+/// stored event, with its sequence_no, as one JSON line. Bad input (exit 2)
+/// writes nothing.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The session directory (created by the first append)
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// One event as a JSON object; without it, every JSON object on stdin
+    #[arg(value_name = "EVENT_JSON")]
+    event: Option<String>,
+    /// fdatasync the log before answering (Durability::Sync)
+    #[arg(long)]
+    sync: bool,
+    /// Give up (exit 3, nothing written) when the lock is not free within
+    /// MS milliseconds [default: wait as long as it takes]
+    #[arg(long, value_name = "MS", value_parser = values::millis, allow_negative_numbers = true)]
+    timeout_ms: Option<u64>,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let options = Options {
+        durability: if args.sync {
+            Durability::Sync
+        } else {
+            Durability::Buffered
+        },
+        lock_wait: match args.timeout_ms {
+            Some(ms) => LockWait::Timeout(Duration::from_millis(ms)),
+            None => LockWait::Block,
+        },
+        ..Options::default()
+    };
+    // Open first (it writes nothing): a DIR that cannot be a log is
+    // refused before stdin is read.
+    let log = EventLog::open_with(&args.dir, options)?;
+    // Parse and check every event before touching the log, so bad input
+    // writes nothing.
+    let mut events = match &args.event {
+        Some(json) => parse_events(JsonTexts::new(json.as_bytes(), options.max_line_bytes))?,
+        None => parse_events(JsonTexts::new(
+            std::io::BufReader::with_capacity(64 * 1024, std::io::stdin().lock()),
+            options.max_line_bytes,
+        ))?,
+    };
+    log.append_batch(&mut events)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for event in &events {
+        serde_json::to_writer(&mut out, event).map_err(EventLogError::Json)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Every JSON value in the input, each checked as an event (strictly: see
+/// `event_from_json`). Numbering in messages is 1-based, matching the order
+/// on stdin; the first event is numbered only when others follow it.
+fn parse_events<R: std::io::BufRead>(
+    mut texts: JsonTexts<R>,
+) -> Result<Vec<SessionEvent>, Failure> {
+    let mut events = Vec::new();
+    let mut pending: Option<Failure> = None;
+    loop {
+        let n = events.len() + 1 + usize::from(pending.is_some());
+        let text = match texts.next_text() {
+            Ok(Some(text)) => text,
+            Ok(None) => break,
+            Err(TextError::Read(e)) => {
+                return Err(Failure::Input(format!("could not read stdin: {e}")))
+            }
+            Err(TextError::TooLong) => {
+                return Err(Failure::Input(format!(
+                    "event {n} is longer than the line limit of {} bytes (refused after reading that much of it)",
+                    sessiontrail::DEFAULT_MAX_LINE_BYTES
+                )))
+            }
+            Err(TextError::NotUtf8) => {
+                return Err(Failure::Input(format!("event {n} is not UTF-8")))
+            }
+        };
+        // The first event's error is worded as a single event's until a
+        // second value shows it was a batch.
+        if let Some(failure) = pending.take() {
+            return Err(number_first(failure));
+        }
+        match event_from_json(&text) {
+            Ok(event) => events.push(event),
+            Err(EventLogError::InvalidEvent(why)) if n > 1 => {
+                return Err(Failure::Input(format!("event {n}: {why}")))
+            }
+            Err(e) => pending = Some(refused(e)),
+        }
+    }
+    if let Some(failure) = pending {
+        return Err(failure);
+    }
+    if events.is_empty() {
+        return Err(Failure::Input(
+            "no event given (pass EVENT_JSON or pipe JSON to stdin)".into(),
+        ));
+    }
+    Ok(events)
+}
+
+/// An event the reader refused, before the log was touched: an invalid
+/// one is bad input (its reason alone; `Failure::Input` adds that nothing
+/// was written), anything else the log's own failure.
+fn refused(e: EventLogError) -> Failure {
+    match e {
+        EventLogError::InvalidEvent(why) => Failure::Input(why),
+        other => Failure::Log(other),
+    }
+}
+
+/// Prefixes the first event's error with its number, in a batch.
+fn number_first(failure: Failure) -> Failure {
+    match failure {
+        Failure::Input(why) => Failure::Input(format!("event 1: {why}")),
+        other => other,
+    }
+}

@@ -1,0 +1,82 @@
+//! Why a command failed, and the one place that turns that into a message
+//! on stderr and an exit code.
+//!
+//! Exit codes: 0 ok, 1 a damaged log (`check`), 2 bad usage or input, 3 the
+//! log could not be read or written, 4 sessions could not be shipped
+//! (`otlp`). `sessiontrail hook` keeps its own rule (0 or 1, never 2: an
+//! agent reads 2 as "block"), in `hook/mod.rs`.
+
+use std::process::ExitCode;
+
+use sessiontrail::EventLogError;
+
+pub enum Failure {
+    /// The command line asked for something the command cannot do (beyond
+    /// what the parser checks: a PATH that is not a directory, no endpoint).
+    Usage(String),
+    /// The events given were refused before the log was touched (not JSON,
+    /// not an event): the message is the reason alone, and this variant
+    /// says that nothing was written.
+    Input(String),
+    /// The log refused or failed. Its message is the log's own; an
+    /// `InvalidEvent` the log refuses at append says itself that nothing
+    /// was written.
+    Log(EventLogError),
+    /// `check` found damage (the report is already printed).
+    Damaged,
+    /// Sessions could not be shipped (`otlp`).
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+    Ship(String),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Log(EventLogError::Io(e))
+    }
+}
+
+impl From<EventLogError> for Failure {
+    fn from(e: EventLogError) -> Self {
+        Failure::Log(e)
+    }
+}
+
+impl Failure {
+    /// The exit code of this failure. When the core's errors get a stable
+    /// kind, the `Log` arm matches on that kind instead of the variant.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Damaged => 1,
+            Failure::Usage(_) | Failure::Input(_) => 2,
+            Failure::Log(EventLogError::InvalidEvent(_)) => 2,
+            Failure::Log(_) => 3,
+            Failure::Ship(_) => 4,
+        }
+    }
+
+    /// Prints the message (nothing for `Damaged`: the report said it).
+    fn report(&self) {
+        match self {
+            Failure::Damaged => {}
+            Failure::Usage(why) => {
+                eprintln!("sessiontrail: {why}\n\nFor more information, try '--help'.")
+            }
+            Failure::Input(why) => {
+                eprintln!("sessiontrail: invalid event: {why}; nothing was written")
+            }
+            Failure::Log(e) => eprintln!("sessiontrail: {e}"),
+            Failure::Ship(why) => eprintln!("sessiontrail otlp: {why}"),
+        }
+    }
+}
+
+/// A command's result as the process's exit.
+pub fn exit(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            failure.report();
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}

@@ -24,7 +24,7 @@ use crate::values;
 #[derive(clap::Args)]
 pub struct Args {
     /// The session directory (created by the first append)
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", value_parser = crate::values::path())]
     dir: PathBuf,
     /// One event as a JSON object; without it, every JSON object on stdin
     #[arg(value_name = "EVENT_JSON")]

@@ -17,7 +17,7 @@ use crate::{session, values};
 #[derive(clap::Args)]
 pub struct Args {
     /// The session directory (holding events.jsonl)
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", value_parser = crate::values::path())]
     dir: PathBuf,
     /// One readable row per event: sequence number, time, type, agent,
     /// fields

@@ -17,7 +17,7 @@ use crate::terminal::printable;
 #[derive(clap::Args)]
 pub struct Args {
     /// The session directory (holding events.jsonl)
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", value_parser = crate::values::path())]
     dir: PathBuf,
     /// The report as one JSON object, with "ok" for the verdict
     #[arg(long)]

@@ -66,7 +66,7 @@ struct Session {
 #[derive(clap::Args)]
 pub struct Args {
     /// Session directories, or directories of them
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required = true, value_parser = crate::values::path())]
     paths: Vec<PathBuf>,
     /// The receiver's base URL (http://HOST:4318), as
     /// OTEL_EXPORTER_OTLP_ENDPOINT, which is read when this is absent

@@ -6,6 +6,18 @@
 //! Each option's range lives here, once; the commands get values already
 //! in range.
 
+use std::path::PathBuf;
+
+use clap::builder::{OsStringValueParser, TypedValueParser};
+
+/// A DIR or PATH argument, taken as given. clap's own `PathBuf` parser
+/// refuses an empty one as a missing value (exit 2); the log names the
+/// problem itself ("session directory path is empty", exit 3), as it did
+/// before there was a parser. Not UTF-8 is fine: paths are bytes.
+pub fn path() -> impl TypedValueParser<Value = PathBuf> {
+    OsStringValueParser::new().map(PathBuf::from)
+}
+
 /// `--timeout-ms`: milliseconds, 0 or more.
 pub fn millis(text: &str) -> Result<u64, String> {
     in_range(text, 0, u64::MAX, "a non-negative integer (milliseconds)")

@@ -157,20 +157,24 @@ fn usage_errors_exit_2_with_the_usage() {
     let dir = tmp.session();
     let d = dir.to_str().unwrap();
     let cases: [(&[&str], &str); 5] = [
-        (&[], "missing command"),
-        (&["frobnicate"], "unknown command"),
-        (&["cat"], "missing DIR"),
-        (&["check", d, "--colour"], "unknown option --colour"),
+        (&[], "requires a subcommand"),
+        (&["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+        (&["cat"], "required arguments were not provided:\n  <DIR>"),
+        (&["check", d, "--colour"], "unexpected argument '--colour'"),
         (
             &["append", d, "{}", "--timeout-ms", "soon"],
-            "--timeout-ms takes a non-negative integer",
+            "for '--timeout-ms <MS>': expected a non-negative integer",
         ),
     ];
     for (args, expected) in cases {
         let out = cli(args, None);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = text(&out.stderr);
-        assert!(err.contains(expected) && err.contains("usage:"), "{err}");
+        // Every usage error says where the usage is.
+        assert!(
+            err.contains(expected) && err.contains("try '--help'"),
+            "{err}"
+        );
     }
     assert!(!dir.exists(), "a usage error created the session");
 }

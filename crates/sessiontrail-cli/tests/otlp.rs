@@ -322,11 +322,14 @@ fn bad_usage_is_refused_before_anything_is_sent() {
     let out_file = tmp.path().join("out.jsonl");
     let o = out_file.to_str().unwrap();
     for (args, says) in [
-        (vec!["--endpoint", "http://127.0.0.1:1"], "missing PATH"),
+        (
+            vec!["--endpoint", "http://127.0.0.1:1"],
+            "not provided:\n  <PATH>",
+        ),
         (vec![d], "--endpoint URL"),
         (
             vec![d, "--endpoint", "http://127.0.0.1:1", "--output", o],
-            "not both",
+            "'--endpoint <URL>' cannot be used with '--output <FILE>'",
         ),
         (
             vec![d, "--endpoint", "localhost:4318"],
@@ -335,11 +338,11 @@ fn bad_usage_is_refused_before_anything_is_sent() {
         (vec![d, "--endpoint", "https://example.com"], "without TLS"),
         (
             vec![d, "--output", o, "--batch", "0"],
-            "--batch takes 1 to 100000",
+            "for '--batch <N>': expected an integer from 1 to 100000",
         ),
         (
             vec![d, "--output", o, "--frobnicate"],
-            "unknown option --frobnicate",
+            "unexpected argument '--frobnicate'",
         ),
         (
             vec![missing.to_str().unwrap(), "--output", o],

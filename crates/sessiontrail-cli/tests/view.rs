@@ -377,13 +377,16 @@ fn bad_arguments_are_named() {
     };
     let (code, err) = run(&["view"]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("missing DIR"), "{err}");
+    assert!(err.contains("not provided:\n  <ROOT_OR_DIR>"), "{err}");
     let (code, err) = run(&["view", "/nonexistent/sessiontrail-view", "--port", "0"]);
     assert_eq!(code, Some(3));
     assert!(err.contains("/nonexistent/sessiontrail-view"), "{err}");
     let (code, err) = run(&["view", ".", "--port", "70000"]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("--port takes 0 to 65535"), "{err}");
+    assert!(
+        err.contains("for '--port <N>': expected an integer from 0 to 65535"),
+        "{err}"
+    );
     let (code, err) = run(&["view", ".", "--bogus"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("--bogus"), "{err}");

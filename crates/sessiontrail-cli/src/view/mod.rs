@@ -86,7 +86,7 @@ impl Reply {
 #[derive(clap::Args)]
 pub struct Args {
     /// A directory of sessions, or one session directory
-    #[arg(value_name = "ROOT_OR_DIR")]
+    #[arg(value_name = "ROOT_OR_DIR", value_parser = crate::values::path())]
     dir: std::path::PathBuf,
     /// The port on 127.0.0.1; 0 picks a free one
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PORT, value_parser = crate::values::port, allow_negative_numbers = true)]

@@ -80,3 +80,25 @@ pub fn exit(result: Result<(), Failure>) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_has_its_exit_code() {
+        let io = || EventLogError::Io(std::io::Error::other("disk"));
+        assert_eq!(Failure::Damaged.exit_code(), 1);
+        assert_eq!(Failure::Usage("u".into()).exit_code(), 2);
+        assert_eq!(Failure::Input("i".into()).exit_code(), 2);
+        // The log refusing an event at append is bad input, not a log
+        // that cannot be written.
+        assert_eq!(
+            Failure::Log(EventLogError::InvalidEvent("too long".into())).exit_code(),
+            2
+        );
+        assert_eq!(Failure::Log(io()).exit_code(), 3);
+        assert_eq!(Failure::from(std::io::Error::other("x")).exit_code(), 3);
+        assert_eq!(Failure::Ship("s".into()).exit_code(), 4);
+    }
+}

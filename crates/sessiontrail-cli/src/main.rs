@@ -107,3 +107,16 @@ fn parse_error(e: &clap::Error) -> ExitCode {
 fn invoked_as_hook() -> bool {
     std::env::args_os().nth(1).is_some_and(|a| a == "hook")
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency check of the definition (conflicting names,
+    /// defaults its parser would refuse, a `conflicts_with` naming no
+    /// argument), which otherwise fails only when that path is parsed.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

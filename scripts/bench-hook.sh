@@ -2,7 +2,8 @@
 # Times one `sessiontrail hook claude-code` process from spawn to exit against
 # `true` and `sessiontrail append` (median and p99; examples/bench_hook.rs says
 # how). Part of `make bench`; the figures go to BENCHMARKS.md.
-# Arguments pass through: --runs N (default 2000), --json PATH.
+# Arguments pass through: --runs N (default 2000), --json PATH, --baseline
+# PATH (another build of sessiontrail, whose hook runs interleaved).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p sessiontrail-cli --bin sessiontrail --example bench_hook

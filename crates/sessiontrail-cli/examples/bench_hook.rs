@@ -5,7 +5,9 @@
 //! `bash scripts/bench-hook.sh` builds the release binary and runs this
 //! (part of `make bench`); figures go to BENCHMARKS.md. Options:
 //! `--bin PATH` (default target/release/sessiontrail), `--runs N` per
-//! contender (default 2000), `--json PATH`.
+//! contender (default 2000), `--json PATH`, and `--baseline PATH`: another
+//! build of `sessiontrail` (say, of main) whose hook runs interleaved with
+//! this one's, so a change's cost is measured under the same load.
 //!
 //! Every contender gets its stdin from a file (no pipe to feed) and its
 //! output sent to /dev/null; contenders take turns in chunks of 50 runs so
@@ -19,7 +21,7 @@ use std::time::Instant;
 const CHUNK: usize = 50;
 
 struct Contender {
-    name: &'static str,
+    name: String,
     program: PathBuf,
     args: Vec<String>,
     env: Vec<(&'static str, PathBuf)>,
@@ -65,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut bin = PathBuf::from("target/release/sessiontrail");
     let mut runs = 2000usize;
     let mut json_out: Option<PathBuf> = None;
+    let mut baseline: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -72,6 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--bin" => bin = value()?.into(),
             "--runs" => runs = value()?.parse()?,
             "--json" => json_out = Some(value()?.into()),
+            "--baseline" => baseline = Some(value()?.into()),
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
@@ -80,13 +84,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_or_else(std::env::temp_dir, PathBuf::from)
         .join(format!("sessiontrail-bench-hook-{}", std::process::id()));
     std::fs::create_dir_all(&base)?;
-    let result = measure(&bin, &base, runs, json_out.as_deref());
+    let baseline = match baseline {
+        Some(b) => Some(std::fs::canonicalize(&b).map_err(|e| format!("{}: {e}", b.display()))?),
+        None => None,
+    };
+    let result = measure(&bin, baseline.as_deref(), &base, runs, json_out.as_deref());
     let _ = std::fs::remove_dir_all(&base);
     result
 }
 
 fn measure(
     bin: &Path,
+    baseline: Option<&Path>,
     base: &Path,
     runs: usize,
     json_out: Option<&Path>,
@@ -104,9 +113,9 @@ fn measure(
     std::fs::write(&empty, b"")?;
     let event = r#"{"type":"agent.called_tool","tool_name":"Grep","tool_input_digest":"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","duration_ms":3,"session_id":"ssn_bench","agent_id":"agent://claude-code","agent_instance_id":"ai_0123456789abcdef","agent_name":"claude-code","host_id":"bench"}"#;
     let root = base.join("sessions");
-    let hook = |name, stdin: &Path| Contender {
-        name,
-        program: bin.to_path_buf(),
+    let hook = |name: &str, program: &Path, stdin: &Path| Contender {
+        name: name.to_owned(),
+        program: program.to_path_buf(),
         args: vec!["hook".into(), "claude-code".into()],
         env: vec![("SESSIONTRAIL_ROOT", root.clone())],
         stdin: stdin.to_path_buf(),
@@ -114,7 +123,7 @@ fn measure(
     };
     let mut contenders = vec![
         Contender {
-            name: "true",
+            name: "true".into(),
             program: "true".into(),
             args: Vec::new(),
             env: Vec::new(),
@@ -122,7 +131,7 @@ fn measure(
             micros: Vec::new(),
         },
         Contender {
-            name: "sessiontrail append DIR EVENT",
+            name: "sessiontrail append DIR EVENT".into(),
             program: bin.to_path_buf(),
             args: vec![
                 "append".into(),
@@ -133,9 +142,21 @@ fn measure(
             stdin: empty,
             micros: Vec::new(),
         },
-        hook("hook claude-code, PostToolUse Grep", &grep),
-        hook("hook claude-code, PostToolUse Read 64 KiB", &read),
+        hook("hook claude-code, PostToolUse Grep", bin, &grep),
+        hook("hook claude-code, PostToolUse Read 64 KiB", bin, &read),
     ];
+    if let Some(baseline) = baseline {
+        contenders.push(hook(
+            "baseline: hook claude-code, PostToolUse Grep",
+            baseline,
+            &grep,
+        ));
+        contenders.push(hook(
+            "baseline: hook claude-code, PostToolUse Read 64 KiB",
+            baseline,
+            &read,
+        ));
+    }
     // One warm-up run each (page cache, first directory creation).
     for c in &mut contenders {
         c.run_once()?;
@@ -152,7 +173,11 @@ fn measure(
         done += n;
         contenders.reverse();
     }
-    contenders.sort_by_key(|c| c.name != "true");
+    // Back in the order they were listed (an odd number of chunks leaves
+    // them reversed).
+    if runs.div_ceil(CHUNK) % 2 == 1 {
+        contenders.reverse();
+    }
     let (true_median, append_median) = (contenders[0].quantile(0.5), contenders[1].quantile(0.5));
     let ms = |us: u64| us as f64 / 1000.0;
     println!("{runs} runs each, interleaved in chunks of {CHUNK}; spawn to exit\n");

@@ -13,6 +13,7 @@ use sessiontrail::EventLogError;
 pub enum Failure {
     /// The command line asked for something the command cannot do (beyond
     /// what the parser checks: a PATH that is not a directory, no endpoint).
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     Usage(String),
     /// The events given were refused before the log was touched (not JSON,
     /// not an event): the message is the reason alone, and this variant

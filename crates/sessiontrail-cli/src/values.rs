@@ -24,6 +24,7 @@ pub fn millis(text: &str) -> Result<u64, String> {
 }
 
 /// `--give-up-after`: seconds, 0 or more.
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub fn seconds(text: &str) -> Result<u64, String> {
     in_range(text, 0, u64::MAX, "a non-negative integer (seconds)")
 }
@@ -39,6 +40,7 @@ pub fn sequence(text: &str) -> Result<u64, String> {
 }
 
 /// `--port`: a TCP port; 0 lets the system pick a free one.
+#[cfg_attr(not(feature = "view"), allow(dead_code))]
 pub fn port(text: &str) -> Result<u16, String> {
     let port = in_range(
         text,
@@ -51,6 +53,7 @@ pub fn port(text: &str) -> Result<u16, String> {
 
 /// `--batch`: events per request, 1 to 100000 (a receiver's request size
 /// limit is usually a few MB).
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub fn batch(text: &str) -> Result<usize, String> {
     let n = in_range(text, 1, 100_000, "an integer from 1 to 100000 (events)")?;
     Ok(usize::try_from(n).expect("at most 100000"))

@@ -65,6 +65,11 @@ fn help_on_every_command_prints_its_usage_and_exits_0() {
     }
     // `help COMMAND` says the same as `COMMAND --help`.
     assert_eq!(run(&["help", "cat"]).stdout, run(&["cat", "--help"]).stdout);
+    if cfg!(feature = "hook") {
+        let out = run(&["hook", "help", "claude-code"]);
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(out.stdout, run(&["hook", "claude-code", "--help"]).stdout);
+    }
 }
 
 #[test]

@@ -44,12 +44,12 @@ const DEFAULT_TIMEOUT_MS: u64 = 5000;
 /// session of the agent instead.
 #[derive(clap::Args)]
 // A missing agent is an error like any other (one line, exit 1), not the
-// help; `sessiontrail hook help` would read as an agent named "help".
+// help printed to stderr. `sessiontrail hook help` prints the help, as it
+// always did.
 #[command(
     subcommand_value_name = "AGENT",
     subcommand_help_heading = "Agents",
-    arg_required_else_help = false,
-    disable_help_subcommand = true
+    arg_required_else_help = false
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -91,8 +91,8 @@ pub fn main(args: Args) -> ExitCode {
     report(run(args))
 }
 
-/// A command line the parser refused (`rendered` is its message), reported
-/// as every hook failure is: one line on stderr, exit 1, never 2.
+/// A command line the parser refused, reported as every hook failure is:
+/// one line on stderr, exit 1, never 2.
 pub fn refuse_usage(error: &clap::Error) -> ExitCode {
     // clap's first line names the problem ("error: unexpected argument
     // '--bogus' found"); the rest is usage for a person at a terminal.

@@ -13,7 +13,7 @@ CLI := target/release/sessiontrail
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
 	@echo "make test    every test: lint, native, treeship interop, wasm (Node + Chromium), npm package, browser e2e"
-	@echo "make bench   the benchmarks (see BENCHMARKS.md)"
+	@echo "make bench   the benchmarks (see docs/benchmarks.md)"
 	@echo "make pkg     assemble the npm package into pkg/"
 	@echo "make codegen regenerate the files made from src/schema.rs"
 	@echo "make www     serve the browser session recorder on localhost"
@@ -89,7 +89,7 @@ test-hook:
 	$(CARGO) test -p sessiontrail-cli --test hook_claude_code --test hook_gemini_cli
 	$(CARGO) test -p sessiontrail-cli --bin sessiontrail hook::
 
-# One hook process against `true` and `sessiontrail append` (BENCHMARKS.md).
+# One hook process against `true` and `sessiontrail append` (docs/benchmarks.md).
 bench-hook:
 	bash scripts/bench-hook.sh
 
@@ -103,7 +103,7 @@ test-otlp: cli
 www: pkg
 	node www/serve.mjs
 
-# The long run of the fuzz and property tests (README "Hardening"); a
+# The long run of the fuzz and property tests (docs/format.md "Hardening"); a
 # bounded run of the same tests is part of `cargo test`.
 fuzz:
 	PROPTEST_CASES=$${PROPTEST_CASES:-200000} $(CARGO) test --release --lib fuzz

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times one `sessiontrail hook claude-code` process from spawn to exit against
 # `true` and `sessiontrail append` (median and p99; examples/bench_hook.rs says
-# how). Part of `make bench`; the figures go to BENCHMARKS.md.
+# how). Part of `make bench`; the figures go to docs/benchmarks.md.
 # Arguments pass through: --runs N (default 2000), --json PATH, --baseline
 # PATH (another build of sessiontrail, whose hook runs interleaved).
 set -euo pipefail

@@ -4,7 +4,7 @@
 # OpenTelemetry receiver (blackhole exporter, no debug printing), each
 # against `sessiontrail cat` of the same session in the same run (reading and
 # re-serializing every event: the floor any shipper pays). Target: at least
-# 50,000 events/s. Figures go in BENCHMARKS.md ("OTLP export").
+# 50,000 events/s. Figures go in docs/benchmarks.md.
 #
 #   bash scripts/bench-otlp.sh [EVENTS]     (default 200000; needs target/release/sessiontrail)
 set -euo pipefail

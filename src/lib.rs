@@ -40,3 +40,9 @@ pub use schema::{
     COMMON_FIELDS, EVENT_FIELDS, EVENT_TYPES, EVENT_TYPE_NAMES,
 };
 pub use store::{LockWait, MemoryStore, Store};
+
+// The repository README's Rust example runs as a doctest too, so it cannot
+// drift from the API (src/README.md, the crate doc above, is the other).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

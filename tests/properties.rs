@@ -11,10 +11,10 @@
 //! lives through that, so every handle is opened again after it. (A handle
 //! that lived through a cut would trust its own last append when the size
 //! happened to match again: only an unlocked foreign writer can do that,
-//! and the README says the lock is advisory.)
+//! and docs/format.md says the lock is advisory.)
 //!
 //! Runs over `MemoryStore` (many cases) and the file store (fewer: real
-//! files). `PROPTEST_CASES=N` runs more; see README "Hardening".
+//! files). `PROPTEST_CASES=N` runs more; see docs/format.md, "Hardening".
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! A bounded fuzz run of the codec, the input checks and the line reader, in
 //! `cargo test` (256 cases each, a few seconds); a longer run is
-//! `PROPTEST_CASES=200000 cargo test --release --lib fuzz` (README,
-//! "Hardening"). Each property is one way the checks could fail open or
+//! `PROPTEST_CASES=200000 cargo test --release --lib fuzz` (`make fuzz`;
+//! docs/format.md, "Hardening"). Each property is one way the checks could fail open or
 //! panic on hostile input.
 
 use proptest::prelude::*;

@@ -3,7 +3,7 @@
 //! `sessiontrail append` of one event (the CLI's own fast path).
 //!
 //! `bash scripts/bench-hook.sh` builds the release binary and runs this
-//! (part of `make bench`); figures go to BENCHMARKS.md. Options:
+//! (part of `make bench`); figures go to docs/benchmarks.md. Options:
 //! `--bin PATH` (default target/release/sessiontrail), `--runs N` per
 //! contender (default 2000), `--json PATH`, and `--baseline PATH`: another
 //! build of `sessiontrail` (say, of main) whose hook runs interleaved with

@@ -6,8 +6,8 @@
 //! puts a session there. It is the mapping only: `sessiontrail otlp` (the
 //! command, behind the `otlp` feature) sends what it makes, and a program can
 //! send it with any HTTP client. Spans follow OpenTelemetry's GenAI semantic
-//! conventions (`invoke_agent`, `execute_tool`, `chat`); the README's
-//! "Shipping sessions to OpenTelemetry" section has the full table.
+//! conventions (`invoke_agent`, `execute_tool`, `chat`); the full table is in
+//! the repository's `docs/opentelemetry.md`.
 //!
 //! The JSON is written with serde over the small model in `model.rs`
 //! rather than the opentelemetry-proto crates, which pull in about 45
@@ -51,3 +51,8 @@ pub fn to_otlp(events: &[SessionEvent]) -> OtlpBatch<'_> {
     }
     batch
 }
+
+// The Rust example of the OpenTelemetry manual runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/opentelemetry.md")]
+struct OpentelemetryManualDoctests;

@@ -8,8 +8,8 @@
 //! (`mod.rs`) supplies the few things a payload cannot say: the time, a
 //! start time kept by an earlier firing, and whether the session is new.
 //!
-//! The README's "Record Claude Code" table is the specification of this
-//! file; keep the two together.
+//! The mapping table of `docs/hooks.md` is the specification of this file;
+//! keep the two together.
 
 use serde_json::{Map, Value};
 use sessiontrail::{generate_event_id, generate_span_id, EventType, SessionEvent};

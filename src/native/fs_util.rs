@@ -240,6 +240,11 @@ mod imp {
     pub fn link_count(meta: &Metadata) -> u64 {
         meta.nlink()
     }
+
+    /// Which file `meta` describes: its device and inode.
+    pub fn file_id(meta: &Metadata) -> Option<(u64, u64)> {
+        Some((meta.dev(), meta.ino()))
+    }
 }
 
 #[cfg(not(unix))]
@@ -284,8 +289,14 @@ mod imp {
     pub fn link_count(_: &Metadata) -> u64 {
         1
     }
+
+    /// No device and inode here: a replaced file is noticed only when it
+    /// is shorter than what was read.
+    pub fn file_id(_: &Metadata) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 pub use imp::tighten;
 use imp::{is_symlink_loop, no_follow, private_mode};
-pub use imp::{link_count, read_at, write_at};
+pub use imp::{file_id, link_count, read_at, write_at};

@@ -4,10 +4,12 @@
 mod file_store;
 mod fs_util;
 mod lock;
+mod tail;
 
 use std::path::Path;
 
 pub use file_store::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE};
+pub use tail::{Restart, Tail, TailRead};
 
 use crate::error::EventLogError;
 use crate::log::{EventLog, Options};

@@ -8,8 +8,6 @@
 use std::fmt;
 use std::io::Read;
 
-use serde::Serialize;
-
 use crate::error::EventLogError;
 use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
 
@@ -18,7 +16,7 @@ use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
 const LISTED: usize = 100;
 
 /// A complete line that is not an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedLine {
     /// 1-based line number in the file.
     pub line: u64,
@@ -27,8 +25,7 @@ pub struct SkippedLine {
 }
 
 /// How the counter hint compares with the events file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CounterState {
     /// No counter, or not 16 bytes. The next writer recounts.
     Missing,
@@ -39,7 +36,7 @@ pub enum CounterState {
 }
 
 /// The result of [`crate::EventLog::check`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
     /// Lines that parse as events.
     pub events: u64,
@@ -219,9 +216,40 @@ fn radix_sort(values: &mut Vec<u64>) {
 }
 
 impl CheckReport {
-    /// Appends the report as JSON to `out`, the shape the npm package's
-    /// `check()` returns (bindings/README.md): camelCase, `ok` first, the
-    /// counter's state as a word.
+    /// Appends the report as one JSON object to `out`: the only writer of
+    /// the report as JSON, so the npm package's `check()`, the CLI's
+    /// `sessiontrail check --json` and the viewer's
+    /// `/api/sessions/NAME/check` give the same object (the report has no
+    /// `serde::Serialize`, which would be a second shape).
+    ///
+    /// The shape (camelCase, the keys in this order):
+    ///
+    /// | key | JSON type | meaning |
+    /// | --- | --- | --- |
+    /// | `ok` | boolean | [`CheckReport::is_ok`]: no skipped line, no duplicate or missing number, no torn tail |
+    /// | `events` | number | lines that are events |
+    /// | `lines` | number | complete lines (each holds one sequence number) |
+    /// | `bytes` | number | bytes of events stored |
+    /// | `skipped` | number | complete lines that are not events |
+    /// | `skippedLines` | `{line, reason}[]` | the first 100 of them: 1-based line number, why |
+    /// | `duplicates` | number[] | sequence numbers held by more than one event |
+    /// | `missing` | `[first, last][]` | the first 100 gaps among `0..=highest`, inclusive |
+    /// | `missingCount` | number | how many numbers are missing in all |
+    /// | `misplaced` | number | events whose number is not their line's position |
+    /// | `tornTailBytes` | number | bytes after the last `\n` |
+    /// | `counter` | `"missing"`, `"consistent"` or `"stale"` | the counter hint against the file |
+    ///
+    /// ```
+    /// use sessiontrail::{EventLog, MemoryStore, Options};
+    ///
+    /// let log = EventLog::with_store(MemoryStore::new(), Options::default()).unwrap();
+    /// let mut out = Vec::new();
+    /// log.check().unwrap().write_json(&mut out);
+    /// assert_eq!(
+    ///     String::from_utf8(out).unwrap(),
+    ///     r#"{"ok":true,"events":0,"lines":0,"bytes":0,"skipped":0,"skippedLines":[],"duplicates":[],"missing":[],"missingCount":0,"misplaced":0,"tornTailBytes":0,"counter":"missing"}"#
+    /// );
+    /// ```
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let r = self;
         let number = |out: &mut Vec<u8>, name: &str, n: u64| {

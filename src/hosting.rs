@@ -3,8 +3,8 @@
 //! `crates/sessiontrail-wasm` implements [`Store`](crate::Store) over a
 //! JavaScript host and exports the log to JavaScript; it needs a few of the
 //! core's own pieces to do so without a second copy of them: the event
-//! writer and the input reader that report which ids were filled, the line
-//! reader, and I/O errors whose `Debug` does not pull Rust's string
+//! writer and the input reader that report which ids were filled, and I/O
+//! errors whose `Debug` does not pull Rust's string
 //! escaping into a size-budgeted `.wasm`. Everything here may change in a
 //! minor release; applications use the crate root.
 
@@ -12,8 +12,6 @@ use std::path::Path;
 
 use crate::error::EventLogError;
 use crate::schema::SessionEvent;
-
-pub use crate::format::{LineReader, RawLine};
 
 /// Appends the stored line of `event` (without its `\n`) to `out`: the
 /// bytes every writer of this crate stores.

@@ -34,7 +34,10 @@ pub use format::{parse_line, Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE
 pub use input::{event_from_json, event_from_value};
 pub use log::{Durability, EventLog, Events, Options};
 #[cfg(not(target_family = "wasm"))]
-pub use native::{FileStore, Tail, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE};
+pub use native::{
+    is_session_dir, session_dirs, session_dirs_under, FileStore, Tail, COUNTER_FILE, EVENTS_FILE,
+    LOCK_FILE, TORN_FILE,
+};
 pub use platform::DefaultStore;
 pub use schema::{
     fields_of, EventType, EventTypeSpec, FieldKind, FieldRef, FieldSpec, SessionEvent,

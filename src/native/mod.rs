@@ -4,11 +4,13 @@
 mod file_store;
 mod fs_util;
 mod lock;
+mod sessions;
 mod tail;
 
 use std::path::Path;
 
 pub use file_store::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE};
+pub use sessions::{is_session_dir, session_dirs, session_dirs_under};
 pub use tail::{Restart, Tail, TailRead};
 
 use crate::error::EventLogError;

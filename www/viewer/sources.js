@@ -16,8 +16,8 @@ import { parseLines } from "../line-reader.js";
 const WAIT_MS = 20_000;
 
 /** Follows one session on the server: `onBatch(answer)` for each answer
- *  with events or news (torn tail, skipped lines), `onReset()` when the
- *  file was rewritten, `onStatus(text, ok)` for the connection's state. */
+ *  with events or news (torn tail, skipped lines), `onReset()` before an
+ *  answer read from the top because the file was replaced or rewritten, `onStatus(text, ok)` for the connection's state. */
 export class ServerSession {
   #name;
   #stopped = false;
@@ -77,12 +77,10 @@ export class ServerSession {
         pending = ask(cursor, null);
         continue;
       }
-      if (answer.reset) {
-        this.onReset();
-        cursor = first;
-        pending = ask(cursor, null);
-        continue;
-      }
+      // The file is not the one the cursor was counted in (replaced, cut,
+      // rewritten): the server read this answer from its first line, so
+      // what was shown goes and this answer starts again.
+      if (answer.reset) this.onReset();
       cursor = { offset: answer.offset, line: answer.line };
       if (!asked) pending = ask(cursor, answer.more ? null : answer.size);
       this.onBatch(answer);

@@ -2,9 +2,10 @@
 //! or as the JSON every reader of this project shares; exit 1 when the log
 //! is damaged.
 
+use std::io::Write;
 use std::path::PathBuf;
 
-use sessiontrail::{EventLog, EventLogError};
+use sessiontrail::EventLog;
 
 use crate::failure::Failure;
 use crate::session;
@@ -28,9 +29,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let dir = session::existing(args.dir)?;
     let report = EventLog::open(&dir)?.check()?;
     if args.json {
-        let mut value = serde_json::to_value(&report).map_err(EventLogError::Json)?;
-        value["ok"] = serde_json::Value::Bool(report.is_ok());
-        println!("{value}");
+        // The shape of npm's check() and the viewer's (CheckReport::write_json).
+        let mut out = Vec::new();
+        report.write_json(&mut out);
+        out.push(b'\n');
+        std::io::stdout().lock().write_all(&out)?;
     } else {
         println!("{}", dir.join(sessiontrail::EVENTS_FILE).display());
         // Reasons quote what was in the file: escaped for the terminal.

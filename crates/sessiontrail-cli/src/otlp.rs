@@ -222,7 +222,7 @@ fn prepare_all(
     let mut scanned: Option<Instant> = None;
     loop {
         if scanned.is_none_or(|at| at.elapsed() >= RESCAN) {
-            for dir in discover(paths) {
+            for dir in discover(paths)? {
                 if let std::collections::btree_map::Entry::Vacant(entry) = sessions.entry(dir) {
                     let session = open_session(entry.key(), identity)?;
                     entry.insert(session);
@@ -248,37 +248,20 @@ fn prepare_all(
     }
 }
 
-/// The session directories among and directly under `paths`: a PATH
-/// holding `events.jsonl` is a session, else each of its subdirectories
-/// holding one is. Symbolic links are not followed.
-fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let is_session = |dir: &Path| {
-        std::fs::symlink_metadata(dir.join(EVENTS_FILE)).is_ok_and(|m| m.file_type().is_file())
-    };
+/// The session directories among and directly under `paths` (the core's
+/// listing: a PATH holding `events.jsonl` is a session, else each of its
+/// subdirectories holding one is; symbolic links are not followed).
+fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let mut found = Vec::new();
     for path in paths {
-        if is_session(path) {
-            found.push(path.clone());
-            continue;
-        }
-        let Ok(entries) = std::fs::read_dir(path) else {
-            continue;
-        };
-        let mut children: Vec<PathBuf> = entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.path())
-            .filter(|dir| is_session(dir))
-            .collect();
-        children.sort();
-        found.extend(children);
+        found.extend(sessiontrail::session_dirs(path)?);
     }
-    found
+    Ok(found)
 }
 
 fn open_session(dir: &Path, identity: &str) -> Result<Session, Failure> {
     let cursor = Cursor::load(dir, identity).map_err(Failure::Ship)?;
-    let tail = tail::Tail::open(dir).map_err(|e| Failure::Ship(e.to_string()))?;
+    let tail = tail::Tail::open(dir).map_err(Failure::Ship)?;
     Ok(Session {
         dir: dir.to_path_buf(),
         tail,
@@ -310,7 +293,7 @@ fn prepare(session: &mut Session, opts: &Opts, jobs: &SyncSender<Job>) -> Result
         let lines = session
             .tail
             .read(opts.batch)
-            .map_err(|e| Failure::Ship(e.to_string()))?;
+            .map_err(Failure::Ship)?;
         let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
             // At the end of the log: a cursor past it belongs to a log that
             // was replaced or cut, and following it would skip new events.

@@ -271,7 +271,7 @@ fn check_exits_1_on_damage_and_reports_it() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["ok"], false);
     assert_eq!(report["duplicates"], serde_json::json!([1]));
-    assert_eq!(report["torn_tail_bytes"], 6);
+    assert_eq!(report["tornTailBytes"], 6);
     assert_eq!(events_bytes(&dir), damaged, "check changed the log");
 }
 

@@ -252,6 +252,41 @@ fn serves_events_after_a_byte_offset_and_waits_for_new_ones() {
     assert_eq!(report["skippedLines"][0]["line"], 4);
 }
 
+/// A log replaced under a page's cursor (renamed over, longer than what
+/// the page read) is not read from the page's offset: the answer says
+/// `reset` and holds the new file's lines from the first.
+#[test]
+fn a_replaced_log_is_answered_from_its_first_line() {
+    let tmp = TempDir::new("view-replaced");
+    let dir = tmp.path().join("s");
+    append(&dir, "a", note("old"));
+    let viewer = Viewer::start(tmp.path());
+    let (_, first) = viewer.get("/api/sessions/s/events?offset=0&line=0");
+    assert_eq!(first["reset"], false);
+
+    let other = tmp.path().join("elsewhere");
+    for text in ["new one", "new two"] {
+        append(&other, "a", note(text));
+    }
+    std::fs::rename(other.join(EVENTS_FILE), dir.join(EVENTS_FILE)).unwrap();
+    // The offset of the page's cursor falls inside the new file's first
+    // line: read from there, it would be half a line.
+    let (status, next) = viewer.get(&format!(
+        "/api/sessions/s/events?offset={}&line=1",
+        first["offset"].as_u64().unwrap() - 3
+    ));
+    assert_eq!(status, 200);
+    assert_eq!(next["reset"], true, "{next}");
+    let texts: Vec<&str> = next["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["new one", "new two"]);
+    assert_eq!(next["line"], 2);
+}
+
 #[test]
 fn refuses_paths_outside_root_symlinks_other_hosts_and_writes() {
     let tmp = TempDir::new("view-refuse");

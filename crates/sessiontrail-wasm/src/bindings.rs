@@ -16,13 +16,15 @@
 //! or the host method, with nothing written.
 
 use std::cell::{Cell, OnceCell, RefCell};
+use std::ops::ControlFlow;
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use sessiontrail::hosting::{self, LineReader, RawLine};
-use sessiontrail::{event_from_json, parse_line, EventLog, EventLogError, Options, SessionEvent};
+use sessiontrail::hosting;
+use sessiontrail::tail::{read_lines, Position};
+use sessiontrail::{event_from_json, EventLog, EventLogError, Options, SessionEvent};
 
 use crate::js_store::{describe, error_text, JsStore};
 
@@ -459,31 +461,30 @@ impl JsEventLog {
         let Some(reader) = reader else {
             return Ok(chunk);
         };
-        let mut lines = LineReader::new(reader, self.max_line_bytes());
-        loop {
-            if chunk.next > start && chunk.next - start >= max {
-                chunk.done = false;
-                return Ok(chunk);
+        // The core's byte-offset reader, as `sessiontrail view` and `otlp`
+        // use it natively; the line number is not needed here.
+        let from = Position {
+            offset: start,
+            line: 0,
+        };
+        let progress = read_lines(reader, from, self.max_line_bytes(), |line| {
+            match line.parse() {
+                Ok(event) => chunk.events.push(event),
+                Err(_) => chunk.skipped += 1,
             }
-            let line = lines.next_line().map_err(|e| {
-                let name = self.log.with_store_mut(|s| sessiontrail::Store::name(s));
-                self.error(hosting::io_at("read", std::path::Path::new(&name), e))
-            })?;
-            match line {
-                None | Some(RawLine::Tail(_)) => return Ok(chunk),
-                Some(RawLine::TooLong(len)) => {
-                    chunk.next += len + 1;
-                    chunk.skipped += 1;
-                }
-                Some(RawLine::Complete(bytes)) => {
-                    chunk.next += bytes.len() as u64 + 1;
-                    match parse_line(bytes) {
-                        Ok(event) => chunk.events.push(event),
-                        Err(_) => chunk.skipped += 1,
-                    }
-                }
+            if line.end() - start >= max {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
-        }
+        })
+        .map_err(|e| {
+            let name = self.log.with_store_mut(|s| sessiontrail::Store::name(s));
+            self.error(hosting::io_at("read", std::path::Path::new(&name), e))
+        })?;
+        chunk.next = progress.next.offset;
+        chunk.done = progress.at_end;
+        Ok(chunk)
     }
 
     fn max_line_bytes(&self) -> usize {

@@ -3,30 +3,20 @@
 //! The viewer's pages and its session list come back for more every few
 //! hundred milliseconds while writers append, so each read starts at a byte
 //! offset (the end of the last complete line seen) instead of at the top of
-//! the file: an update costs the new lines, not the whole log. Lines are
-//! judged by the crate's own rules ([`sessiontrail::parse_line`]); bytes after
-//! the last `\n` are a torn tail or an append in progress and wait, unread,
-//! for their end.
-//!
-//! The file is opened read-only and without following a symlink; nothing
-//! here writes.
+//! the file: an update costs the new lines, not the whole log. The reading
+//! is the core's [`Tail`] (no symlink, no FIFO, a torn tail waits for its
+//! end, a replaced or cut file starts again from the top); this module
+//! parses the lines, in parallel for a large batch, and keeps them as
+//! stored for the page.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
 use std::path::Path;
 
-use sessiontrail::{parse_line, LineProblem, SessionEvent, DEFAULT_MAX_LINE_BYTES};
+use sessiontrail::tail::Position;
+use sessiontrail::{parse_line, EventLogError, LineProblem, SessionEvent, Tail};
 
 /// At most this much of a skipped line is shown, so a person can recognise it.
 const SHOWN_OF_SKIPPED: usize = 240;
-
-/// Where a reader stopped: the byte offset just past the last complete line
-/// it read, and how many complete lines lie before it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cursor {
-    pub offset: u64,
-    pub line: u64,
-}
 
 /// A complete line that is not an event.
 #[derive(Debug, Clone)]
@@ -38,7 +28,7 @@ pub struct Skipped {
     pub text: String,
 }
 
-/// What one read found after a cursor.
+/// What one read found after a position.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub events: Vec<SessionEvent>,
@@ -51,28 +41,17 @@ pub struct Batch {
     pub lines: Vec<u64>,
     pub skipped: Vec<Skipped>,
     /// Where the next read starts.
-    pub next: Cursor,
+    pub next: Position,
     /// The file's size when read.
     pub size: u64,
     /// Bytes after the last complete line (when the read reached the end).
     pub tail_bytes: u64,
     /// The read stopped at its byte budget; more complete lines follow.
     pub more: bool,
-    /// The file is shorter than the cursor: it was replaced or rewritten,
-    /// and the reader must start again from the top.
+    /// The file is not the one the position was counted in (replaced, cut,
+    /// rewritten): this batch is read from its first line, and the reader
+    /// must forget what it had.
     pub reset: bool,
-}
-
-/// Opens `events.jsonl` for reading, refusing a symlink.
-pub fn open_events(path: &Path) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
-    }
-    options.open(path)
 }
 
 /// The current size of the events file at `path`, without following a symlink.
@@ -87,77 +66,46 @@ pub fn size_of(path: &Path) -> std::io::Result<u64> {
     Ok(meta.len())
 }
 
-/// Reads the complete lines after `from`, stopping once `budget` bytes of
-/// lines have been read (a line is never split).
-pub fn read_after(path: &Path, from: Cursor, budget: u64) -> std::io::Result<Batch> {
-    let mut file = open_events(path)?;
-    let size = file.metadata()?.len();
-    let mut batch = Batch {
-        next: from,
-        size,
-        ..Batch::default()
-    };
-    if size < from.offset {
-        batch.reset = true;
-        batch.next = Cursor::default();
-        return Ok(batch);
-    }
-    file.seek(SeekFrom::Start(from.offset))?;
-    let mut reader = BufReader::with_capacity(256 * 1024, file.take(size - from.offset));
+/// Reads the complete lines of the session in `dir` after `from`, stopping
+/// once `budget` bytes of lines have been read (a line is never split).
+pub fn read_after(dir: &Path, from: Position, budget: u64) -> Result<Batch, EventLogError> {
+    let mut tail = Tail::open(dir, from)?;
     // First the lines' bytes, one after another (a line over the readers'
     // limit is skipped without being held), then the parsing, spread over
     // the cores: parsing is most of the work, and a page loading a large
     // session waits for it.
     let mut bytes = Vec::new();
     let mut lines: Vec<RawLine> = Vec::new();
-    let mut start = 0;
-    let mut line_len: u64 = 0;
-    let mut too_long = false;
-    loop {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        let (piece, done) = match buf.iter().position(|&b| b == b'\n') {
-            Some(i) => (&buf[..i], true),
-            None => (buf, false),
-        };
-        line_len += piece.len() as u64;
-        if !too_long {
-            if bytes.len() - start + piece.len() > DEFAULT_MAX_LINE_BYTES {
-                too_long = true;
-                bytes.truncate(start);
-            } else {
-                bytes.extend_from_slice(piece);
+    let mut first = None;
+    let read = tail.read(|line| {
+        let start = *first.get_or_insert(line.offset);
+        lines.push(match line.bytes {
+            Some(b) => {
+                let at = bytes.len();
+                bytes.extend_from_slice(b);
+                RawLine::Bytes(at..bytes.len())
             }
-        }
-        let used = piece.len() + usize::from(done);
-        reader.consume(used);
-        if !done {
-            continue;
-        }
-        lines.push(if too_long {
-            RawLine::TooLong(line_len)
-        } else {
-            RawLine::Bytes(start..bytes.len())
+            None => RawLine::TooLong(line.len),
         });
-        batch.next.line += 1;
-        batch.next.offset += line_len + 1;
-        start = bytes.len();
-        line_len = 0;
-        too_long = false;
-        if batch.next.offset - from.offset >= budget && batch.next.offset < size {
-            batch.more = true;
-            break;
+        if line.end() - start >= budget {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
-    }
-    if !batch.more {
-        batch.tail_bytes = size - batch.next.offset;
-    }
-    bytes.truncate(start); // the tail, if any, is not a line yet
+    })?;
+    let next = tail.position();
+    let mut batch = Batch {
+        next,
+        size: read.size,
+        tail_bytes: read.tail_bytes,
+        more: read.more,
+        reset: read.restarted.is_some(),
+        ..Batch::default()
+    };
+    let first_line = next.line - lines.len() as u64;
     let parsed = parse_all(&bytes, &lines);
     for (i, (raw, parsed)) in lines.iter().zip(parsed).enumerate() {
-        let number = from.line + i as u64;
+        let number = first_line + i as u64;
         let line = match raw {
             RawLine::Bytes(range) => &bytes[range.clone()],
             RawLine::TooLong(_) => &[][..],
@@ -224,16 +172,16 @@ fn shown(line: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    /// A session directory holding `bytes` as its events.jsonl.
+    fn temp_dir(name: &str, bytes: &[u8]) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "sessiontrail-follow-{name}-{}-{:?}",
             std::process::id(),
             std::thread::current().id()
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("events.jsonl");
-        std::fs::write(&path, bytes).unwrap();
-        path
+        std::fs::write(dir.join(sessiontrail::EVENTS_FILE), bytes).unwrap();
+        dir
     }
 
     fn line(seq: u64) -> String {
@@ -245,8 +193,9 @@ mod tests {
     #[test]
     fn reads_only_what_follows_the_cursor_and_waits_for_a_torn_tail() {
         let text = format!("{}\nnot json\n{}\n{{\"torn", line(0), line(2));
-        let path = temp_file("tail", text.as_bytes());
-        let all = read_after(&path, Cursor::default(), u64::MAX).unwrap();
+        let dir = temp_dir("tail", text.as_bytes());
+        let path = dir.join(sessiontrail::EVENTS_FILE);
+        let all = read_after(&dir, Position::default(), u64::MAX).unwrap();
         assert_eq!(all.events.len(), 2);
         assert_eq!(all.lines, [0, 2]);
         assert_eq!(all.json, format!("{},{}", line(0), line(2)).into_bytes());
@@ -267,7 +216,7 @@ mod tests {
         grown.truncate(grown.len() - 6);
         grown.extend_from_slice(format!("{}\n", line(3)).as_bytes());
         std::fs::write(&path, &grown).unwrap();
-        let next = read_after(&path, all.next, u64::MAX).unwrap();
+        let next = read_after(&dir, all.next, u64::MAX).unwrap();
         assert_eq!(next.events.len(), 1);
         assert_eq!(next.events[0].sequence_no, 3);
         assert_eq!(next.lines, [3]);
@@ -278,18 +227,29 @@ mod tests {
     #[test]
     fn stops_at_the_budget_on_a_line_end_and_notices_a_shorter_file() {
         let text: String = (0..10).map(|i| line(i) + "\n").collect();
-        let path = temp_file("budget", text.as_bytes());
-        let first = read_after(&path, Cursor::default(), 1).unwrap();
+        let dir = temp_dir("budget", text.as_bytes());
+        let path = dir.join(sessiontrail::EVENTS_FILE);
+        let first = read_after(&dir, Position::default(), 1).unwrap();
         assert_eq!(first.events.len(), 1);
         assert!(first.more);
-        let rest = read_after(&path, first.next, u64::MAX).unwrap();
+        let rest = read_after(&dir, first.next, u64::MAX).unwrap();
         assert_eq!(rest.events.len(), 9);
         assert!(!rest.more);
 
         std::fs::write(&path, format!("{}\n", line(0))).unwrap();
-        let reset = read_after(&path, rest.next, u64::MAX).unwrap();
+        // Read again from the top, in the same answer.
+        let reset = read_after(&dir, rest.next, u64::MAX).unwrap();
         assert!(reset.reset);
-        assert_eq!(reset.next, Cursor::default());
+        assert_eq!(reset.lines, [0]);
+        assert_eq!(reset.events[0].sequence_no, 0);
+        let one_line = line(0).len() as u64 + 1;
+        assert_eq!(
+            reset.next,
+            Position {
+                offset: one_line,
+                line: 1
+            }
+        );
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
@@ -304,8 +264,9 @@ mod tests {
                 }
             })
             .collect();
-        let path = temp_file("parts", text.as_bytes());
-        let all = read_after(&path, Cursor::default(), u64::MAX).unwrap();
+        let dir = temp_dir("parts", text.as_bytes());
+        let path = dir.join(sessiontrail::EVENTS_FILE);
+        let all = read_after(&dir, Position::default(), u64::MAX).unwrap();
         assert_eq!(all.events.len(), 4995);
         assert!(all
             .events

@@ -31,10 +31,9 @@ use std::time::{Duration, Instant};
 
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
-use sessiontrail::{CounterState, EventLog, EventLogError, EVENTS_FILE};
+use sessiontrail::{EventLog, EventLogError, EVENTS_FILE};
 
 use crate::failure::Failure;
-use follow::Cursor;
 use sessions::{Catalog, Refusal, Root};
 
 const DEFAULT_PORT: u16 = 8787;
@@ -204,7 +203,7 @@ fn events(dir: &Path, query: &str) -> Result<Reply, EventLogError> {
             .find(|(k, _)| *k == key)
             .and_then(|(_, v)| v.parse().ok())
     };
-    let from = Cursor {
+    let from = sessiontrail::tail::Position {
         offset: param("offset").unwrap_or(0),
         line: param("line").unwrap_or(0),
     };
@@ -216,7 +215,7 @@ fn events(dir: &Path, query: &str) -> Result<Reply, EventLogError> {
             std::thread::sleep(POLL);
         }
     }
-    let batch = follow::read_after(&path, from, EVENTS_BUDGET)?;
+    let batch = follow::read_after(dir, from, EVENTS_BUDGET)?;
     let mut out = Vec::with_capacity(batch.json.len() + 256);
     write!(
         out,
@@ -240,29 +239,14 @@ fn events(dir: &Path, query: &str) -> Result<Reply, EventLogError> {
         .with("X-More", if batch.more { "1" } else { "0" }))
 }
 
-/// The crate's integrity report, in the shape the wasm core's `check()`
-/// gives the recorder (so both pages render it with the same code).
+/// The crate's integrity report, in the shape npm's `check()` gives the
+/// recorder (so both pages render it with the same code) and `check --json`
+/// prints: one writer, `CheckReport::write_json`.
 fn check(dir: &Path) -> Result<Reply, EventLogError> {
-    let r = EventLog::open(dir)?.check()?;
-    let counter = match r.counter {
-        CounterState::Missing => "missing",
-        CounterState::Consistent => "consistent",
-        CounterState::Stale { .. } => "stale",
-    };
-    Ok(json_answer(&json!({
-        "ok": r.is_ok(),
-        "events": r.events,
-        "lines": r.lines,
-        "bytes": r.bytes,
-        "skipped": r.skipped,
-        "skippedLines": r.skipped_lines,
-        "duplicates": r.duplicates,
-        "missing": r.missing,
-        "missingCount": r.missing_count,
-        "misplaced": r.misplaced,
-        "tornTailBytes": r.torn_tail_bytes,
-        "counter": counter,
-    })))
+    let report = EventLog::open(dir)?.check()?;
+    let mut out = Vec::new();
+    report.write_json(&mut out);
+    Ok(api_reply(Reply::new(200, out)))
 }
 
 fn asset(path: &str) -> Reply {

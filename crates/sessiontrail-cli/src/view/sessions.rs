@@ -18,9 +18,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
-use sessiontrail::{EventLog, EVENTS_FILE};
+use sessiontrail::{EventLog, EventLogError, EVENTS_FILE};
 
-use super::follow::{self, Cursor};
+use sessiontrail::tail::Position;
+
+use super::follow;
 
 /// At most this many agent names are listed per session on the start page.
 const LISTED_AGENTS: usize = 12;
@@ -112,23 +114,18 @@ impl Root {
         }
     }
 
-    /// The names of the sessions to list (unchecked beyond the file types).
+    /// The names of the sessions to list (checked again by `resolve`).
     fn names(&self) -> Vec<String> {
         match self {
             Root::Single { name, .. } => vec![name.clone()],
-            Root::Many(root) => {
-                let Ok(entries) = std::fs::read_dir(root) else {
-                    return Vec::new();
-                };
-                entries
-                    .flatten()
-                    // file_type() does not follow links: a symlinked
-                    // directory is not a directory here.
-                    .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
-                    .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-                    .filter(|n| plain_name(n))
-                    .collect()
-            }
+            // A root that cannot be listed lists nothing; the page shows
+            // an empty list and asks again.
+            Root::Many(root) => sessiontrail::session_dirs_under(root)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|dir| dir.file_name()?.to_str().map(str::to_owned))
+                .filter(|n| plain_name(n))
+                .collect(),
         }
     }
 }
@@ -164,7 +161,7 @@ fn check_session_dir(dir: &Path, name: &str) -> Result<(), Refusal> {
 /// What the start page shows of one session, kept up to date incrementally.
 #[derive(Default)]
 struct Summary {
-    cursor: Cursor,
+    cursor: Position,
     size: u64,
     events: u64,
     skipped: u64,
@@ -234,19 +231,19 @@ impl Catalog {
     }
 }
 
-fn update(s: &mut Summary, dir: &Path) -> std::io::Result<()> {
+fn update(s: &mut Summary, dir: &Path) -> Result<(), EventLogError> {
     let path = dir.join(EVENTS_FILE);
     if follow::size_of(&path)? == s.size {
         return Ok(());
     }
     loop {
-        let batch = follow::read_after(&path, s.cursor, SUMMARY_BUDGET)?;
+        let batch = follow::read_after(dir, s.cursor, SUMMARY_BUDGET)?;
         if batch.reset {
+            // Read from the first line: what was summed up is of another file.
             *s = Summary {
                 in_place: true,
                 ..Summary::default()
             };
-            continue;
         }
         for (event, line) in batch.events.iter().zip(&batch.lines) {
             s.events += 1;

@@ -878,7 +878,12 @@ fn multi_process(report: &mut Report, root: &Path, s: &Sizes) {
             missing += check.missing_count;
             misplaced += check.misplaced;
             torn += check.torn_tail_bytes;
-            json_runs.push(json!({"kind": kind, "appended": n, "ok": ok, "check": check}));
+            // The report in its one JSON shape (npm's check(), check --json).
+            let mut report = Vec::new();
+            check.write_json(&mut report);
+            let report: serde_json::Value =
+                serde_json::from_slice(&report).expect("write_json writes JSON");
+            json_runs.push(json!({"kind": kind, "appended": n, "ok": ok, "check": report}));
         }
         all_ok &= kind_ok;
         println!(

@@ -8,7 +8,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DESKTOP, PHONE, launch, screenshot, server, watch, watchedPage } from "./harness.js";
@@ -154,6 +154,23 @@ describe("sessiontrail view", () => {
     append(dir, [liveEvent(8)]);
     await page.waitForFunction(() => document.querySelector("#timeline-count").textContent === "8 events · 1 unreadable line", null, { timeout: 10_000 });
     assert.equal(await page.textContent("#ev-7 .seq"), "#8");
+    await page.close();
+  });
+
+  test("a log replaced under the page is shown again from its first line", async () => {
+    const page = await watchedPage(context, errors);
+    const dir = join(root, "swapped");
+    append(dir, [liveEvent(0), liveEvent(1), liveEvent(2)]);
+    await openSession(page, "swapped");
+    assert.equal(await page.textContent("#timeline-count"), "3 events");
+    // Another log, shorter, renamed over this one (outside ROOT until then).
+    const elsewhere = mkdtempSync(join(tmpdir(), "sessiontrail-viewer-swap-"));
+    append(elsewhere, [liveEvent(7)]);
+    renameSync(join(elsewhere, "events.jsonl"), join(dir, "events.jsonl"));
+    rmSync(elsewhere, { recursive: true, force: true });
+    await page.waitForFunction(() => document.querySelector("#timeline-count").textContent === "1 event", null, { timeout: 10_000 });
+    assert.equal(await page.textContent("#ev-0 .summary"), "tool_7 · 17 ms");
+    assert.match(await page.textContent("#banner"), /replaced or cut shorter/);
     await page.close();
   });
 

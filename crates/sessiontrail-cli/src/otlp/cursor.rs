@@ -99,12 +99,20 @@ impl Cursor {
         let mut tmp = self.path.clone().into_os_string();
         tmp.push(".tmp");
         let write = || -> std::io::Result<()> {
+            // A leftover temporary file goes first; then an exclusive
+            // create, which never follows a symlink put at its name (the
+            // core's open helper is for the log's own files, this needs no
+            // second one).
+            match std::fs::remove_file(&tmp) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
             let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
+            options.write(true).create_new(true);
             #[cfg(unix)]
             {
                 use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+                options.mode(0o600);
             }
             let mut file = options.open(&tmp)?;
             file.write_all(&text)?;

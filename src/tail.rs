@@ -141,11 +141,21 @@ fn end(next: Position, tail_bytes: u64) -> Progress {
 mod tests {
     use super::*;
 
-    fn collect(input: &[u8], from: Position, max: usize, stop_after: usize) -> (Vec<String>, Progress) {
+    fn collect(
+        input: &[u8],
+        from: Position,
+        max: usize,
+        stop_after: usize,
+    ) -> (Vec<String>, Progress) {
         let mut seen = Vec::new();
         let progress = read_lines(input, from, max, |line| {
             seen.push(match line.bytes {
-                Some(b) => format!("{}@{}:{}", line.number, line.offset, String::from_utf8_lossy(b)),
+                Some(b) => format!(
+                    "{}@{}:{}",
+                    line.number,
+                    line.offset,
+                    String::from_utf8_lossy(b)
+                ),
                 None => format!("{}@{}:long {}", line.number, line.offset, line.len),
             });
             if seen.len() == stop_after {
@@ -160,13 +170,19 @@ mod tests {
 
     #[test]
     fn positions_count_bytes_and_lines_from_where_the_input_starts() {
-        let from = Position { offset: 100, line: 7 };
+        let from = Position {
+            offset: 100,
+            line: 7,
+        };
         let (seen, p) = collect(b"ab\n\ncd\nef", from, 10, 0);
         assert_eq!(seen, ["7@100:ab", "8@103:", "9@104:cd"]);
         assert_eq!(
             p,
             Progress {
-                next: Position { offset: 107, line: 10 },
+                next: Position {
+                    offset: 107,
+                    line: 10
+                },
                 at_end: true,
                 tail_bytes: 2
             }

@@ -72,7 +72,10 @@ fn follows_growth_and_waits_for_a_torn_tail() {
     let mut tail = Tail::open(&dir, Position::default()).unwrap();
     let (lines, read) = read_all(&mut tail);
     assert_eq!(lines, seen(&[(0, "one"), (1, "two")]));
-    assert_eq!((read.restarted, read.tail_bytes, read.more), (None, 0, false));
+    assert_eq!(
+        (read.restarted, read.tail_bytes, read.more),
+        (None, 0, false)
+    );
     assert_eq!(tail.position().line, 2);
     assert_eq!(tail.position().offset, read.size);
 

@@ -298,5 +298,5 @@ mod imp {
 }
 
 pub use imp::tighten;
-use imp::{is_symlink_loop, no_follow, private_mode};
 pub use imp::{file_id, link_count, read_at, write_at};
+use imp::{is_symlink_loop, no_follow, private_mode};

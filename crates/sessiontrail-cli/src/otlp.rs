@@ -290,10 +290,7 @@ struct Job {
 fn prepare(session: &mut Session, opts: &Opts, jobs: &SyncSender<Job>) -> Result<bool, Failure> {
     let (traces_before, logs_before) = session.shipped;
     loop {
-        let lines = session
-            .tail
-            .read(opts.batch)
-            .map_err(Failure::Ship)?;
+        let lines = session.tail.read(opts.batch).map_err(Failure::Ship)?;
         let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
             // At the end of the log: a cursor past it belongs to a log that
             // was replaced or cut, and following it would skip new events.

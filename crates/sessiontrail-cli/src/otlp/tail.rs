@@ -129,7 +129,10 @@ mod tests {
         // A log cut shorter than what was read is an error, not a guess.
         file.set_len(10).unwrap();
         let err = tail.read(10).err().unwrap().to_string();
-        assert!(err.contains("shorter than") && err.contains("Refusing to guess"), "{err}");
+        assert!(
+            err.contains("shorter than") && err.contains("Refusing to guess"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

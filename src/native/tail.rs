@@ -69,10 +69,18 @@ pub struct Tail {
 pub enum Restart {
     /// The path names another file than the one being read.
     Replaced,
-    /// The file is `size` bytes, shorter than the position's `offset`.
-    Cut { size: u64, offset: u64 },
-    /// The byte before `offset` is not a line end.
-    NotALineStart { offset: u64 },
+    /// The file is shorter than the position.
+    Cut {
+        /// The file's size now.
+        size: u64,
+        /// The position's offset.
+        offset: u64,
+    },
+    /// The byte before the position is not a line end.
+    NotALineStart {
+        /// The position's offset.
+        offset: u64,
+    },
 }
 
 impl std::fmt::Display for Restart {

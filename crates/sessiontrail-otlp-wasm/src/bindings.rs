@@ -118,7 +118,8 @@ fn text<E>(write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>) -> String {
 /// `index`; the wrapper puts the call and the index into the message.
 fn invalid_event(e: EventsError) -> JsValue {
     let err = js_sys::Error::new(&e.why());
-    let set = |key: &str, value: JsValue| js_sys::Reflect::set(&err, &JsValue::from_str(key), &value);
+    let set =
+        |key: &str, value: JsValue| js_sys::Reflect::set(&err, &JsValue::from_str(key), &value);
     let _ = set("code", JsValue::from_str("INVALID_EVENT"));
     let _ = set("index", JsValue::from(e.index as f64));
     err.into()

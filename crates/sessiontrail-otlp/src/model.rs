@@ -386,9 +386,11 @@ impl OtlpBatch<'_> {
     /// `{"traces": <ExportTraceServiceRequest>, "logs": <ExportLogsServiceRequest>}`:
     /// what the npm package's `toOtlp` returns, in one text to parse.
     pub fn write_requests_json<W: std::io::Write>(&self, mut out: W) -> serde_json::Result<()> {
-        out.write_all(b"{\"traces\":").map_err(serde_json::Error::io)?;
+        out.write_all(b"{\"traces\":")
+            .map_err(serde_json::Error::io)?;
         self.write_traces_json(&mut out)?;
-        out.write_all(b",\"logs\":").map_err(serde_json::Error::io)?;
+        out.write_all(b",\"logs\":")
+            .map_err(serde_json::Error::io)?;
         self.write_logs_json(&mut out)?;
         out.write_all(b"}").map_err(serde_json::Error::io)
     }

@@ -888,16 +888,29 @@ fn events_from_lines_reads_what_the_log_writes() {
 
 #[test]
 fn events_from_lines_names_the_first_bad_event() {
-    let good = line_of(&ev(0, "lead", 0, &span_hex(1), None, EventType::SessionStarted));
+    let good = line_of(&ev(
+        0,
+        "lead",
+        0,
+        &span_hex(1),
+        None,
+        EventType::SessionStarted,
+    ));
     let no_session = good.replacen("\"session_id\":\"ssn_otlp\",", "", 1);
     let err = events_from_lines(&format!("{good}\n{no_session}\n{{}}")).unwrap_err();
     assert_eq!(err.index, 1);
     assert_eq!(err.why(), "missing field `session_id`");
     assert_eq!(err.to_string(), "events[1]: missing field `session_id`");
     let err = events_from_lines(&format!("{good}\n")).unwrap_err();
-    assert_eq!((err.index, err.to_string()), (1, "events[1]: blank line".into()));
+    assert_eq!(
+        (err.index, err.to_string()),
+        (1, "events[1]: blank line".into())
+    );
     let err = events_from_lines("7").unwrap_err();
-    assert_eq!(err.to_string(), "events[0]: expected a JSON object, got a number");
+    assert_eq!(
+        err.to_string(),
+        "events[0]: expected a JSON object, got a number"
+    );
 }
 
 #[test]
@@ -924,8 +937,14 @@ fn the_records_and_requests_json_hold_the_batch() {
     let records: Value = serde_json::from_slice(&records).unwrap();
     let traces: Value = serde_json::from_str(&batch.traces_json()).unwrap();
     let logs: Value = serde_json::from_str(&batch.logs_json()).unwrap();
-    assert_eq!(records["spans"], traces["resourceSpans"][0]["scopeSpans"][0]["spans"]);
-    assert_eq!(records["logs"], logs["resourceLogs"][0]["scopeLogs"][0]["logRecords"]);
+    assert_eq!(
+        records["spans"],
+        traces["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    );
+    assert_eq!(
+        records["logs"],
+        logs["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+    );
     assert_eq!(records["spans"].as_array().unwrap().len(), 1);
     let mut both = Vec::new();
     batch.write_requests_json(&mut both).unwrap();

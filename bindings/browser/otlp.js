@@ -19,4 +19,4 @@ import { makeOtlp } from "./otlp-api.js";
 
 await init();
 
-export const { toOtlp, OtlpMapper, otlpRequests } = makeOtlp(() => raw);
+export const { toOtlp, toOtlpJson, OtlpMapper, otlpRequests } = makeOtlp(() => raw);

@@ -509,6 +509,6 @@ function closedError() {
 
 // The OTLP mapping: the crate's mapper in a second .wasm, which otlp.js
 // loads the first time one of these is called (not here).
-const { toOtlp, OtlpMapper, otlpRequests } = require("./otlp.js");
+const { toOtlp, toOtlpJson, OtlpMapper, otlpRequests } = require("./otlp.js");
 
-module.exports = { EventLog, FileHost, toOtlp, OtlpMapper, otlpRequests };
+module.exports = { EventLog, FileHost, toOtlp, toOtlpJson, OtlpMapper, otlpRequests };

@@ -208,7 +208,23 @@ function makeOtlp(load) {
     return JSON.parse(text);
   }
 
-  return { toOtlp, OtlpMapper, otlpRequests };
+  /** `toOtlp` as the two request bodies, `{ traces, logs }`, JSON text to
+   *  POST as it is: the bytes the CLI sends, made without building the
+   *  objects first (faster than JSON.stringify of toOtlp's). */
+  function toOtlpJson(events, options) {
+    const call = "toOtlpJson(events, options)";
+    const lines = eventLines(events, call);
+    const serviceName = serviceNameOf(options, call);
+    const raw = load();
+    try {
+      const [traces, logs] = raw.toOtlpBodies(lines, serviceName);
+      return { traces, logs };
+    } catch (e) {
+      throw callError(e, call, false);
+    }
+  }
+
+  return { toOtlp, toOtlpJson, OtlpMapper, otlpRequests };
 }
 
 module.exports = { makeOtlp };

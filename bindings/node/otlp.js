@@ -20,6 +20,6 @@ function load() {
   return raw;
 }
 
-const { toOtlp, OtlpMapper, otlpRequests } = makeOtlp(load);
+const { toOtlp, toOtlpJson, OtlpMapper, otlpRequests } = makeOtlp(load);
 
-module.exports = { toOtlp, OtlpMapper, otlpRequests };
+module.exports = { toOtlp, toOtlpJson, OtlpMapper, otlpRequests };

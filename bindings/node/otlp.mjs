@@ -7,5 +7,5 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const otlp = require("./otlp.js");
 
-export const { toOtlp, OtlpMapper, otlpRequests } = otlp;
+export const { toOtlp, toOtlpJson, OtlpMapper, otlpRequests } = otlp;
 export default otlp;

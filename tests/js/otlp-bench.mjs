@@ -10,7 +10,8 @@
 //            run.sh takes it from git history into SESSIONTRAIL_OTLP_JS_TWIN),
 //            when that file is there
 // each alone and followed by JSON.stringify of both requests (what a
-// shipper sends), interleaved over the repeats; prints events/s (median)
+// shipper sends), and `json`, toOtlpJson (the two bodies as text straight
+// from wasm), interleaved over the repeats; prints events/s (median)
 // and the ratio, the sizes of both .wasm files, raw and gzipped, and
 // whether the two gave the same JSON.
 import fs from "node:fs";
@@ -18,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { createRequire } from "node:module";
-import { EventLog, toOtlp } from "sessiontrail";
+import { EventLog, toOtlp, toOtlpJson } from "sessiontrail";
 
 const require = createRequire(import.meta.url);
 const N = Number(process.env.BENCH_OTLP_N ?? 10000);
@@ -65,6 +66,7 @@ for (const name of Object.keys(loops)) {
   timings[name] = [];
   timings[`${name}+stringify`] = [];
 }
+timings.json = [];
 // Warm-up (the first wasm call also compiles the OTLP .wasm).
 for (const fn of Object.values(loops)) fn(events);
 const names = Object.keys(loops);
@@ -78,6 +80,11 @@ for (let r = 0; r < REPEATS; r++) {
     JSON.stringify(traces);
     JSON.stringify(logs);
     timings[`${name}+stringify`].push(Number(process.hrtime.bigint() - t) / 1e9);
+    if (name === "wasm") {
+      t = process.hrtime.bigint();
+      toOtlpJson(events);
+      timings.json.push(Number(process.hrtime.bigint() - t) / 1e9);
+    }
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -88,6 +95,7 @@ for (const name of Object.keys(timings)) {
 }
 if (twin) {
   console.log(`  wasm / js: ${(rate("wasm") / rate("js")).toFixed(2)} (toOtlp), ${(rate("wasm+stringify") / rate("js+stringify")).toFixed(2)} (with JSON.stringify)`);
+  console.log(`  json / js+stringify: ${(rate("json") / rate("js+stringify")).toFixed(2)} (the bodies a shipper sends)`);
   const same = JSON.stringify(toOtlp(events)) === JSON.stringify(twin.toOtlp(events));
   console.log(`  the same JSON from both: ${same}`);
 } else {

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
-import { EventLog, toOtlp, OtlpMapper, otlpRequests } from "sessiontrail";
+import { EventLog, toOtlp, toOtlpJson, OtlpMapper, otlpRequests } from "sessiontrail";
 import { cli, event, tempDir } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
@@ -68,13 +68,16 @@ function writeSession(events) {
   return { dir, stored };
 }
 
-/** `sessiontrail otlp DIR --output FILE`: the lines it added to FILE, parsed. */
-function cliOtlp(dir, out = path.join(path.dirname(dir), "out.jsonl")) {
+/** `sessiontrail otlp DIR --output FILE`: the lines it added to FILE. */
+function cliOtlpLines(dir, out = path.join(path.dirname(dir), "out.jsonl")) {
   const before = fs.existsSync(out) ? fs.readFileSync(out, "utf8").length : 0;
   execFileSync(cli(), ["otlp", dir, "--output", out], { encoding: "utf8" });
   const added = fs.readFileSync(out, "utf8").slice(before);
-  return added.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+  return added.split("\n").filter((l) => l !== "");
 }
+
+/** The same, parsed. */
+const cliOtlp = (dir, out) => cliOtlpLines(dir, out).map((l) => JSON.parse(l));
 
 /** Through JSON, as a receiver sees it (BigInt-free, undefined-free). */
 const wire = (value) => JSON.parse(JSON.stringify(value));
@@ -94,6 +97,14 @@ test("toOtlp gives what the crate gives for the same session", () => {
   );
   assert.equal(logs.resourceLogs[0].scopeLogs[0].logRecords.length, 24);
   assert.equal(traces.resourceSpans[0].scopeSpans[0].scope.version, require("sessiontrail/package.json").version);
+});
+
+test("toOtlpJson gives the bytes the CLI writes", () => {
+  const { dir, stored } = writeSession(sessionEvents());
+  const bodies = toOtlpJson(stored);
+  assert.deepEqual([bodies.traces, bodies.logs], cliOtlpLines(dir));
+  assert.deepEqual(JSON.parse(toOtlpJson(stored, { serviceName: "me" }).logs), wire(toOtlp(stored, { serviceName: "me" }).logs));
+  assert.throws(() => toOtlpJson([{}]), (e) => e.code === "INVALID_EVENT" && /^toOtlpJson\(events, options\): events\[0\]: missing field/.test(e.message));
 });
 
 test("OtlpMapper across batches gives what the CLI gives across runs", () => {
@@ -125,7 +136,7 @@ test("require and import, root and sessiontrail/otlp, give the same functions", 
   const cjs = require("sessiontrail");
   const sub = require("sessiontrail/otlp");
   const esm = await import("sessiontrail/otlp");
-  for (const name of ["toOtlp", "OtlpMapper", "otlpRequests"]) {
+  for (const name of ["toOtlp", "toOtlpJson", "OtlpMapper", "otlpRequests"]) {
     assert.equal(typeof cjs[name], "function", name);
     assert.equal(sub[name], cjs[name], name);
     assert.equal(esm[name], cjs[name], name);

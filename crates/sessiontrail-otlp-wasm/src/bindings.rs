@@ -75,13 +75,40 @@ impl JsOtlpMapper {
 /// ```
 #[wasm_bindgen(js_name = toOtlpLines)]
 pub fn to_otlp_lines(lines: &str, service_name: Option<String>) -> Result<String, JsValue> {
+    mapped(lines, service_name.as_deref(), |batch| {
+        text(|out| batch.write_requests_json(out))
+    })
+}
+
+/// The same requests as two texts, `[traces, logs]`, the bodies to POST as
+/// they are: no objects are made in JavaScript, the bytes are those the
+/// CLI sends.
+///
+/// ```js
+/// const [traces, logs] = toOtlpBodies(text, undefined);
+/// ```
+#[wasm_bindgen(js_name = toOtlpBodies)]
+pub fn to_otlp_bodies(lines: &str, service_name: Option<String>) -> Result<js_sys::Array, JsValue> {
+    mapped(lines, service_name.as_deref(), |batch| {
+        let traces = text(|out| batch.write_traces_json(out));
+        let logs = text(|out| batch.write_logs_json(out));
+        js_sys::Array::of2(&JsValue::from(traces), &JsValue::from(logs))
+    })
+}
+
+/// `f` of the batch that a fresh mapper makes of the events of `lines`.
+fn mapped<T>(
+    lines: &str,
+    service_name: Option<&str>,
+    f: impl FnOnce(&OtlpBatch) -> T,
+) -> Result<T, JsValue> {
     let events = events_from_lines(lines).map_err(invalid_event)?;
-    let mut batch = batch_for(service_name.as_deref());
+    let mut batch = batch_for(service_name);
     let mut mapper = Mapper::new();
     for event in &events {
         mapper.map(event, &mut batch);
     }
-    Ok(text(|out| batch.write_requests_json(out)))
+    Ok(f(&batch))
 }
 
 /// The two export requests with no span and no log record, as
@@ -98,7 +125,7 @@ pub fn empty_requests(service_name: Option<String>) -> String {
     text(|out| batch_for(service_name.as_deref()).write_requests_json(out))
 }
 
-fn batch_for(service_name: Option<&str>) -> OtlpBatch<'static> {
+fn batch_for<'a>(service_name: Option<&str>) -> OtlpBatch<'a> {
     match service_name {
         Some(name) => OtlpBatch::for_service(name),
         None => OtlpBatch::default(),

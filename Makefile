@@ -46,7 +46,7 @@ lint:
 	bash scripts/check-package.sh
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p sessiontrail -p sessiontrail-otlp --lib --target $(WASM_TARGET) -- -D warnings
-	$(CARGO) clippy -p sessiontrail-wasm --lib --target $(WASM_TARGET) -- -D warnings
+	$(CARGO) clippy -p sessiontrail-wasm -p sessiontrail-otlp-wasm --lib --target $(WASM_TARGET) -- -D warnings
 	$(CARGO) clippy -p sessiontrail-wasm --target $(WASM_TARGET) --test wasm_node --test wasm_browser -- -D warnings
 
 test-native: cli

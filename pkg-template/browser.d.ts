@@ -9,7 +9,8 @@ import type {
 } from "./types.js";
 
 export type * from "./types.js";
-export * from "./otlp.js";
+// The OTLP functions are not here: `import { toOtlp } from "sessiontrail/otlp"`
+// (otlp.d.ts), a module of its own with its own .wasm.
 
 /** Where the .wasm comes from: by default `sessiontrail_bg.wasm` beside the
  *  module, fetched. */

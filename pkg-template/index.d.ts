@@ -21,7 +21,7 @@ export interface OpenOptions {
 
 export type * from "./types.js";
 export * from "./otlp.js";
-import type { toOtlp, OtlpMapper, otlpRequests } from "./otlp.js";
+import type { toOtlp, toOtlpJson, OtlpMapper, otlpRequests } from "./otlp.js";
 
 /** A chunk of the log, as `readChunk` reads it. */
 export interface LogChunk {
@@ -158,6 +158,7 @@ declare const sessiontrail: {
   EventLog: typeof EventLog;
   FileHost: typeof FileHost;
   toOtlp: typeof toOtlp;
+  toOtlpJson: typeof toOtlpJson;
   OtlpMapper: typeof OtlpMapper;
   otlpRequests: typeof otlpRequests;
 };

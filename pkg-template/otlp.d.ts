@@ -1,6 +1,14 @@
-// Types of the OTLP mapping (bindings/otlp.js), shared by the Node and the
-// browser builds: sessions as OTLP/JSON export requests, ready for
-// JSON.stringify and a POST to `{endpoint}/v1/traces` and `/v1/logs`.
+// Types of the OTLP functions: `sessiontrail/otlp` in every build, and the
+// root `sessiontrail` in Node (index.d.ts re-exports this file). Sessions as
+// OTLP/JSON export requests, ready for JSON.stringify and a POST to
+// `{endpoint}/v1/traces` and `/v1/logs`. The mapping is the crate's
+// (crates/sessiontrail-otlp) in a second .wasm, loaded on first use in Node
+// and when `sessiontrail/otlp` is imported in browsers.
+//
+// Errors: an Error with `code` (EventLogErrorCode): INVALID_ARGUMENT (events
+// not an array, a bad `out` or `options`), INVALID_EVENT (an event that is
+// not a stored event: the message names the call, `events[i]` and the
+// field; `index` is i), CLOSED (a freed OtlpMapper), WASM_TRAP.
 import type { SessionEvent } from "./types.js";
 
 /** An OTLP attribute value. 64-bit integers are decimal strings. */
@@ -96,6 +104,22 @@ export declare function toOtlp(
   options?: OtlpOptions,
 ): { traces: OtlpTracesRequest; logs: OtlpLogsRequest };
 
+/**
+ * `toOtlp` as the two request bodies, JSON text to POST as it is (the bytes
+ * the CLI sends), made without building objects: faster than
+ * `JSON.stringify` of what `toOtlp` returns.
+ *
+ * @example
+ * const { traces, logs } = toOtlpJson(log.readAllSync());
+ * await fetch("http://localhost:4318/v1/traces", {
+ *   method: "POST", headers: { "content-type": "application/json" }, body: traces,
+ * });
+ */
+export declare function toOtlpJson(
+  events: readonly SessionEvent[],
+  options?: OtlpOptions,
+): { traces: string; logs: string };
+
 /** The export requests of collected spans and log records. */
 export declare function otlpRequests(
   out: OtlpOut,
@@ -103,18 +127,26 @@ export declare function otlpRequests(
 ): { traces: OtlpTracesRequest; logs: OtlpLogsRequest };
 
 /**
- * Maps events one at a time, keeping spans open across calls: every event
- * gives a log record at once, a span goes out when its end arrives.
+ * Maps events in order over any number of calls, keeping spans open across
+ * them: every event gives a log record at once, a span goes out in the call
+ * that maps its end. The events are stored events (`readAll` gives them):
+ * `sequence_no`, the ids and the time included.
  *
  * @example
  * const mapper = new OtlpMapper();
  * const out: OtlpOut = { spans: [], logs: [] };
- * for (const event of log.readAll()) mapper.map(event, out);
+ * mapper.mapBatch(log.readAllSync(), out);
  * const { traces, logs } = otlpRequests(out);
  */
 export declare class OtlpMapper {
   constructor();
   /** Spans started and not yet ended. */
   readonly openSpans: number;
-  map(event: SessionEvent, out: OtlpOut): void;
+  /** Pushes the log record of `event`, and the spans it ends, onto
+   *  `out.spans` and `out.logs` (a new `out` when absent); returns `out`. */
+  map(event: SessionEvent, out?: OtlpOut): OtlpOut;
+  /** `map` for several events in one call into wasm; all or nothing. */
+  mapBatch(events: readonly SessionEvent[], out?: OtlpOut): OtlpOut;
+  /** Frees the wasm side now rather than at garbage collection. */
+  free(): void;
 }

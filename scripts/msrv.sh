@@ -3,7 +3,7 @@
 # builds with (`rust-version`), and a declaration nobody checks drifts. This
 # builds every published-side crate with exactly the toolchain it declares
 # (installing it with rustup when missing, about a minute each), the wasm
-# crate for wasm32-unknown-unknown, the others natively. `make msrv`; part of
+# crates for wasm32-unknown-unknown, the others natively. `make msrv`; part of
 # `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,8 @@ cargo metadata --no-deps --format-version 1 | python3 -c '
 import json, sys
 for p in json.load(sys.stdin)["packages"]:
     if p["rust_version"]:
-        target = "wasm32-unknown-unknown" if p["name"] == "sessiontrail-wasm" else ""
+        wasm = ("sessiontrail-wasm", "sessiontrail-otlp-wasm")
+        target = "wasm32-unknown-unknown" if p["name"] in wasm else ""
         print(p["name"], p["rust_version"], target)
 ' | while read -r name version target; do
   if ! rustup toolchain list | grep -q "^$version-"; then

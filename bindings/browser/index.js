@@ -26,6 +26,9 @@
 // lock between processes outside one browser profile: Web Locks are per
 // origin and profile.
 //
+// Not the OTLP functions either: they are `sessiontrail/otlp` (otlp.js), with
+// a .wasm of their own that a page fetches only when it imports them.
+//
 //   import init, { EventLog, IndexedDbHost } from "sessiontrail";
 //   await init();
 //   const log = EventLog.withHost(await IndexedDbHost.open("ssn_1"));
@@ -40,7 +43,6 @@ export { init as default, initSync };
 export { MemoryHost } from "./memory-host.js";
 export { IndexedDbHost } from "./indexeddb-host.js";
 export { OpfsHost } from "./opfs-host.js";
-export { toOtlp, OtlpMapper, otlpRequests } from "./otlp.js";
 
 /** Proves a constructor call came from withHost. */
 const MAKING = Symbol("EventLog.withHost");

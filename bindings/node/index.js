@@ -507,7 +507,8 @@ function closedError() {
   return e;
 }
 
-// The OTLP mapping: plain JavaScript beside the wasm (bindings/otlp.js).
-const { toOtlp, OtlpMapper, otlpRequests } = require("./otlp.js");
+// The OTLP mapping: the crate's mapper in a second .wasm, which otlp.js
+// loads the first time one of these is called (not here).
+const { toOtlp, toOtlpJson, OtlpMapper, otlpRequests } = require("./otlp.js");
 
-module.exports = { EventLog, FileHost, toOtlp, OtlpMapper, otlpRequests };
+module.exports = { EventLog, FileHost, toOtlp, toOtlpJson, OtlpMapper, otlpRequests };

@@ -7,5 +7,5 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const sessiontrail = require("./index.js");
 
-export const { EventLog, FileHost, toOtlp, OtlpMapper, otlpRequests } = sessiontrail;
+export const { EventLog, FileHost, toOtlp, toOtlpJson, OtlpMapper, otlpRequests } = sessiontrail;
 export default sessiontrail;

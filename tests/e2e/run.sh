@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the browser end-to-end tests (hosts.test.js, recorder.test.js) in
-# Debian's Chromium through playwright-core. A script because the tests need
-# more than `node --test`: playwright-core installed, the package's browser
+# Runs the browser end-to-end tests (hosts.test.js, recorder.test.js,
+# otlp.test.js) in Debian's Chromium through playwright-core. A script because
+# the tests need more than `node --test`: playwright-core and Vite installed, the package's browser
 # build (pkg/web, from `make pkg`), the native CLI (to check an export), and
 # the recorder's static server on a free port, stopped however the run ends.
 #
@@ -13,7 +13,7 @@ root=$(cd ../.. && pwd)
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$chromium" ] || { echo "run.sh: no Chromium at $chromium (apt-get install chromium, or set CHROMIUM)" >&2; exit 1; }
-[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
+{ [ -d node_modules/playwright-core ] && [ -d node_modules/vite ]; } || npm ci --no-audit --no-fund --loglevel=error
 pkg_web=${SESSIONTRAIL_PKG_WEB:-$root/pkg/web}
 [ -f "$pkg_web/index.js" ] && [ -f "$pkg_web/sessiontrail_bg.wasm" ] \
   || { echo "run.sh: $pkg_web is missing or incomplete: run 'make pkg' first" >&2; exit 1; }
@@ -33,6 +33,6 @@ done
 echo "run.sh: serving on $url"
 
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(hosts.test.js recorder.test.js)
+[ ${#files[@]} -gt 0 ] || files=(hosts.test.js recorder.test.js otlp.test.js)
 # One file at a time: two browsers at once on two cores only make both slow.
 SESSIONTRAIL_E2E_URL=$url node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

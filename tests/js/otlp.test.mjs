@@ -1,15 +1,18 @@
 // Runs in Node, in the app folder tests/js/run.sh makes with the packed
 // tarball installed, with SESSIONTRAIL_CLI set to the native CLI. The OTLP
-// mapping of the npm package (bindings/otlp.js) must give exactly what the
-// crate gives: the same sessions go through `sessiontrail otlp --output` and
-// through toOtlp / OtlpMapper, and the parsed JSON must be equal.
+// functions of the npm package run the crate's mapper compiled to a second
+// .wasm (crates/sessiontrail-otlp-wasm), and must give exactly what the CLI
+// gives: the same sessions go through `sessiontrail otlp --output` and
+// through toOtlp / OtlpMapper, and the parsed JSON must be equal. That
+// second .wasm is read only when an OTLP function is first called, and bad
+// input is an Error with a code, never a trap.
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
-import { EventLog, toOtlp, OtlpMapper, otlpRequests } from "sessiontrail";
+import { EventLog, toOtlp, toOtlpJson, OtlpMapper, otlpRequests } from "sessiontrail";
 import { cli, event, tempDir } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
@@ -65,13 +68,16 @@ function writeSession(events) {
   return { dir, stored };
 }
 
-/** `sessiontrail otlp DIR --output FILE`: the lines it added to FILE, parsed. */
-function cliOtlp(dir, out = path.join(path.dirname(dir), "out.jsonl")) {
+/** `sessiontrail otlp DIR --output FILE`: the lines it added to FILE. */
+function cliOtlpLines(dir, out = path.join(path.dirname(dir), "out.jsonl")) {
   const before = fs.existsSync(out) ? fs.readFileSync(out, "utf8").length : 0;
   execFileSync(cli(), ["otlp", dir, "--output", out], { encoding: "utf8" });
   const added = fs.readFileSync(out, "utf8").slice(before);
-  return added.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+  return added.split("\n").filter((l) => l !== "");
 }
+
+/** The same, parsed. */
+const cliOtlp = (dir, out) => cliOtlpLines(dir, out).map((l) => JSON.parse(l));
 
 /** Through JSON, as a receiver sees it (BigInt-free, undefined-free). */
 const wire = (value) => JSON.parse(JSON.stringify(value));
@@ -91,6 +97,14 @@ test("toOtlp gives what the crate gives for the same session", () => {
   );
   assert.equal(logs.resourceLogs[0].scopeLogs[0].logRecords.length, 24);
   assert.equal(traces.resourceSpans[0].scopeSpans[0].scope.version, require("sessiontrail/package.json").version);
+});
+
+test("toOtlpJson gives the bytes the CLI writes", () => {
+  const { dir, stored } = writeSession(sessionEvents());
+  const bodies = toOtlpJson(stored);
+  assert.deepEqual([bodies.traces, bodies.logs], cliOtlpLines(dir));
+  assert.deepEqual(JSON.parse(toOtlpJson(stored, { serviceName: "me" }).logs), wire(toOtlp(stored, { serviceName: "me" }).logs));
+  assert.throws(() => toOtlpJson([{}]), (e) => e.code === "INVALID_EVENT" && /^toOtlpJson\(events, options\): events\[0\]: missing field/.test(e.message));
 });
 
 test("OtlpMapper across batches gives what the CLI gives across runs", () => {
@@ -118,13 +132,160 @@ test("OtlpMapper across batches gives what the CLI gives across runs", () => {
   assert.deepEqual(requests(batch2), second);
 });
 
-test("require and import give the same functions, and the web build has the same mapping", () => {
+test("require and import, root and sessiontrail/otlp, give the same functions", async () => {
   const cjs = require("sessiontrail");
+  const sub = require("sessiontrail/otlp");
+  const esm = await import("sessiontrail/otlp");
+  for (const name of ["toOtlp", "toOtlpJson", "OtlpMapper", "otlpRequests"]) {
+    assert.equal(typeof cjs[name], "function", name);
+    assert.equal(sub[name], cjs[name], name);
+    assert.equal(esm[name], cjs[name], name);
+  }
   assert.equal(cjs.toOtlp, toOtlp);
-  assert.equal(cjs.OtlpMapper, OtlpMapper);
-  const root = path.dirname(require.resolve("sessiontrail/package.json"));
-  const body = (file) => fs.readFileSync(path.join(root, file), "utf8").replace(/\n(module\.exports = |export )\{[^}]*\};\n$/, "");
-  assert.equal(body("node/otlp.js"), body("web/otlp.js"));
-  assert.doesNotMatch(body("node/otlp.js"), /__SESSIONTRAIL_VERSION__/);
   assert.equal(toOtlp([], { serviceName: "my-agent" }).traces.resourceSpans[0].resource.attributes[0].value.stringValue, "my-agent");
+  assert.equal(otlpRequests({ spans: [], logs: [] }, { serviceName: "me" }).logs.resourceLogs[0].resource.attributes[0].value.stringValue, "me");
+});
+
+test("the web build's OTLP face is the Node one, made an ES module", () => {
+  const root = path.dirname(require.resolve("sessiontrail/package.json"));
+  const read = (file) => fs.readFileSync(path.join(root, file), "utf8");
+  // Only the require/import, the export line and "use strict" differ.
+  const body = (text) =>
+    text
+      .split("\n")
+      .filter((l) => !/^(const \{ refuseUnjsonable \} = require|import \{ refuseUnjsonable \} from|module\.exports = |export \{|"use strict";)/.test(l))
+      .join("\n");
+  assert.equal(body(read("web/otlp-api.js")), body(read("node/otlp-api.js")));
+  assert.doesNotMatch(read("web/otlp-api.js"), /require\(/);
+  assert.ok(fs.statSync(path.join(root, "web/sessiontrail_otlp_bg.wasm")).size > 0);
+  const exportsMap = require("sessiontrail/package.json").exports["./otlp"];
+  for (const cond of [exportsMap.node, exportsMap.browser, exportsMap.default]) {
+    assert.equal(Object.keys(cond)[0], "types");
+  }
+  // The browser root entry has no OTLP functions: they are sessiontrail/otlp.
+  assert.doesNotMatch(read("web/index.js"), /from "\.\/(otlp|sessiontrail_otlp)/);
+});
+
+/** Runs `script` in a fresh Node in the app folder with fs.readFileSync
+ *  watched; returns what it printed (JSON). */
+function watched(script, type = "commonjs") {
+  const watch = `
+    const fs = require("node:fs");
+    const read = fs.readFileSync;
+    globalThis.wasmRead = [];
+    fs.readFileSync = function (p, ...rest) {
+      if (String(p).endsWith(".wasm")) globalThis.wasmRead.push(path.basename(String(p)));
+      return read.call(this, p, ...rest);
+    };
+  `;
+  const cjs = `const path = require("node:path");${watch}${script}`;
+  const esm = `import { createRequire } from "node:module"; const require = createRequire(import.meta.url); const path = require("node:path");${watch}${script}`;
+  const out = execFileSync(process.execPath, ["--input-type=" + (type === "module" ? "module" : "commonjs"), "-e", type === "module" ? esm : cjs], {
+    encoding: "utf8",
+    env: { ...process.env, OTLP_TEST_DIR: path.join(tempDir("otlp-lazy"), "s") },
+  });
+  return JSON.parse(out);
+}
+
+const LOG_USE = `
+  const log = EventLog.open(process.env.OTLP_TEST_DIR);
+  log.appendSync({ type: "agent.note", text: "hi", session_id: "s", agent_id: "a", agent_instance_id: "i", agent_name: "n", host_id: "h" });
+  const events = log.readAllSync();
+  log.checkSync();
+  log.close();
+  const before = [...globalThis.wasmRead];
+`;
+
+test("the OTLP .wasm is read only when an OTLP function is first called (require)", () => {
+  const seen = watched(`
+    const { EventLog, toOtlp, OtlpMapper } = require("sessiontrail");
+    ${LOG_USE}
+    const mapped = toOtlp(events).logs.resourceLogs[0].scopeLogs[0].logRecords.length;
+    const afterFirst = [...globalThis.wasmRead];
+    new OtlpMapper().map(events[0]);
+    process.stdout.write(JSON.stringify({ before, afterFirst, after: globalThis.wasmRead, mapped }));
+  `);
+  assert.deepEqual(seen.before, ["sessiontrail_bg.wasm"]);
+  assert.deepEqual(seen.afterFirst, ["sessiontrail_bg.wasm", "sessiontrail_otlp_bg.wasm"]);
+  assert.deepEqual(seen.after, seen.afterFirst, "read once");
+  assert.equal(seen.mapped, 1);
+});
+
+test("the OTLP .wasm is read only when an OTLP function is first called (import)", () => {
+  const seen = watched(`
+    const { EventLog, OtlpMapper } = await import("sessiontrail");
+    ${LOG_USE}
+    const mapper = new OtlpMapper();
+    process.stdout.write(JSON.stringify({ before, after: globalThis.wasmRead, open: mapper.map(events[0]).logs.length }));
+  `, "module");
+  assert.deepEqual(seen.before, ["sessiontrail_bg.wasm"]);
+  assert.deepEqual(seen.after, ["sessiontrail_bg.wasm", "sessiontrail_otlp_bg.wasm"]);
+  assert.equal(seen.open, 1);
+});
+
+/** `fn()` throws an Error with `code` whose message matches `message`. */
+function throwsCoded(fn, code, message) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof Error, String(e));
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+test("bad input is an Error with a code naming the problem, never a trap", () => {
+  const { stored } = writeSession(sessionEvents().slice(0, 3));
+  const [first, second] = stored;
+  throwsCoded(() => toOtlp("events"), "INVALID_ARGUMENT", /^toOtlp\(events, options\) needs an array of events, got string/);
+  throwsCoded(() => toOtlp({ length: 1, 0: first }), "INVALID_ARGUMENT", /needs an array of events, got an object/);
+  throwsCoded(() => toOtlp([first, 7]), "INVALID_EVENT", /events\[1\] must be an event object, got number 7/);
+  throwsCoded(() => toOtlp([first, null]), "INVALID_EVENT", /events\[1\] must be an event object, got null/);
+  const { session_id: _, ...noSession } = second;
+  assert.throws(() => toOtlp([first, noSession]), (e) => {
+    assert.equal(e.code, "INVALID_EVENT");
+    assert.equal(e.index, 1);
+    assert.equal(e.message, "toOtlp(events, options): events[1]: missing field `session_id`");
+    return true;
+  });
+  const { sequence_no: __, ...unnumbered } = first;
+  throwsCoded(() => toOtlp([unnumbered]), "INVALID_EVENT", /events\[0\]: missing field `sequence_no`/);
+  throwsCoded(() => toOtlp([{ ...first, type: "agent.danced" }]), "INVALID_EVENT", /events\[0\]: unknown event type `agent.danced`/);
+  throwsCoded(() => toOtlp([{ ...first, type: "agent.opened_port", port: "80" }]), "INVALID_EVENT", /events\[0\]: .*`port`/);
+  throwsCoded(() => toOtlp([{ ...first, meta: { score: NaN } }]), "INVALID_EVENT", /events\[0\]: field `meta.score` is NaN/);
+  const circular = { ...first };
+  circular.meta = { self: circular };
+  throwsCoded(() => toOtlp([circular]), "INVALID_EVENT", /events\[0\] cannot be turned into JSON/);
+  throwsCoded(() => toOtlp([first], { serviceName: 5 }), "INVALID_ARGUMENT", /options.serviceName must be a string, got number 5/);
+  throwsCoded(() => toOtlp([first], "svc"), "INVALID_ARGUMENT", /options must be an object/);
+
+  const mapper = new OtlpMapper();
+  throwsCoded(() => mapper.map(noSession), "INVALID_EVENT", /^map\(event, out\): missing field `session_id`$/);
+  throwsCoded(() => mapper.map(first, { spans: [] }), "INVALID_ARGUMENT", /out must be \{ spans: \[\], logs: \[\] \}/);
+  throwsCoded(() => mapper.mapBatch(first), "INVALID_ARGUMENT", /mapBatch\(events, out\) needs an array of events/);
+  throwsCoded(() => otlpRequests(), "INVALID_ARGUMENT", /otlpRequests\(out, options\) needs out/);
+  throwsCoded(() => otlpRequests({ spans: 1, logs: [] }), "INVALID_ARGUMENT", /out must be/);
+
+  // All or nothing: a batch with a bad event maps none of it.
+  const out = { spans: [], logs: [] };
+  throwsCoded(() => mapper.mapBatch([first, noSession], out), "INVALID_EVENT", /^mapBatch\(events, out\): events\[1\]: missing field `session_id`$/);
+  assert.deepEqual(out, { spans: [], logs: [] });
+  assert.equal(mapper.openSpans, 0);
+  // ... and the mapper goes on as if the bad call had not been made.
+  assert.equal(mapper.mapBatch([first, second], out), out);
+  assert.equal(out.logs.length, 2);
+  assert.equal(mapper.openSpans, 2, "the session and the lead agent");
+  mapper.free();
+  mapper.free();
+  throwsCoded(() => mapper.map(first), "CLOSED", /freed/);
+  throwsCoded(() => mapper.openSpans, "CLOSED", /freed/);
+});
+
+test("mapBatch and map give the same records, and toOtlp the same requests", () => {
+  const { stored } = writeSession(sessionEvents());
+  const one = new OtlpMapper();
+  const byEvent = { spans: [], logs: [] };
+  for (const e of stored) one.map(e, byEvent);
+  const batched = new OtlpMapper().mapBatch(stored);
+  assert.deepEqual(batched, byEvent);
+  assert.deepEqual(otlpRequests(batched), toOtlp(stored));
 });

@@ -18,6 +18,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 mode=${1:-test}
+# The last commit that had the JavaScript twin of the OTLP mapping.
+otlp_twin_rev=a5020fc
 case "$mode" in test | bench) ;; *) echo "usage: tests/js/run.sh [bench]" >&2; exit 2 ;; esac
 
 if [ -z "${SESSIONTRAIL_NO_BUILD:-}" ]; then
@@ -52,6 +54,16 @@ export SESSIONTRAIL_TREESHIP_WRITER="$treeship_writer"
 export SESSIONTRAIL_APP_NO_KOFFI_BINARY="$no_koffi"
 if [ "$mode" = bench ]; then
   node bench.mjs
+  # toOtlp against the JavaScript twin of the mapping it replaced
+  # (bindings/otlp.js, deleted after a5020fc), taken from git history when
+  # there is one.
+  twin="$work/otlp-js-twin.cjs"
+  if git -C "$repo" cat-file -e "$otlp_twin_rev:bindings/otlp.js" 2>/dev/null; then
+    { git -C "$repo" show "$otlp_twin_rev:bindings/otlp.js" | sed "s/__SESSIONTRAIL_VERSION__/$(awk -F'"' '/^version = / { print $2; exit }' "$repo/Cargo.toml")/"
+      printf '\nmodule.exports = { toOtlp, OtlpMapper, otlpRequests };\n'; } > "$twin"
+    export SESSIONTRAIL_OTLP_JS_TWIN="$twin"
+  fi
+  node otlp-bench.mjs
 else
   node --test --test-concurrency=1 ./*.test.mjs ./*.test.cjs
 fi

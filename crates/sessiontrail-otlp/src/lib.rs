@@ -4,18 +4,22 @@
 //! Teams already run an observability stack (an OpenTelemetry Collector and
 //! Tempo, Loki, Jaeger, Honeycomb, Langfuse behind it); this module is what
 //! puts a session there. It is the mapping only: `sessiontrail otlp` (the
-//! command, behind the `otlp` feature) sends what it makes, and a program can
+//! command, in crates/sessiontrail-cli) sends what it makes, and a program can
 //! send it with any HTTP client. Spans follow OpenTelemetry's GenAI semantic
 //! conventions (`invoke_agent`, `execute_tool`, `chat`); the full table is in
 //! the repository's `docs/opentelemetry.md`.
 //!
 //! The JSON is written with serde over the small model in `model.rs`
 //! rather than the opentelemetry-proto crates, which pull in about 45
-//! crates for what is a few types here. Native only: the npm package has a
-//! JavaScript twin (`bindings/otlp.js`) so the `.wasm` stays in its budget.
+//! crates for what is a few types here. Native and wasm: the npm package
+//! runs this same mapping compiled to its own second `.wasm`
+//! (crates/sessiontrail-otlp-wasm, loaded only when an OTLP function is
+//! used, so the core's `.wasm` keeps its size budget), over the text
+//! functions of `text.rs`.
 
 mod mapper;
 mod model;
+mod text;
 mod time;
 
 #[cfg(test)]
@@ -26,6 +30,7 @@ pub use model::{
     AnyValue, KeyValue, LogRecord, OtlpBatch, Span, SpanKind, Status, StatusCode, SCOPE_NAME,
     SCOPE_VERSION, SEVERITY_ERROR, SEVERITY_INFO,
 };
+pub use text::{events_from_lines, EventsError};
 
 use sessiontrail::SessionEvent;
 

@@ -8,8 +8,8 @@
 //! the same open spans, which is how `sessiontrail otlp` resumes after a
 //! restart without remembering anything but a sequence number.
 //!
-//! The JavaScript twin (bindings/otlp.js) follows this file step by step;
-//! the package tests compare the two on the same session.
+//! The npm package runs this same file compiled to wasm
+//! (crates/sessiontrail-otlp-wasm); there is no second implementation.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -506,7 +506,7 @@ pub(crate) fn log_record(event: &SessionEvent) -> LogRecord<'_> {
         push_str(&mut attrs, "sessiontrail.span_id", Some(&event.span_id));
     }
     // The type's own fields, sorted by name so that the order does not
-    // depend on how the event was built (the JavaScript twin sorts too).
+    // depend on how the event was built.
     let t = &event.event_type;
     let mut fields: Vec<_> = t.fields().collect();
     fields.sort_by_key(|(spec, _)| spec.name);

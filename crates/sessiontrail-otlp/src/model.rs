@@ -82,8 +82,8 @@ impl<'a> AnyValue<'a> {
                     .collect();
                 // Sorted by key whatever the map keeps (serde_json's
                 // `preserve_order` feature keeps insertion order): the same
-                // event always gives the same record, here and in the
-                // JavaScript twin.
+                // event always gives the same record, natively and in the
+                // npm package's wasm.
                 values.sort_by(|a, b| a.key.cmp(&b.key));
                 AnyValue::Kvlist(values)
             }
@@ -311,7 +311,28 @@ struct ScopeLogs<'a> {
     log_records: &'a [LogRecord<'a>],
 }
 
+/// The spans and log records alone, as `{"spans": [...], "logs": [...]}`:
+/// what the npm package's `OtlpMapper.map` adds to its `out` object.
+#[derive(Serialize)]
+struct Records<'a> {
+    spans: &'a [Span],
+    logs: &'a [LogRecord<'a>],
+}
+
 impl OtlpBatch<'_> {
+    /// An empty batch whose resource's `service.name` is `name` (the
+    /// `OTEL_SERVICE_NAME` of the OpenTelemetry SDKs) instead of
+    /// "sessiontrail".
+    pub fn for_service(name: &str) -> Self {
+        OtlpBatch {
+            resource: vec![KeyValue::new(
+                "service.name",
+                AnyValue::string(name.to_owned()),
+            )],
+            ..OtlpBatch::default()
+        }
+    }
+
     /// No spans and no log records.
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty() && self.logs.is_empty()
@@ -357,6 +378,32 @@ impl OtlpBatch<'_> {
                         log_records: &self.logs,
                     }],
                 }],
+            },
+        )
+    }
+
+    /// Writes both export requests as one JSON object,
+    /// `{"traces": <ExportTraceServiceRequest>, "logs": <ExportLogsServiceRequest>}`:
+    /// what the npm package's `toOtlp` returns, in one text to parse.
+    pub fn write_requests_json<W: std::io::Write>(&self, mut out: W) -> serde_json::Result<()> {
+        out.write_all(b"{\"traces\":")
+            .map_err(serde_json::Error::io)?;
+        self.write_traces_json(&mut out)?;
+        out.write_all(b",\"logs\":")
+            .map_err(serde_json::Error::io)?;
+        self.write_logs_json(&mut out)?;
+        out.write_all(b"}").map_err(serde_json::Error::io)
+    }
+
+    /// Writes the spans and log records without their requests, as
+    /// `{"spans": [...], "logs": [...]}`, for a caller that collects them
+    /// over several batches and wraps them at the end.
+    pub fn write_records_json<W: std::io::Write>(&self, out: W) -> serde_json::Result<()> {
+        serde_json::to_writer(
+            out,
+            &Records {
+                spans: &self.spans,
+                logs: &self.logs,
             },
         )
     }

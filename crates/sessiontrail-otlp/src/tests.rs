@@ -855,3 +855,103 @@ fn numbers_past_what_otlp_holds() {
         ]))
     );
 }
+
+// ------------------------------------------------- the text functions (text.rs)
+
+/// The stored line of `event`, as the log (and `JSON.stringify` of what
+/// `readAll` returns) writes it.
+fn line_of(event: &SessionEvent) -> String {
+    let mut out = Vec::new();
+    sessiontrail::hosting::write_event(&mut out, event);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn events_from_lines_reads_what_the_log_writes() {
+    let events = vec![
+        ev(0, "lead", 0, &span_hex(1), None, EventType::SessionStarted),
+        ev(
+            1,
+            "lead",
+            5,
+            &span_hex(2),
+            None,
+            EventType::AgentNote {
+                text: Some("a\nb".into()),
+            },
+        ),
+    ];
+    let text = events.iter().map(line_of).collect::<Vec<_>>().join("\n");
+    assert_eq!(events_from_lines(&text).unwrap(), events);
+    assert_eq!(events_from_lines("").unwrap(), Vec::<SessionEvent>::new());
+}
+
+#[test]
+fn events_from_lines_names_the_first_bad_event() {
+    let good = line_of(&ev(
+        0,
+        "lead",
+        0,
+        &span_hex(1),
+        None,
+        EventType::SessionStarted,
+    ));
+    let no_session = good.replacen("\"session_id\":\"ssn_otlp\",", "", 1);
+    let err = events_from_lines(&format!("{good}\n{no_session}\n{{}}")).unwrap_err();
+    assert_eq!(err.index, 1);
+    assert_eq!(err.why(), "missing field `session_id`");
+    assert_eq!(err.to_string(), "events[1]: missing field `session_id`");
+    let err = events_from_lines(&format!("{good}\n")).unwrap_err();
+    assert_eq!(
+        (err.index, err.to_string()),
+        (1, "events[1]: blank line".into())
+    );
+    let err = events_from_lines("7").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "events[0]: expected a JSON object, got a number"
+    );
+}
+
+#[test]
+fn the_records_and_requests_json_hold_the_batch() {
+    let events = [ev(
+        0,
+        "lead",
+        0,
+        &span_hex(1),
+        None,
+        EventType::AgentDecision {
+            model: Some("m".into()),
+            tokens_in: None,
+            tokens_out: None,
+            provider: None,
+            summary: None,
+            confidence: None,
+        },
+    )];
+    let mut batch = OtlpBatch::for_service("svc");
+    Mapper::new().map(&events[0], &mut batch);
+    let mut records = Vec::new();
+    batch.write_records_json(&mut records).unwrap();
+    let records: Value = serde_json::from_slice(&records).unwrap();
+    let traces: Value = serde_json::from_str(&batch.traces_json()).unwrap();
+    let logs: Value = serde_json::from_str(&batch.logs_json()).unwrap();
+    assert_eq!(
+        records["spans"],
+        traces["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    );
+    assert_eq!(
+        records["logs"],
+        logs["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+    );
+    assert_eq!(records["spans"].as_array().unwrap().len(), 1);
+    let mut both = Vec::new();
+    batch.write_requests_json(&mut both).unwrap();
+    let both: Value = serde_json::from_slice(&both).unwrap();
+    assert_eq!(both, json!({ "traces": traces, "logs": logs }));
+    assert_eq!(
+        both["traces"]["resourceSpans"][0]["resource"]["attributes"][0],
+        json!({ "key": "service.name", "value": { "stringValue": "svc" } })
+    );
+}

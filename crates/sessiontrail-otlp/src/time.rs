@@ -5,7 +5,7 @@
 //! timestamps are one fixed shape (`2026-11-26T03:04:05.678Z`), and
 //! treeship-core writes chrono's `+00:00` form with up to nine fractional
 //! digits; both, any offset, and the lowercase `t`/`z` RFC 3339 allows are
-//! read. The JavaScript twin (bindings/otlp.js) does the same steps.
+//! read.
 
 /// Nanoseconds since 1970-01-01T00:00:00Z, or `None` when `text` is not an
 /// RFC 3339 date-time, is before the epoch, or is past what a u64 of

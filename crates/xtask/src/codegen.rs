@@ -268,44 +268,4 @@ mod tests {
             .deserialize_map(Keys)
             .unwrap()
     }
-
-    /// `bindings/otlp.js`, the plain-JavaScript twin of the OTLP mapping, is
-    /// copied into both package entries as it is, so it keeps two facts of the
-    /// schema by hand: the keys every event has, and the fields that are
-    /// floats. They must be the schema's.
-    #[test]
-    fn the_otlp_twin_knows_the_schema() {
-        let root = crate::workspace_root();
-        let text = std::fs::read_to_string(root.join("bindings/otlp.js")).unwrap();
-        let set = |name: &str| -> Vec<String> {
-            let start = text
-                .find(&format!("const {name} = new Set(["))
-                .unwrap_or_else(|| panic!("bindings/otlp.js has no {name}"));
-            let body = &text[start..];
-            let body = &body[body.find('[').unwrap() + 1..body.find(']').unwrap()];
-            let mut names: Vec<String> = body
-                .split(',')
-                .map(|s| s.trim().trim_matches('"').to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
-            names.sort();
-            names
-        };
-        let mut common: Vec<String> = KEY_ORDER
-            .iter()
-            .filter(|(name, _)| *name != "*")
-            .map(|(name, _)| name.to_string())
-            .collect();
-        common.sort();
-        assert_eq!(set("COMMON"), common);
-        let mut floats: Vec<String> = EVENT_TYPES
-            .iter()
-            .flat_map(|t| t.fields)
-            .filter(|f| f.kind == FieldKind::F64)
-            .map(|f| f.name.to_string())
-            .collect();
-        floats.sort();
-        floats.dedup();
-        assert_eq!(set("FLOAT_FIELDS"), floats);
-    }
 }

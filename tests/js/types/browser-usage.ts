@@ -22,8 +22,9 @@ export async function main(): Promise<number> {
   return stored.sequence_no;
 }
 
-// The OTLP mapping, the same in the browser build.
-import { toOtlp, type OtlpLogsRequest } from "sessiontrail";
+// The OTLP mapping: in the browser build, its own entry (its own .wasm).
+import { toOtlp, OtlpMapper, type OtlpLogsRequest } from "sessiontrail/otlp";
+export const mapped: number = new OtlpMapper().mapBatch([]).spans.length;
 export function otlpLogs(events: Parameters<typeof toOtlp>[0]): OtlpLogsRequest {
   return toOtlp(events).logs;
 }

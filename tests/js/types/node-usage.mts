@@ -82,6 +82,12 @@ const out: OtlpOut = { spans: [], logs: [] };
 for (const e of log.readAllSync()) mapper.map(e, out);
 const body: string = JSON.stringify(otlpRequests(out).logs);
 void firstSpan, body;
+// The same functions from their own entry, which every build has.
+import { toOtlp as toOtlpSub, toOtlpJson, OtlpMapper as OtlpMapperSub } from "sessiontrail/otlp";
+const again: OtlpOut = new OtlpMapperSub().mapBatch(log.readAllSync());
+const subLogs = toOtlpSub(log.readAllSync(), { serviceName: "me" }).logs;
+const bodies: { traces: string; logs: string } = toOtlpJson(log.readAllSync());
+void again, subLogs, bodies;
 
 // Every event type name (generated into events.d.ts from the Rust schema and
 // re-exported through types.d.ts) is exported by the entry, as it was when

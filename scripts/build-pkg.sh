@@ -111,9 +111,9 @@ sed -e 's/^module\.exports = { refuseUnjsonable };$/export { refuseUnjsonable };
   -e '/^"use strict";$/d' bindings/node/json-values.js > pkg/web/json-values.js
 grep -q '^export { refuseUnjsonable };$' pkg/web/json-values.js
 # The same for the group commit both entries share.
-sed -e 's/^module\.exports = { writeGroup, withField };$/export { writeGroup, withField };/' \
+sed -e 's/^module\.exports = { writeGroup };$/export { writeGroup };/' \
   -e '/^"use strict";$/d' bindings/node/group-commit.js > pkg/web/group-commit.js
-grep -q '^export { writeGroup, withField };$' pkg/web/group-commit.js
+grep -q '^export { writeGroup };$' pkg/web/group-commit.js
 # And for the OTLP functions' JavaScript face, whose one require becomes an
 # import.
 sed -e 's/^module\.exports = { makeOtlp };$/export { makeOtlp };/' \

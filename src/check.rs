@@ -17,6 +17,7 @@ const LISTED: usize = 100;
 
 /// A complete line that is not an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SkippedLine {
     /// 1-based line number in the file.
     pub line: u64,
@@ -26,17 +27,39 @@ pub struct SkippedLine {
 
 /// How the counter hint compares with the events file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CounterState {
     /// No counter, or not 16 bytes. The next writer recounts.
     Missing,
     /// The counter's size and count match the file.
     Consistent,
     /// The counter disagrees with the file; the next writer recounts.
-    Stale { count: u64, size: u64 },
+    Stale {
+        /// The count the counter records.
+        count: u64,
+        /// The size of `events.jsonl` the counter records.
+        size: u64,
+    },
+}
+
+impl CounterState {
+    /// The state as a word: `missing`, `consistent` or `stale` (the
+    /// `counter` of the report's JSON).
+    pub fn name(&self) -> &'static str {
+        match self {
+            CounterState::Missing => "missing",
+            CounterState::Consistent => "consistent",
+            CounterState::Stale { .. } => "stale",
+        }
+    }
 }
 
 /// The result of [`crate::EventLog::check`].
+///
+/// Like [`SkippedLine`] and [`CounterState`], `#[non_exhaustive]`: a later
+/// release may report more (read the fields, do not build one).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CheckReport {
     /// Lines that parse as events.
     pub events: u64,
@@ -53,12 +76,14 @@ pub struct CheckReport {
     /// Gaps among `0..=highest` as inclusive ranges `[first, last]`; the
     /// number of missing numbers is in `missing_count`.
     pub missing: Vec<(u64, u64)>,
+    /// How many numbers in `0..=highest` no event holds.
     pub missing_count: u64,
     /// Events whose number is not their line's position (line n holds n-1):
     /// a sign of an unlocked or foreign writer even when no number repeats.
     pub misplaced: u64,
     /// Bytes after the last `\n`: a torn tail (or an append in progress).
     pub torn_tail_bytes: u64,
+    /// How the counter hint compares with the file.
     pub counter: CounterState,
 }
 
@@ -289,14 +314,7 @@ impl CheckReport {
         number(out, "misplaced", r.misplaced);
         number(out, "tornTailBytes", r.torn_tail_bytes);
         out.extend_from_slice(b",\"counter\":");
-        crate::json::write_str(
-            out,
-            match r.counter {
-                CounterState::Missing => "missing",
-                CounterState::Consistent => "consistent",
-                CounterState::Stale { .. } => "stale",
-            },
-        );
+        crate::json::write_str(out, r.counter.name());
         out.push(b'}');
     }
 }

@@ -22,6 +22,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::error::InvalidEvent;
 use crate::event::{generate_event_id, generate_span_id, generate_trace_id, now_rfc3339};
 use crate::json::{self, bound, write_str, write_u64, Num, Reader, Result};
 use crate::schema::{
@@ -141,9 +142,9 @@ pub(crate) fn read_sequence_no(text: &str) -> Option<u64> {
         match (key.as_ref(), r.ws()) {
             ("sequence_no", Some(b'0'..=b'9')) if seq.is_none() => match r.number()? {
                 Num::U64(n) => seq = Some(n),
-                _ => return Err(String::new()),
+                _ => return Err(InvalidEvent::plain(String::new())),
             },
-            ("sequence_no", _) => return Err(String::new()),
+            ("sequence_no", _) => return Err(InvalidEvent::plain(String::new())),
             _ => drop(r.value()?),
         }
         Ok(())
@@ -197,7 +198,10 @@ fn read(text: &str, mode: Mode) -> Result<(SessionEvent, u8)> {
     let mut r = Reader::new(text);
     if r.ws() != Some(b'{') {
         let value = r.value()?;
-        return Err(format!("expected a JSON object, got {}", kind_of(&value)));
+        return Err(InvalidEvent::plain(format!(
+            "expected a JSON object, got {}",
+            kind_of(&value)
+        )));
     }
     let mut parts = Parts::default();
     r.object(|r, key| parts.key(r, key, mode))?;
@@ -220,7 +224,7 @@ impl<'a> Parts<'a> {
             },
         };
         if self.seen & (1 << bit) != 0 {
-            return Err(format!("field `{key}` appears twice"));
+            return Err(twice(&key));
         }
         self.seen |= 1 << bit;
         match bit {
@@ -246,9 +250,12 @@ impl<'a> Parts<'a> {
                 let index = type_index(&name).ok_or_else(|| {
                     let mut shown = name.into_owned();
                     bound(&mut shown, 64);
-                    format!(
-                        "unknown event type `{shown}` (expected one of: {})",
-                        EVENT_TYPE_NAMES.join(", ")
+                    InvalidEvent::at(
+                        "type",
+                        format!(
+                            "unknown event type `{shown}` (expected one of: {})",
+                            EVENT_TYPE_NAMES.join(", ")
+                        ),
                     )
                 })?;
                 self.variant = Some(index);
@@ -286,7 +293,7 @@ impl<'a> Parts<'a> {
     fn put(&mut self, r: &mut Reader<'_>, v: usize, j: usize) -> Result<()> {
         let spec = &EVENT_FIELDS[v][j];
         if self.fields_seen & (1 << j) != 0 {
-            return Err(format!("field `{}` appears twice", spec.name));
+            return Err(twice(spec.name));
         }
         self.fields_seen |= 1 << j;
         self.values[j] = read_field(r, spec)?;
@@ -296,9 +303,12 @@ impl<'a> Parts<'a> {
     /// The event type, from `type` and the fields read.
     fn event_type(&mut self, text: &'a str, mode: Mode) -> Result<EventType> {
         let v = self.variant.ok_or_else(|| {
-            format!(
-                "missing field `type` (one of: {})",
-                EVENT_TYPE_NAMES.join(", ")
+            InvalidEvent::at(
+                "type",
+                format!(
+                    "missing field `type` (one of: {})",
+                    EVENT_TYPE_NAMES.join(", ")
+                ),
             )
         })?;
         for (key, at) in std::mem::take(&mut self.early) {
@@ -309,14 +319,17 @@ impl<'a> Parts<'a> {
         }
         for (spec, value) in EVENT_FIELDS[v].iter().zip(&self.values) {
             if spec.required && *value == FieldValue::Absent {
-                return Err(format!(
-                    "missing field `{}` (required in `{}` events)",
-                    spec.name, EVENT_TYPE_NAMES[v]
+                return Err(InvalidEvent::at(
+                    spec.name,
+                    format!(
+                        "missing field `{}` (required in `{}` events)",
+                        spec.name, EVENT_TYPE_NAMES[v]
+                    ),
                 ));
             }
         }
         EventType::from_values(v, std::mem::take(&mut self.values))
-            .ok_or_else(|| "unknown event type".into())
+            .ok_or_else(|| InvalidEvent::at("type", "unknown event type".into()))
     }
 
     fn finish(mut self, text: &'a str, mode: Mode) -> Result<(SessionEvent, u8)> {
@@ -333,7 +346,7 @@ impl<'a> Parts<'a> {
                     _ => generate_span_id(),
                 })
             }
-            None => Err(format!("missing field `{}`", COMMON_FIELDS[i].name)),
+            None => Err(missing(COMMON_FIELDS[i].name)),
         };
         let session_id = string(SESSION_ID)?;
         let event_id = string(EVENT_ID)?;
@@ -347,7 +360,7 @@ impl<'a> Parts<'a> {
         let sequence_no = match (mode, self.sequence_no) {
             (Mode::Input, _) => 0,
             (Mode::Stored, Some(n)) => n,
-            (Mode::Stored, None) => return Err("missing field `sequence_no`".into()),
+            (Mode::Stored, None) => return Err(missing("sequence_no")),
         };
         let [_, _, _, _, _, parent_span_id, _, _, _, agent_role, _, tool_runtime_id, artifact_ref] =
             self.strs;
@@ -399,13 +412,14 @@ fn unknown(r: &mut Reader<'_>, key: &str, mode: Mode, variant: Option<usize>) ->
     }
     let mut shown = key.to_string();
     bound(&mut shown, 64);
-    Err(match variant {
+    let reason = match variant {
         Some(v) if is_some_field(key) => format!(
             "unknown field `{shown}`: it is not a field of `{}` events",
             EVENT_TYPE_NAMES[v]
         ),
         _ => format!("unknown field `{shown}` (put extra data in `meta`)"),
-    })
+    };
+    Err(InvalidEvent::new(Some(shown), reason))
 }
 
 /// The value of a field, checked against its kind. Null is `Absent` (the
@@ -435,9 +449,12 @@ fn read_field(r: &mut Reader<'_>, spec: &FieldSpec) -> Result<FieldValue> {
                 }
                 Ok(())
             })?;
-            return items
-                .map(FieldValue::List)
-                .ok_or_else(|| format!("field `{}` must be an array of strings", spec.name));
+            return items.map(FieldValue::List).ok_or_else(|| {
+                InvalidEvent::at(
+                    spec.name,
+                    format!("field `{}` must be an array of strings", spec.name),
+                )
+            });
         }
         (FieldKind::Str | FieldKind::StrList, _) => None,
         (kind, Some(b'-' | b'0'..=b'9')) => {
@@ -484,9 +501,21 @@ fn number(kind: FieldKind, n: Num) -> Option<FieldValue> {
     })
 }
 
-/// The message for a value of the wrong kind.
+/// A field given twice.
 #[cold]
-fn mismatch(name: &str, kind: FieldKind, value: &Value) -> String {
+fn twice(name: &str) -> InvalidEvent {
+    InvalidEvent::at(name, format!("field `{name}` appears twice"))
+}
+
+/// A required field that is absent.
+#[cold]
+fn missing(name: &str) -> InvalidEvent {
+    InvalidEvent::at(name, format!("missing field `{name}`"))
+}
+
+/// The error for a value of the wrong kind.
+#[cold]
+fn mismatch(name: &str, kind: FieldKind, value: &Value) -> InvalidEvent {
     let got = match value {
         Value::Number(_) => json::value_to_string(value),
         Value::String(s) if s.chars().count() <= 40 => {
@@ -496,7 +525,10 @@ fn mismatch(name: &str, kind: FieldKind, value: &Value) -> String {
         }
         other => kind_of(other).to_string(),
     };
-    format!("field `{name}` must be {}, got {got}", kind.wanted())
+    InvalidEvent::at(
+        name,
+        format!("field `{name}` must be {}, got {got}", kind.wanted()),
+    )
 }
 
 /// A value's kind, as messages name it.

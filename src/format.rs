@@ -26,9 +26,14 @@ pub const COUNTER_LEN: usize = 16;
 pub const DEFAULT_MAX_LINE_BYTES: usize = 16 << 20;
 
 /// What the counter sidecar says: `count` events in a file of `size` bytes.
+///
+/// For store implementers only (see [`Store`](crate::Store)): the append
+/// protocol reads and writes it; applications never need it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counter {
+    /// Complete lines in the file when it was counted.
     pub count: u64,
+    /// The byte size of `events.jsonl` when it was counted.
     pub size: u64,
 }
 
@@ -65,11 +70,17 @@ pub enum LineProblem {
     /// Empty or only whitespace.
     Blank,
     /// Not UTF-8; `valid_up_to` is the offset in the line of the first bad byte.
-    NotUtf8 { valid_up_to: usize },
+    NotUtf8 {
+        /// The offset of the first bad byte.
+        valid_up_to: usize,
+    },
     /// Valid UTF-8 but not an event: bad JSON, a missing field, an unknown type.
     NotAnEvent(String),
     /// Longer than the reader's limit; `len` is the line's length in bytes.
-    TooLong { len: u64 },
+    TooLong {
+        /// The line's length in bytes.
+        len: u64,
+    },
 }
 
 impl std::fmt::Display for LineProblem {
@@ -99,7 +110,7 @@ pub fn parse_line(line: &[u8]) -> Result<SessionEvent, LineProblem> {
     if text.trim().is_empty() {
         return Err(LineProblem::Blank);
     }
-    crate::codec::read_event(text).map_err(LineProblem::NotAnEvent)
+    crate::codec::read_event(text).map_err(|e| LineProblem::NotAnEvent(e.into_reason()))
 }
 
 /// Reads only the `sequence_no` of a line; other fields are not decoded.
@@ -137,6 +148,8 @@ pub struct LineReader<R> {
 }
 
 impl<R: Read> LineReader<R> {
+    /// Reads lines from `input`; lines longer than `max_line` bytes are
+    /// reported as [`RawLine::TooLong`], never held.
     pub fn new(input: R, max_line: usize) -> Self {
         LineReader {
             input,

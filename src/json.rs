@@ -152,8 +152,9 @@ pub(crate) fn bound(s: &mut String, max_chars: usize) {
 
 // ---------------------------------------------------------------- reading
 
-/// A reading error: what is wrong and where.
-pub(crate) type Error = String;
+/// A reading error: what is wrong and where (the field, for a strict
+/// value under a path).
+pub(crate) type Error = crate::error::InvalidEvent;
 pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// A number as read: an integer when it has no fraction or exponent and
@@ -263,7 +264,7 @@ impl<'a> Reader<'a> {
     #[cold]
     #[inline(never)]
     pub(crate) fn error(&self, what: &str) -> Error {
-        format!("not valid JSON: {what} at byte {}", self.i)
+        Error::plain(format!("not valid JSON: {what} at byte {}", self.i))
     }
 
     #[inline]
@@ -531,9 +532,10 @@ impl<'a> Reader<'a> {
         let mut at = self.path.clone();
         bound(&mut at, 80);
         if at.is_empty() {
-            return why;
+            return Error::plain(why);
         }
-        format!("field `{at}`: {why}")
+        let reason = format!("field `{at}`: {why}");
+        Error::new(Some(at), reason)
     }
 
     /// One of `null`, `true`, `false`.

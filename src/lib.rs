@@ -1,5 +1,6 @@
 #![doc = include_str!("README.md")]
 #![forbid(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 
 mod check;
 mod codec;
@@ -26,7 +27,7 @@ mod wasm;
 use wasm as platform;
 
 pub use check::{CheckReport, CounterState, SkippedLine};
-pub use error::EventLogError;
+pub use error::{ErrorKind, EventLogError, InvalidEvent};
 pub use event::{
     format_rfc3339_millis, generate_event_id, generate_span_id, generate_trace_id, now_rfc3339,
 };

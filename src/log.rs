@@ -20,13 +20,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::check::CheckReport;
-use crate::error::{io_at, io_error, EventLogError};
+use crate::error::{io_at, io_error, EventLogError, InvalidEvent};
 use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
 use crate::schema::SessionEvent;
 use crate::store::{LockWait, Store};
 
 /// When an appended event is durable.
+///
+/// `#[non_exhaustive]`: a later release may add a level (a `match` needs a
+/// `_` arm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Durability {
     /// `append` returns once the bytes are written to the operating system
     /// (the default). They survive the process being killed, not a power cut.
@@ -38,14 +42,58 @@ pub enum Durability {
 }
 
 /// How a log appends and reads.
+///
+/// `#[non_exhaustive]`, so that an option can be added without breaking
+/// anyone: outside this crate an `Options` is made from
+/// [`Options::new`] (or `default()`) and the setters, never by a struct
+/// literal; the fields stay public to read.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessiontrail::{Durability, LockWait, Options};
+///
+/// let options = Options::new()
+///     .durability(Durability::Sync)
+///     .lock_wait(LockWait::Timeout(Duration::from_secs(2)));
+/// assert_eq!(options.durability, Durability::Sync);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Options {
+    /// When an append returns (default [`Durability::Buffered`]).
     pub durability: Durability,
+    /// How long an append waits for the lock (default [`LockWait::Block`]).
     pub lock_wait: LockWait,
     /// Lines longer than this are skipped by the readers, never buffered;
     /// an append whose line would be longer is refused
-    /// ([`EventLogError::InvalidEvent`], nothing written).
+    /// ([`EventLogError::InvalidEvent`], nothing written). Default
+    /// [`DEFAULT_MAX_LINE_BYTES`](crate::DEFAULT_MAX_LINE_BYTES).
     pub max_line_bytes: usize,
+}
+
+impl Options {
+    /// The defaults: buffered, blocking lock, the default line limit.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// Sets [`Options::durability`].
+    pub fn durability(mut self, durability: Durability) -> Options {
+        self.durability = durability;
+        self
+    }
+
+    /// Sets [`Options::lock_wait`].
+    pub fn lock_wait(mut self, lock_wait: LockWait) -> Options {
+        self.lock_wait = lock_wait;
+        self
+    }
+
+    /// Sets [`Options::max_line_bytes`].
+    pub fn max_line_bytes(mut self, max_line_bytes: usize) -> Options {
+        self.max_line_bytes = max_line_bytes;
+        self
+    }
 }
 
 impl Default for Options {
@@ -261,11 +309,11 @@ fn append_locked<S: Store>(
         let len = inner.line.len() - start;
         if len > options.max_line_bytes {
             inner.line = Vec::with_capacity(512);
-            return Err(EventLogError::InvalidEvent(format!(
+            return Err(EventLogError::InvalidEvent(InvalidEvent::plain(format!(
                 "{} serializes to {len} bytes, over the line limit of {} bytes (Options::max_line_bytes); nothing was written",
                 which_event(i, events.len()),
                 options.max_line_bytes
-            )));
+            ))));
         }
         inner.line.push(b'\n');
     }
@@ -341,9 +389,12 @@ fn check_meta_depth(index: usize, of: usize, event: &SessionEvent) -> Result<(),
             _ => {}
         }
         if depth > MAX_META_DEPTH && stack.len() > before {
-            return Err(EventLogError::InvalidEvent(format!(
-                "{}: field `meta` nests deeper than {MAX_META_DEPTH} levels, which readers cannot parse back; nothing was written",
-                which_event(index, of)
+            return Err(EventLogError::InvalidEvent(InvalidEvent::at(
+                "meta",
+                format!(
+                    "{}: field `meta` nests deeper than {MAX_META_DEPTH} levels, which readers cannot parse back; nothing was written",
+                    which_event(index, of)
+                ),
             )));
         }
     }

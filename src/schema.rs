@@ -204,11 +204,28 @@ macro_rules! event_types {
         /// Every event type the log knows, flattened into the event as
         /// `"type": "…"` plus the type's own fields. The wire names are
         /// [`EVENT_TYPE_NAMES`], in declaration order.
+        ///
+        /// Deliberately **not** `#[non_exhaustive]`, nor are its variants:
+        /// this enum and [`SessionEvent`] stay source-compatible with
+        /// treeship-core 0.32's, whose users build events with struct
+        /// literals (`EventType::AgentCalledTool { tool_name, .. }` with
+        /// every field named) and match on the variants. The price is that
+        /// adding an event type, or a field to one, is a breaking change
+        /// (a major release): accepted, since the types follow the wire
+        /// format, which changes rarely and on purpose. Write a `_` arm in
+        /// a `match` anyway, so that a new type costs your code nothing but
+        /// the version bump.
         #[derive(Debug, Clone, PartialEq)]
         pub enum EventType {
             $(
+                #[doc = concat!("`\"type\": \"", $wire, "\"`")]
+                #[doc = ""]
                 $(#[doc = $tdoc])*
-                $variant $({ $( $(#[doc = $fdoc])* $field: $ty, )* })?,
+                $variant $({ $(
+                    #[doc = concat!("Wire field `", stringify!($field), "`.")]
+                    $(#[doc = $fdoc])*
+                    $field: $ty,
+                )* })?,
             )*
         }
 
@@ -318,22 +335,42 @@ pub(crate) fn type_index(name: &str) -> Option<usize> {
 /// One event with its full context; one line of `events.jsonl`. Its fields
 /// are written in this order, the event type's where `event_type` stands.
 #[derive(Debug, Clone, PartialEq)]
+///
+/// Not `#[non_exhaustive]`: built with a struct literal, as in
+/// treeship-core 0.32 (see [`EventType`] for why).
 pub struct SessionEvent {
+    /// The session this event belongs to.
     pub session_id: String,
+    /// `evt_` and 16 lowercase hex digits, unique per event.
     pub event_id: String,
+    /// RFC 3339 UTC, e.g. `2026-11-26T03:04:05.678Z`.
     pub timestamp: String,
+    /// The event's number in its log: 0, 1, 2, … in file order, set by
+    /// the append.
     pub sequence_no: u64,
+    /// 32 lowercase hex digits (W3C trace id).
     pub trace_id: String,
+    /// 16 lowercase hex digits (W3C span id).
     pub span_id: String,
+    /// The span this one is a child of.
     pub parent_span_id: Option<String>,
+    /// The agent, as a stable identifier (`agent://…`).
     pub agent_id: String,
+    /// This run of the agent.
     pub agent_instance_id: String,
+    /// The agent's name, for people.
     pub agent_name: String,
+    /// The agent's role (e.g. `planner`, `subagent`).
     pub agent_role: Option<String>,
+    /// The machine the agent ran on.
     pub host_id: String,
+    /// The tool runtime (an MCP server, a sandbox) the event came from.
     pub tool_runtime_id: Option<String>,
+    /// What happened: `"type"` and the type's own fields on the wire.
     pub event_type: EventType,
+    /// A reference to an artifact (a file, a blob) the event is about.
     pub artifact_ref: Option<String>,
+    /// Any extra JSON the writer wants kept.
     pub meta: Option<serde_json::Value>,
 }
 

@@ -442,10 +442,7 @@ fn lock_timeout_when_another_process_holds_the_lock() {
 
     let log = EventLog::open_with(
         &dir,
-        Options {
-            lock_wait: LockWait::Timeout(Duration::from_millis(100)),
-            ..Options::default()
-        },
+        Options::new().lock_wait(LockWait::Timeout(Duration::from_millis(100))),
     )
     .unwrap();
     let err = append(&log, "while locked").unwrap_err();
@@ -502,10 +499,7 @@ fn a_blocking_append_waits_for_another_process() {
 fn sync_durability_appends_correctly() {
     let tmp = TempDir::new("sync");
     let dir = tmp.session();
-    let options = Options {
-        durability: Durability::Sync,
-        ..Options::default()
-    };
+    let options = Options::new().durability(Durability::Sync);
     // A fresh directory: the first append creates events.jsonl and fsyncs
     // the directory as well as the data.
     let log = EventLog::open_with(&dir, options).unwrap();
@@ -605,10 +599,7 @@ fn a_replaced_lock_file_is_relocked() {
     let child = hold_lock_in_child(&dir.join(LOCK_FILE));
     let waiting = EventLog::open_with(
         &dir,
-        Options {
-            lock_wait: LockWait::Timeout(Duration::from_millis(200)),
-            ..Options::default()
-        },
+        Options::new().lock_wait(LockWait::Timeout(Duration::from_millis(200))),
     )
     .unwrap();
     assert!(matches!(

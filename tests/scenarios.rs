@@ -610,10 +610,7 @@ fn torn_tail_longer_than_a_chunk<F: Fixture>() {
 /// its sequence number for the writers.
 fn unreadable_lines_are_skipped_counted_and_numbered<F: Fixture>() {
     let f = F::new();
-    let small = Options {
-        max_line_bytes: 4096,
-        ..Options::default()
-    };
+    let small = Options::new().max_line_bytes(4096);
     let log = f.open_with(small);
     assert_eq!(append_note(&log, "zero"), 0);
     assert_eq!(append_note(&log, "one"), 1);
@@ -942,10 +939,7 @@ fn lock_timeout_writes_nothing<F: Fixture>() {
     let mut holder = f.store();
     holder.lock(LockWait::Block).unwrap();
 
-    let timed = f.open_with(Options {
-        lock_wait: LockWait::Timeout(Duration::from_millis(50)),
-        ..Options::default()
-    });
+    let timed = f.open_with(Options::new().lock_wait(LockWait::Timeout(Duration::from_millis(50))));
     let mut e = note("sess", "blocked");
     match timed.append(&mut e) {
         Err(EventLogError::LockTimeout { path, waited }) => {
@@ -1011,10 +1005,7 @@ fn appends_read_a_bounded_amount<F: Fixture>() {
 fn an_event_over_the_line_limit_is_refused<F: Fixture>() {
     let f = F::new();
     let before = seed(&f, 2);
-    let small = f.open_with(Options {
-        max_line_bytes: 4096,
-        ..Options::default()
-    });
+    let small = f.open_with(Options::new().max_line_bytes(4096));
     let mut big = note("sess", "big");
     big.meta = Some(serde_json::json!({ "blob": "b".repeat(10_000) }));
 

@@ -37,7 +37,7 @@
 
 import init, { initSync, EventLog as RawEventLog } from "./sessiontrail.js";
 import { refuseUnjsonable } from "./json-values.js";
-import { writeGroup, withField } from "./group-commit.js";
+import { writeGroup } from "./group-commit.js";
 
 export { init as default, initSync };
 export { MemoryHost } from "./memory-host.js";
@@ -113,7 +113,7 @@ export class EventLog {
       try {
         return this.#live().appendBatch(events);
       } catch (e) {
-        throw withField(e);
+        throw e;
       }
     });
   }
@@ -205,7 +205,7 @@ export class EventLog {
       try {
         results = [{ value: raw.append(group[0].event) }];
       } catch (e) {
-        results = [{ error: withField(e) }];
+        results = [{ error: e }];
       }
     } else if (results === undefined) {
       results = writeGroup((events) => raw.appendBatch(events), group.map((g) => g.event));
@@ -214,7 +214,7 @@ export class EventLog {
     group.forEach((g, i) => {
       const r = results[i];
       if (r.error === undefined) g.resolve(r.value);
-      else g.reject(withField(r.error));
+      else g.reject(r.error);
     });
   }
 

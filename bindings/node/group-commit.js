@@ -42,21 +42,12 @@ function writeGroup(appendBatch, events) {
 }
 
 /** The batch's error for one event, worded for the `append` that gave it:
- *  its place in a batch the caller never made is dropped. */
+ *  its place in a batch the caller never made is dropped. (Its `field` is
+ *  set by the core, from the error itself, not from these words.) */
 function alone(e) {
   e.message = e.message.replace(/(appendBatch\(events\): )?events\[\d+\]: /, "");
   delete e.index;
-  return withField(e);
-}
-
-/** `e` with `field` set when it is an invalid event whose message names the
- *  field (the core's words: "field `port` must be ..."). */
-function withField(e) {
-  if (e?.code === "INVALID_EVENT" && e.field === undefined) {
-    const m = /field `([^`]+)`/.exec(e.message);
-    if (m) e.field = m[1];
-  }
   return e;
 }
 
-module.exports = { writeGroup, withField };
+module.exports = { writeGroup };

@@ -24,7 +24,7 @@
 const wasm = require("./sessiontrail.js");
 const { FileHost } = require("./file-host.js");
 const { refuseUnjsonable } = require("./json-values.js");
-const { writeGroup, withField } = require("./group-commit.js");
+const { writeGroup } = require("./group-commit.js");
 
 const RawEventLog = wasm.EventLog;
 
@@ -254,7 +254,7 @@ class EventLog {
     try {
       return out === undefined ? raw.append(event) : appendPlain(raw, out);
     } catch (e) {
-      throw withField(this.#trapError(e));
+      throw this.#trapError(e);
     }
   }
 
@@ -267,7 +267,7 @@ class EventLog {
     try {
       return raw.appendBatch(events);
     } catch (e) {
-      throw withField(this.#trapError(e));
+      throw this.#trapError(e);
     }
   }
 
@@ -437,7 +437,7 @@ class EventLog {
     group.forEach((g, i) => {
       const r = results[i];
       if (r.error === undefined) g.resolve(r.value);
-      else g.reject(withField(r.error));
+      else g.reject(r.error);
     });
   }
 

@@ -292,7 +292,7 @@ fn variations(base: &Raw, extra_keys: bool) -> Vec<String> {
 }
 
 /// `text` read as one whole JSON value by the crate's reader, leniently.
-fn read_value(text: &str) -> Result<Value, String> {
+fn read_value(text: &str) -> Result<Value, crate::error::InvalidEvent> {
     let mut r = Reader::new(text);
     let value = r.value()?;
     r.end()?;
@@ -315,7 +315,7 @@ fn compare(text: &str) {
         (Err(_), Err(_)) => {}
         // The derive's buffer let a variant index (`"type":9`) stand for
         // the type; nobody writes that, so the codec wants the wire name.
-        (Err(e), Ok(_)) if e.contains("field `type` must be a string") => {}
+        (Err(e), Ok(_)) if e.reason().contains("field `type` must be a string") => {}
         (r, o) => panic!(
             "event {text}: codec {:?}, derived {:?}",
             r.as_ref().map(|_| ()),
@@ -424,10 +424,10 @@ fn compare_input(text: &str) {
         // second `sequence_no`), reads `meta` strictly (a duplicate key, an
         // integer a double would round), and wants the type's name.
         (Err(e), Ok(_))
-            if e.contains("unknown field `")
-                || e.contains("appears twice")
-                || e.starts_with("field `meta")
-                || e.contains("field `type` must be a string") => {}
+            if e.reason().contains("unknown field `")
+                || e.reason().contains("appears twice")
+                || e.reason().starts_with("field `meta")
+                || e.reason().contains("field `type` must be a string") => {}
         (r, o) => panic!(
             "input {text}: codec {:?}, derived {:?}",
             r.map(|_| ()),
@@ -503,7 +503,7 @@ fn event_types_alone_read_as_the_derive_read_them() {
                 // Through serde a duplicate key keeps its last value.
                 (Ok(_), Err(_))
                     if codec::read_event_type(&text)
-                        .is_err_and(|e| e.contains("appears twice")) => {}
+                        .is_err_and(|e| e.reason().contains("appears twice")) => {}
                 (r, o) => panic!("{text}: adapter {r:?}, derived {o:?}"),
             }
         }
@@ -789,7 +789,15 @@ fn errors_name_the_field() {
     for (fields, message) in cases {
         let text = format!("{{{base},{fields}}}");
         let err = codec::read_event(&text).unwrap_err();
-        assert!(err.contains(message), "{text}: {err}");
+        assert!(err.reason().contains(message), "{text}: {err}");
+        // The field the message names is the structured one; an unknown
+        // type is about `type`.
+        let named = message
+            .split('`')
+            .nth(1)
+            .filter(|_| message.contains("field `"))
+            .unwrap_or("type");
+        assert_eq!(err.field(), Some(named), "{text}: {err}");
     }
     for (text, message) in [
         ("[1]", "expected a JSON object, got an array"),
@@ -808,18 +816,23 @@ fn errors_name_the_field() {
         ),
     ] {
         let err = codec::read_event(text).unwrap_err();
-        assert!(err.contains(message), "{text}: {err}");
+        assert!(err.reason().contains(message), "{text}: {err}");
+        let about_type = message.starts_with("missing field `type`");
+        assert_eq!(err.field(), about_type.then_some("type"), "{text}");
     }
     let text = format!(r#"{{{base},"type":"agent.note"}}"#)
         .replace(r#""sequence_no":0"#, r#""sequence_no":-1"#);
     let err = codec::read_event(&text).unwrap_err();
     assert!(
-        err.contains("field `sequence_no` must be a non-negative integer, got -1"),
+        err.reason()
+            .contains("field `sequence_no` must be a non-negative integer, got -1"),
         "{err}"
     );
+    assert_eq!(err.field(), Some("sequence_no"));
     // A stored line missing what the log fills is not an event...
     let err = codec::read_event(r#"{"type":"agent.note","session_id":"s","agent_id":"a","agent_instance_id":"i","agent_name":"n","host_id":"h"}"#).unwrap_err();
-    assert!(err.contains("missing field `event_id`"), "{err}");
+    assert!(err.reason().contains("missing field `event_id`"), "{err}");
+    assert_eq!(err.field(), Some("event_id"));
     // ...and an event to append, whose ids and time are filled.
     let (event, filled) = codec::read_input(r#"{"type":"agent.note","session_id":"s","agent_id":"a","agent_instance_id":"i","agent_name":"n","host_id":"h","event_id":"mine","sequence_no":99}"#).unwrap();
     assert_eq!(
@@ -838,30 +851,40 @@ fn errors_name_the_field() {
 #[test]
 fn strict_input_is_refused_by_name() {
     let base = r#""type":"agent.called_tool","tool_name":"t","session_id":"s","agent_id":"a","agent_instance_id":"i","agent_name":"n","host_id":"h""#;
+    // The field each is about, as `InvalidEvent::field` gives it to
+    // programs (and the npm package's `Error.field`).
     let cases = [
-        (r#""duraton_ms":5"#, "unknown field `duraton_ms`"),
-        (r#""port":5"#, "unknown field `port`"),
+        (
+            r#""duraton_ms":5"#,
+            "duraton_ms",
+            "unknown field `duraton_ms`",
+        ),
+        (r#""port":5"#, "port", "unknown field `port`"),
         (
             r#""meta":{"a":1,"a":2}"#,
+            "meta.a",
             "field `meta.a`: the key appears twice",
         ),
         (
             r#""meta":{"x":[0,{"n":123456789012345678901234567890}]}"#,
+            "meta.x[1].n",
             "field `meta.x[1].n`: the integer 123456789012345678901234567890 is beyond 64 bits",
         ),
         (
             r#""meta":-9223372036854775809"#,
+            "meta",
             "field `meta`: the integer",
         ),
     ];
-    for (extra, message) in cases {
+    for (extra, field, message) in cases {
         let text = format!("{{{base},{extra}}}");
         let err = codec::read_input(&text).unwrap_err();
-        assert!(err.contains(message), "{text}: {err}");
-        let err = crate::input::event_from_json(&text)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains(message), "{text}: {err}");
+        assert!(err.reason().contains(message), "{text}: {err}");
+        assert_eq!(err.field(), Some(field), "{text}");
+        let err = crate::input::event_from_json(&text).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidEvent, "{text}");
+        assert_eq!(err.field(), Some(field), "{text}");
+        assert!(err.to_string().contains(message), "{text}: {err}");
     }
     // Kept exactly: 64-bit integers, and a double's own shortest digits.
     for (meta, stored) in [

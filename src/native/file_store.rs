@@ -33,9 +33,13 @@ use crate::error::{io_at, EventLogError};
 use crate::format::{Counter, COUNTER_LEN};
 use crate::store::{LockWait, Store};
 
+/// The events, one JSON line each, in a session directory.
 pub const EVENTS_FILE: &str = "events.jsonl";
+/// The counter hint: 16 bytes, u64 LE count and u64 LE size.
 pub const COUNTER_FILE: &str = "events.jsonl.count";
+/// The empty file every writer `flock`s.
 pub const LOCK_FILE: &str = "events.jsonl.lock";
+/// The bytes cut from torn tails, kept for inspection.
 pub const TORN_FILE: &str = "events.jsonl.torn";
 
 struct Open {

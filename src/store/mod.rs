@@ -16,7 +16,11 @@ use crate::error::EventLogError;
 use crate::format::Counter;
 
 /// How long an append waits for the lock.
+///
+/// `#[non_exhaustive]`: a later release may add a way to wait (a `match`
+/// needs a `_` arm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum LockWait {
     /// Wait as long as it takes (the default). A writer that holds the lock
     /// forever stalls the others; it never makes them write unlocked.
@@ -30,8 +34,20 @@ pub enum LockWait {
 /// Byte storage for one log: the events, the counter hint, the torn-tail
 /// sidecar, and a lock that serialises appenders.
 ///
+/// **For store implementers only.** Applications use [`EventLog`] over
+/// the stores this crate provides ([`FileStore`](crate::FileStore)
+/// natively, [`MemoryStore`]) and never call these methods: the append
+/// protocol in [`EventLog`] calls them, in its own order, under its own
+/// lock, and calling them directly (saving a counter, cutting bytes,
+/// keeping a torn tail) can make that protocol hand out a number twice.
+/// The protocol's parts here (the counter hint, the torn sidecar, the
+/// reopen signal) may change in a minor release, as the module
+/// [`hosting`](crate::hosting) may.
+///
 /// Every method that changes bytes is called only between [`Store::lock`]
 /// and [`Store::unlock`].
+///
+/// [`EventLog`]: crate::EventLog
 pub trait Store {
     /// A reader over the stored events, from the first byte.
     type Reader: Read;

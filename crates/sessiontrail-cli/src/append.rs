@@ -39,18 +39,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let options = Options {
-        durability: if args.sync {
+    let options = Options::new()
+        .durability(if args.sync {
             Durability::Sync
         } else {
             Durability::Buffered
-        },
-        lock_wait: match args.timeout_ms {
+        })
+        .lock_wait(match args.timeout_ms {
             Some(ms) => LockWait::Timeout(Duration::from_millis(ms)),
             None => LockWait::Block,
-        },
-        ..Options::default()
-    };
+        });
     // Open first (it writes nothing): a DIR that cannot be a log is
     // refused before stdin is read.
     let log = EventLog::open_with(&args.dir, options)?;
@@ -107,7 +105,7 @@ fn parse_events<R: std::io::BufRead>(
         match event_from_json(&text) {
             Ok(event) => events.push(event),
             Err(EventLogError::InvalidEvent(why)) if n > 1 => {
-                return Err(Failure::Input(format!("event {n}: {why}")))
+                return Err(Failure::Input(format!("event {n}: {}", why.reason())))
             }
             Err(e) => pending = Some(refused(e)),
         }
@@ -128,7 +126,7 @@ fn parse_events<R: std::io::BufRead>(
 /// was written), anything else the log's own failure.
 fn refused(e: EventLogError) -> Failure {
     match e {
-        EventLogError::InvalidEvent(why) => Failure::Input(why),
+        EventLogError::InvalidEvent(why) => Failure::Input(why.reason().to_string()),
         other => Failure::Log(other),
     }
 }

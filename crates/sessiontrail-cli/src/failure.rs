@@ -43,14 +43,14 @@ impl From<EventLogError> for Failure {
 }
 
 impl Failure {
-    /// The exit code of this failure. When the core's errors get a stable
-    /// kind, the `Log` arm matches on that kind instead of the variant.
+    /// The exit code of this failure. A log's error exits with its kind's
+    /// code (`ErrorKind::exit_code`, the core's one table: 2 for an invalid
+    /// event, 3 for a log that could not be read or written).
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Damaged => 1,
             Failure::Usage(_) | Failure::Input(_) => 2,
-            Failure::Log(EventLogError::InvalidEvent(_)) => 2,
-            Failure::Log(_) => 3,
+            Failure::Log(e) => e.kind().exit_code(),
             Failure::Ship(_) => 4,
         }
     }
@@ -85,6 +85,7 @@ pub fn exit(result: Result<(), Failure>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sessiontrail::InvalidEvent;
 
     #[test]
     fn each_failure_has_its_exit_code() {
@@ -94,10 +95,13 @@ mod tests {
         assert_eq!(Failure::Input("i".into()).exit_code(), 2);
         // The log refusing an event at append is bad input, not a log
         // that cannot be written.
+        let too_long = InvalidEvent::new(None, "too long".into());
         assert_eq!(
-            Failure::Log(EventLogError::InvalidEvent("too long".into())).exit_code(),
+            Failure::Log(EventLogError::InvalidEvent(too_long)).exit_code(),
             2
         );
+        let link = EventLogError::Symlink { path: "l".into() };
+        assert_eq!(Failure::Log(link).exit_code(), 3);
         assert_eq!(Failure::Log(io()).exit_code(), 3);
         assert_eq!(Failure::from(std::io::Error::other("x")).exit_code(), 3);
         assert_eq!(Failure::Ship("s".into()).exit_code(), 4);

@@ -473,10 +473,7 @@ fn a_failed_sync_leaves_nothing() {
     let buffered = EventLog::with_store(store.clone(), Options::default()).unwrap();
     buffered.append(&mut note("s", "kept")).unwrap();
     let before = store.bytes();
-    let options = Options {
-        durability: sessiontrail::Durability::Sync,
-        ..Options::default()
-    };
+    let options = Options::new().durability(sessiontrail::Durability::Sync);
     let synced = EventLog::with_store(FailingSync(store.clone()), options).unwrap();
     let err = synced
         .append_batch(&mut [note("s", "a"), note("s", "b")])

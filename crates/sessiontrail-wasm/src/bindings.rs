@@ -24,7 +24,9 @@ use wasm_bindgen::JsCast;
 
 use sessiontrail::hosting;
 use sessiontrail::tail::{read_lines, Position};
-use sessiontrail::{event_from_json, EventLog, EventLogError, Options, SessionEvent};
+use sessiontrail::{
+    event_from_json, ErrorKind, EventLog, EventLogError, InvalidEvent, Options, SessionEvent,
+};
 
 use crate::js_store::{describe, error_text, JsStore};
 
@@ -251,7 +253,10 @@ impl JsEventLog {
                 with_index(
                     self.error(match e {
                         EventLogError::InvalidEvent(why) => {
-                            EventLogError::InvalidEvent(format!("events[{i}]: {why}"))
+                            EventLogError::InvalidEvent(InvalidEvent::new(
+                                why.field().map(str::to_string),
+                                format!("events[{i}]: {}", why.reason()),
+                            ))
                         }
                         other => other,
                     }),
@@ -529,12 +534,21 @@ impl JsEventLog {
         let cause = self.log.with_store_mut(JsStore::take_thrown);
         // A host that failed for a reason of its own that programs branch
         // on keeps its code: the Node file host's LOCK_TIMEOUT and
-        // LOCK_UNSUPPORTED, a browser host's LOCK_NOT_HELD.
+        // LOCK_UNSUPPORTED, a browser host's LOCK_NOT_HELD. Only a lock
+        // kind of the one table: any other code (the Node host's
+        // LOCK_FAILED for an unexpected errno, an ENOENT) is not one the
+        // package promises, and stays on the `cause`.
         let own = cause.as_ref().and_then(|c| {
-            js_sys::Reflect::get(c, &JsValue::from_str("code"))
+            let code = js_sys::Reflect::get(c, &JsValue::from_str("code"))
                 .ok()?
-                .as_string()
-                .filter(|code| code.starts_with("LOCK_"))
+                .as_string()?;
+            [
+                ErrorKind::LockTimeout,
+                ErrorKind::LockUnsupported,
+                ErrorKind::LockNotHeld,
+            ]
+            .into_iter()
+            .find(|kind| kind.code() == code)
         });
         // Its words too: they already name the lock file and the wait.
         let message = match (
@@ -544,7 +558,8 @@ impl JsEventLog {
             (Some(_), Some(thrown)) => String::from(thrown.message()),
             _ => e.to_string(),
         };
-        let err = coded_error(own.as_deref().unwrap_or(error_code(&e)), &message);
+        let err = coded_error(own.unwrap_or(e.kind()), &message);
+        set_field(&err, &e);
         if let Some(cause) = cause {
             err.set_cause(&cause);
         }
@@ -552,21 +567,18 @@ impl JsEventLog {
     }
 }
 
-// The stable `code` of every Error the log throws (pkg-template/types.d.ts
-// lists them): programs branch on these, messages are for people.
-const INVALID_EVENT: &str = "INVALID_EVENT";
-const LOCK_TIMEOUT: &str = "LOCK_TIMEOUT";
-const LOCK_UNSUPPORTED: &str = "LOCK_UNSUPPORTED";
-const HOST_FAILED: &str = "HOST_FAILED";
-const REENTRANT: &str = "REENTRANT";
-const INVALID_ARGUMENT: &str = "INVALID_ARGUMENT";
+// The stable `code` of every Error the log throws is an `ErrorKind`'s code
+// (the core's one table; pkg-template/types.d.ts lists those JavaScript
+// meets): programs branch on these, messages are for people.
+const INVALID_EVENT: ErrorKind = ErrorKind::InvalidEvent;
+const HOST_FAILED: ErrorKind = ErrorKind::HostFailed;
+const REENTRANT: ErrorKind = ErrorKind::Reentrant;
+const INVALID_ARGUMENT: ErrorKind = ErrorKind::InvalidArgument;
 
-fn error_code(e: &EventLogError) -> &'static str {
-    match e {
-        EventLogError::InvalidEvent(_) | EventLogError::Json(_) => INVALID_EVENT,
-        EventLogError::LockTimeout { .. } => LOCK_TIMEOUT,
-        EventLogError::LockUnsupported { .. } => LOCK_UNSUPPORTED,
-        _ => HOST_FAILED,
+/// Sets the Error's `field` to the field an invalid event is about.
+fn set_field(err: &js_sys::Error, e: &EventLogError) {
+    if let Some(field) = e.field() {
+        let _ = js_sys::Reflect::set(err, &JsValue::from_str("field"), &JsValue::from_str(field));
     }
 }
 
@@ -578,17 +590,23 @@ fn with_index(err: JsValue, i: usize) -> JsValue {
 }
 
 /// `new Error(message)` with `code` set.
-fn coded_error(code: &str, message: &str) -> js_sys::Error {
+fn coded_error(kind: ErrorKind, message: &str) -> js_sys::Error {
     let err = js_sys::Error::new(message);
-    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
+    let _ = js_sys::Reflect::set(
+        &err,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(kind.code()),
+    );
     err
 }
 
 fn plain_error(e: &EventLogError) -> JsValue {
-    coded_error(error_code(e), &e.to_string()).into()
+    let err = coded_error(e.kind(), &e.to_string());
+    set_field(&err, e);
+    err.into()
 }
 
-fn message_error(code: &str, message: String) -> JsValue {
+fn message_error(code: ErrorKind, message: String) -> JsValue {
     coded_error(code, &message).into()
 }
 

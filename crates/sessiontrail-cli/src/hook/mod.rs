@@ -188,10 +188,7 @@ fn record(
     if !events.is_empty() {
         let log = EventLog::open_with(
             &dir,
-            Options {
-                lock_wait: LockWait::Timeout(Duration::from_millis(options.timeout_ms)),
-                ..Options::default()
-            },
+            Options::new().lock_wait(LockWait::Timeout(Duration::from_millis(options.timeout_ms))),
         )
         .map_err(|e| e.to_string())?;
         log.append_batch(&mut events).map_err(|e| e.to_string())?;

@@ -204,10 +204,7 @@ type Step<'a> = Box<dyn FnMut(u64) + 'a>;
 /// sessiontrail `append` on one handle, after one append that creates the files.
 fn sessiontrail_appends<'a>(root: &Path, durability: Durability) -> Step<'a> {
     let dir = Session::new(root, "sessiontrail");
-    let options = Options {
-        durability,
-        ..Options::default()
-    };
+    let options = Options::new().durability(durability);
     let log = EventLog::open_with(dir.path(), options).expect("open");
     let mut e = event();
     log.append(&mut e).expect("append");

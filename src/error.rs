@@ -127,8 +127,15 @@ impl fmt::Display for ErrorKind {
 /// people; [`field`](InvalidEvent::field) is the same name for programs: a
 /// field of the event (`port`, `type`) or a path into `meta`
 /// (`meta.scores[2]`), as the npm package's `Error.field`.
+///
+/// Boxed: the readers pass it up through every `Result` of the JSON
+/// reader, where a pointer costs less to move than two strings (and the
+/// `.wasm` has a size budget); an error is rare, its allocation cheap.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidEvent {
+pub struct InvalidEvent(Box<Details>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Details {
     field: Option<String>,
     reason: String,
 }
@@ -136,7 +143,7 @@ pub struct InvalidEvent {
 impl InvalidEvent {
     /// An invalid event for `reason`, about `field` when it is about one.
     pub fn new(field: Option<String>, reason: String) -> InvalidEvent {
-        InvalidEvent { field, reason }
+        InvalidEvent(Box::new(Details { field, reason }))
     }
 
     /// About no one field (not an object, not JSON, too long).
@@ -152,24 +159,24 @@ impl InvalidEvent {
     /// The field refused, when the error is about one: a field name or a
     /// path into `meta` (`meta.scores[2]`, cut to 80 characters).
     pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
+        self.0.field.as_deref()
     }
 
     /// What is wrong, as a sentence naming the field (the message without
     /// its `invalid event: ` prefix).
     pub fn reason(&self) -> &str {
-        &self.reason
+        &self.0.reason
     }
 
     /// The reason, for a report that keeps only the sentence.
     pub(crate) fn into_reason(self) -> String {
-        self.reason
+        self.0.reason
     }
 }
 
 impl fmt::Display for InvalidEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reason)
+        f.write_str(self.reason())
     }
 }
 
@@ -285,7 +292,7 @@ impl fmt::Display for EventLogError {
                 "the file system cannot lock {} ({source}); refusing to append without a lock",
                 path.display()
             ),
-            Self::InvalidEvent(e) => write!(f, "invalid event: {}", e.reason),
+            Self::InvalidEvent(e) => write!(f, "invalid event: {}", e.reason()),
             Self::Host(why) => write!(f, "storage host failed: {why}"),
         }
     }
@@ -340,4 +347,96 @@ pub(crate) fn io_error(kind: std::io::ErrorKind, message: String) -> std::io::Er
     }
     impl std::error::Error for Message {}
     std::io::Error::new(kind, Message(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each variant's kind, and so its code and exit code.
+    #[test]
+    fn kind_of_each_variant() {
+        let io = || std::io::Error::other("x");
+        let json = serde_json::from_str::<u8>("x").unwrap_err();
+        let io_kind = if cfg!(all(target_family = "wasm", target_os = "unknown")) {
+            ErrorKind::HostFailed
+        } else {
+            ErrorKind::Io
+        };
+        let cases = [
+            (EventLogError::Io(io()), io_kind),
+            (EventLogError::Json(json), ErrorKind::Json),
+            (
+                EventLogError::Symlink { path: "p".into() },
+                ErrorKind::Symlink,
+            ),
+            (
+                EventLogError::HardLinked {
+                    path: "p".into(),
+                    links: 2,
+                },
+                ErrorKind::HardLinked,
+            ),
+            (
+                EventLogError::LockTimeout {
+                    path: "p".into(),
+                    waited: Duration::from_millis(5),
+                },
+                ErrorKind::LockTimeout,
+            ),
+            (
+                EventLogError::LockUnsupported {
+                    path: "p".into(),
+                    source: io(),
+                },
+                ErrorKind::LockUnsupported,
+            ),
+            (
+                EventLogError::InvalidEvent(InvalidEvent::at("port", "bad".into())),
+                ErrorKind::InvalidEvent,
+            ),
+            (EventLogError::Host("h".into()), ErrorKind::HostFailed),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.kind(), kind, "{error:?}");
+            let expected_field = (kind == ErrorKind::InvalidEvent).then_some("port");
+            assert_eq!(error.field(), expected_field, "{error:?}");
+        }
+    }
+
+    /// The codes are the npm package's words, unique, and found again from
+    /// themselves; only bad input exits 2.
+    #[test]
+    fn codes_and_exit_codes() {
+        let mut seen = std::collections::HashSet::new();
+        for &kind in ErrorKind::ALL {
+            let code = kind.code();
+            assert!(seen.insert(code), "{code} twice");
+            assert!(
+                code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{code}"
+            );
+            assert_eq!(ErrorKind::from_code(code), Some(kind));
+            assert_eq!(kind.to_string(), code);
+            let bad_input = matches!(kind, ErrorKind::InvalidEvent | ErrorKind::InvalidArgument);
+            assert_eq!(kind.exit_code(), if bad_input { 2 } else { 3 }, "{code}");
+        }
+        assert_eq!(ErrorKind::from_code("LOCK_FAILED"), None);
+        assert_eq!(ErrorKind::InvalidEvent.code(), "INVALID_EVENT");
+        assert_eq!(ErrorKind::HardLinked.code(), "HARD_LINKED");
+    }
+
+    /// The message is the reason as it always was; the field rides beside.
+    #[test]
+    fn invalid_event_keeps_its_message() {
+        let e = EventLogError::InvalidEvent(InvalidEvent::at(
+            "port",
+            "field `port` must be an integer from 0 to 65535, got 70000".into(),
+        ));
+        assert_eq!(
+            e.to_string(),
+            "invalid event: field `port` must be an integer from 0 to 65535, got 70000"
+        );
+        assert_eq!(e.field(), Some("port"));
+    }
 }

@@ -94,8 +94,9 @@ export interface LogHost {
    *  behind the host): the log then recounts before numbering. */
   takeReopened?(): boolean;
   /** Take the exclusive lock every writer of this log takes; the core calls
-   *  it before each append. Throw to refuse: an Error whose `code` starts
-   *  with `LOCK_` (e.g. `LOCK_TIMEOUT`) keeps that code. A host
+   *  it before each append. Throw to refuse: an Error whose `code` is
+   *  `LOCK_TIMEOUT`, `LOCK_UNSUPPORTED` or `LOCK_NOT_HELD` keeps that code
+   *  (any other gives `HOST_FAILED`, what was thrown its `cause`). A host
    *  without `lock` says that nothing outside this JavaScript realm writes
    *  its bytes. */
   lock?(): void;

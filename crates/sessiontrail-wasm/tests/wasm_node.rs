@@ -18,5 +18,6 @@ wasm_scenarios!(
     hosts_that_are_not_hosts_are_refused,
     reentry_from_a_host_method_is_an_error,
     every_append_takes_the_host_lock,
+    every_failure_throws_its_kinds_code,
     numbers_come_back_as_the_same_doubles,
 );

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 use js_sys::{Array, Reflect};
+use sessiontrail::ErrorKind;
 use sessiontrail_wasm::JsEventLog;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -208,6 +209,14 @@ fn error_code<T>(result: Result<T, JsValue>) -> String {
     }
 }
 
+/// The `field` of the JavaScript `Error` in `result`, if it has one.
+fn error_field<T>(result: &Result<T, JsValue>) -> Option<String> {
+    match result {
+        Ok(_) => panic!("expected an Error, got Ok"),
+        Err(e) => get(e, "field").as_string(),
+    }
+}
+
 fn assert_contains(message: &str, parts: &[&str]) {
     for part in parts {
         assert!(message.contains(part), "{message:?} lacks {part:?}");
@@ -375,37 +384,54 @@ pub fn bad_events_throw_errors_that_name_the_problem() {
     let log = open(&host);
     log.append(ev("session.started")).unwrap();
     let before = host.text();
-    let cases: Vec<(JsValue, Vec<&str>)> = vec![
-        (JsValue::NULL, vec!["needs an event object", "null"]),
+    // Each: the input, the `field` the Error names (the core's structured
+    // field, not a reading of the message), and words of the message.
+    let cases: Vec<(JsValue, Option<&str>, Vec<&str>)> = vec![
+        (JsValue::NULL, None, vec!["needs an event object", "null"]),
         (
             JsValue::UNDEFINED,
+            None,
             vec!["needs an event object", "undefined"],
         ),
-        (JsValue::from(42), vec!["needs an event object", "42"]),
+        (JsValue::from(42), None, vec!["needs an event object", "42"]),
         (
             JsValue::from("agent.note"),
+            None,
             vec!["needs an event object", "string"],
         ),
-        (Array::new().into(), vec!["needs an event object", "array"]),
+        (
+            Array::new().into(),
+            None,
+            vec!["needs an event object", "array"],
+        ),
         (
             ev("agent.danced"),
+            Some("type"),
             vec!["unknown event type", "agent.danced"],
         ),
-        (ev("agent.called_tool"), vec!["missing field", "tool_name"]),
+        (
+            ev("agent.called_tool"),
+            Some("tool_name"),
+            vec!["missing field", "tool_name"],
+        ),
         (
             ev_with("agent.opened_port", r#"{"port":70000}"#),
+            Some("port"),
             vec!["port", "65535", "70000"],
         ),
         (
             ev_with("agent.opened_port", r#"{"port":"80"}"#),
+            Some("port"),
             vec!["port", "integer"],
         ),
         (
             ev_with("session.started", r#"{"session_id":5}"#),
+            Some("session_id"),
             vec!["session_id", "string"],
         ),
         (
             ev_with("agent.started_process", r#"{"process_name":"x","pid":-1}"#),
+            Some("pid"),
             vec!["pid"],
         ),
         (
@@ -413,19 +439,37 @@ pub fn bad_events_throw_errors_that_name_the_problem() {
                 "agent.handoff",
                 r#"{"from_agent_instance_id":"a","to_agent_instance_id":"b","artifacts":[1]}"#,
             ),
+            Some("artifacts"),
             vec!["artifacts", "array of strings"],
         ),
         (
             js_sys::JSON::parse(r#"{"session_id":"s"}"#).unwrap(),
+            Some("type"),
             vec!["missing field", "type"],
         ),
-        (circular(), vec!["JSON", "circular"]),
-        (with_big_int(), vec!["JSON", "BigInt"]),
+        (circular(), None, vec!["JSON", "circular"]),
+        (with_big_int(), None, vec!["JSON", "BigInt"]),
     ];
-    for (input, parts) in cases {
-        let message = error_message(log.append(input));
+    for (input, field, parts) in cases {
+        let result = log.append(input);
+        assert_eq!(error_field(&result).as_deref(), field, "{parts:?}");
+        let message = error_message(result);
         assert_contains(&message, &parts);
     }
+    // A batch names the event by its index, and the field by itself.
+    let batch = log.append_batch(
+        Array::of2(
+            &ev("agent.note"),
+            &ev_with("agent.opened_port", r#"{"port":-1}"#),
+        )
+        .into(),
+    );
+    assert_eq!(error_field(&batch).as_deref(), Some("port"));
+    assert_eq!(
+        get(batch.as_ref().unwrap_err(), "index").as_f64(),
+        Some(1.0)
+    );
+    assert_contains(&error_message(batch), &["events[1]: field `port`"]);
     assert_eq!(host.text(), before, "nothing written by any bad event");
     assert_eq!(seq(&log.append(ev("agent.note")).unwrap()), 1.0);
 }
@@ -609,6 +653,109 @@ pub fn every_append_takes_the_host_lock() {
 
     host.set_lock_failure("");
     assert_eq!(seq(&log.append(ev("agent.note")).expect("append")), 3.0);
+}
+
+/// Every failure the wasm core throws carries its `ErrorKind`'s code, the
+/// core's one table (`src/error.rs`); the table below covers every kind
+/// JavaScript can meet but the two the JS wrappers make themselves
+/// (`CLOSED`, `WASM_TRAP`: `tests/js/api.test.mjs`, `hardening.test.mjs`).
+pub fn every_failure_throws_its_kinds_code() {
+    type Failure = Box<dyn Fn() -> Result<JsValue, JsValue>>;
+    let locked_by = |code: &'static str| -> Failure {
+        Box::new(move || {
+            let host = TestHost::new("lock");
+            let log = open(&host);
+            host.set_lock_failure(code);
+            log.append(ev("agent.note"))
+        })
+    };
+    let cases: Vec<(&str, ErrorKind, Failure)> = vec![
+        (
+            "a bad event",
+            ErrorKind::InvalidEvent,
+            Box::new(|| {
+                open(&TestHost::new("h")).append(ev_with("agent.opened_port", r#"{"port":"x"}"#))
+            }),
+        ),
+        (
+            "new EventLog()",
+            ErrorKind::InvalidArgument,
+            Box::new(|| JsEventLog::new().map(JsValue::from)),
+        ),
+        (
+            "readChunk(-1)",
+            ErrorKind::InvalidArgument,
+            Box::new(|| open(&TestHost::new("h")).read_chunk(-1.0, 10.0)),
+        ),
+        (
+            "lock timed out",
+            ErrorKind::LockTimeout,
+            locked_by("LOCK_TIMEOUT"),
+        ),
+        (
+            "lock unsupported",
+            ErrorKind::LockUnsupported,
+            locked_by("LOCK_UNSUPPORTED"),
+        ),
+        (
+            "lock not held",
+            ErrorKind::LockNotHeld,
+            locked_by("LOCK_NOT_HELD"),
+        ),
+        // A code the package does not promise stays on the cause.
+        (
+            "lock failed",
+            ErrorKind::HostFailed,
+            locked_by("LOCK_FAILED"),
+        ),
+        (
+            "host.append threw",
+            ErrorKind::HostFailed,
+            Box::new(|| {
+                let host = TestHost::new("h");
+                let log = open(&host);
+                host.set_failing("append");
+                log.append(ev("agent.note"))
+            }),
+        ),
+        // A failed read is an `Io` error inside the core: under a
+        // JavaScript host that is the host's failure.
+        (
+            "host.read threw",
+            ErrorKind::HostFailed,
+            Box::new(|| {
+                let host = TestHost::new("h");
+                let log = open(&host);
+                log.append(ev("agent.note")).unwrap();
+                host.set_failing("read");
+                log.read_all()
+            }),
+        ),
+        (
+            "a host method called the log",
+            ErrorKind::Reentrant,
+            Box::new(|| {
+                let holder = js_sys::Object::new();
+                let host = reentrant_host(&holder);
+                let log_js: JsValue = open(&host).into();
+                Reflect::set(&holder, &"log".into(), &log_js).unwrap();
+                let append: js_sys::Function = get(&log_js, "append").dyn_into().unwrap();
+                // The host's append threw the log's REENTRANT Error; the
+                // append that called the host fails with that as cause.
+                let outer = append.call1(&log_js, &ev("agent.note")).unwrap_err();
+                assert_eq!(get(&outer, "code").as_string().unwrap(), "HOST_FAILED");
+                Err(get(&outer, "cause"))
+            }),
+        ),
+    ];
+    let mut covered = vec![ErrorKind::Closed, ErrorKind::WasmTrap];
+    for (what, kind, fail) in cases {
+        assert_eq!(error_code(fail()), kind.code(), "{what}");
+        covered.push(kind);
+    }
+    for kind in ErrorKind::ALL.iter().filter(|k| k.reaches_javascript()) {
+        assert!(covered.contains(kind), "no case throws {kind}");
+    }
 }
 
 /// Numbers cross the boundary as JSON text, and under wasm the core reads

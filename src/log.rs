@@ -658,6 +658,8 @@ mod tests {
         let err = log
             .append(&mut note_with_meta(nested(MAX_META_DEPTH + 1)))
             .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidEvent, "{err:?}");
+        assert_eq!(err.field(), Some("meta"));
         assert!(err.to_string().contains("`meta` nests deeper"), "{err}");
         assert!(store.bytes().is_empty());
 

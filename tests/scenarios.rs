@@ -31,8 +31,9 @@ use common::{
     TempDir,
 };
 use sessiontrail::{
-    CheckReport, Counter, CounterState, EventLog, EventLogError, EventType, FileStore, LockWait,
-    MemoryStore, Options, SessionEvent, Store, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE,
+    CheckReport, Counter, CounterState, ErrorKind, EventLog, EventLogError, EventType, FileStore,
+    LockWait, MemoryStore, Options, SessionEvent, Store, COUNTER_FILE, EVENTS_FILE, LOCK_FILE,
+    TORN_FILE,
 };
 
 /// One log, and ways to reach its bytes without going through `EventLog`.
@@ -1010,7 +1011,8 @@ fn an_event_over_the_line_limit_is_refused<F: Fixture>() {
     big.meta = Some(serde_json::json!({ "blob": "b".repeat(10_000) }));
 
     let err = small.append(&mut big.clone()).unwrap_err();
-    assert!(matches!(err, EventLogError::InvalidEvent(_)), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::InvalidEvent, "{err:?}");
+    assert_eq!(err.field(), None, "about the whole line, not one field");
     let text = err.to_string();
     assert!(
         text.contains("4096") && text.contains("max_line_bytes"),
@@ -1019,6 +1021,7 @@ fn an_event_over_the_line_limit_is_refused<F: Fixture>() {
     // In a batch, the events before it are not written either.
     let mut batch = vec![note("sess", "fits"), big.clone()];
     let err = small.append_batch(&mut batch).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidEvent, "{err:?}");
     assert!(
         err.to_string().contains("event 2 of 2 in the append"),
         "{err}"

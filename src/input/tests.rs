@@ -55,6 +55,7 @@ fn the_field_table_matches_the_enum() {
             }));
             assert!(raw.is_err(), "serde accepts {name} without {}", f.name);
             let err = event_from_value(Value::Object(partial)).unwrap_err();
+            assert_eq!(err.field(), Some(f.name), "{err}");
             assert!(err.to_string().contains(f.name), "{err}");
         }
     }
@@ -121,11 +122,23 @@ fn bad_input_is_named() {
         ),
     ];
     for (input, expected) in cases {
-        let err = event_from_value(input).unwrap_err().to_string();
+        let err = event_from_value(input).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidEvent, "{err:?}");
+        // The field the message names (an unknown type is about `type`;
+        // a value that is no object, about none).
+        let named = match expected.split('`').nth(1) {
+            _ if expected.starts_with("unknown event type") => Some("type"),
+            named if expected.contains("field `") => named,
+            _ => None,
+        };
+        assert_eq!(err.field(), named, "{err}");
+        let err = err.to_string();
         assert!(err.contains(expected), "{err:?} lacks {expected:?}");
     }
-    assert!(event_from_json("{nope")
-        .unwrap_err()
-        .to_string()
-        .contains("not valid JSON"));
+    let err = event_from_json("{nope").unwrap_err();
+    assert_eq!(
+        (err.kind(), err.field()),
+        (crate::ErrorKind::InvalidEvent, None)
+    );
+    assert!(err.to_string().contains("not valid JSON"));
 }

@@ -131,6 +131,13 @@ test("values JSON.stringify would change are refused, naming the field", () => {
   for (const [extra, type, message] of cases) {
     const ev = event(type, { tool_name: type === "agent.called_tool" ? "t" : undefined, ...extra });
     assert.throws(() => log.appendSync(ev), message, JSON.stringify(Object.keys(extra)));
+    // The field the message names is the Error's `field`.
+    const named = message.source.match(/field `([^`]+)`/)[1].replace(/\\/g, "");
+    assert.throws(
+      () => log.appendSync(ev),
+      (e) => e.code === "INVALID_EVENT" && e.field === named,
+      `${JSON.stringify(Object.keys(extra))}: field ${named}`,
+    );
   }
   assert.throws(
     () => log.appendBatchSync([event("agent.note"), event("agent.note", { meta: { x: NaN } })]),

@@ -253,32 +253,34 @@ test("bad events throw an Error naming the problem and write nothing", () => {
   const circular = event("agent.note");
   circular.self = circular;
   const cases = [
-    [null, /needs an event object, got null/],
-    [undefined, /needs an event object, got undefined/],
-    [42, /needs an event object, got the number 42/],
-    ["agent.note", /needs an event object, got the string/],
-    [[event("agent.note")], /needs an event object, got an array/],
-    [{ ...event("agent.note"), type: undefined }, /missing field `type`/],
-    [event("agent.danced"), /unknown event type `agent\.danced`/],
-    [event("agent.called_tool"), /missing field `tool_name`/],
-    [event("agent.opened_port", { port: 70000 }), /field `port` must be an integer from 0 to 65535, got 70000/],
-    [event("agent.opened_port", { port: -1 }), /field `port`/],
-    [event("agent.opened_port", { port: 80.5 }), /field `port`/],
-    [event("agent.opened_port", { port: "80" }), /field `port` must be an integer/],
-    [{ ...event("session.started"), session_id: 7 }, /field `session_id` must be a string/],
-    [{ ...event("session.started"), agent_name: null }, /missing field `agent_name`/],
-    [event("agent.handoff", { from_agent_instance_id: "a", to_agent_instance_id: "b", artifacts: "x" }), /field `artifacts`/],
-    [event("agent.completed_process", { process_name: "x", exit_code: 2 ** 31 }), /field `exit_code`/],
-    [event("agent.decision", { tokens_in: 1.5 }), /field `tokens_in`/],
-    [circular, /cannot be turned into JSON.*circular/i],
-    [event("agent.opened_port", { port: 10n }), /field `port` is a BigInt/],
+    [null, /needs an event object, got null/, undefined],
+    [undefined, /needs an event object, got undefined/, undefined],
+    [42, /needs an event object, got the number 42/, undefined],
+    ["agent.note", /needs an event object, got the string/, undefined],
+    [[event("agent.note")], /needs an event object, got an array/, undefined],
+    [{ ...event("agent.note"), type: undefined }, /missing field `type`/, "type"],
+    [event("agent.danced"), /unknown event type `agent\.danced`/, "type"],
+    [event("agent.called_tool"), /missing field `tool_name`/, "tool_name"],
+    [event("agent.opened_port", { port: 70000 }), /field `port` must be an integer from 0 to 65535, got 70000/, "port"],
+    [event("agent.opened_port", { port: -1 }), /field `port`/, "port"],
+    [event("agent.opened_port", { port: 80.5 }), /field `port`/, "port"],
+    [event("agent.opened_port", { port: "80" }), /field `port` must be an integer/, "port"],
+    [{ ...event("session.started"), session_id: 7 }, /field `session_id` must be a string/, "session_id"],
+    [{ ...event("session.started"), agent_name: null }, /missing field `agent_name`/, "agent_name"],
+    [event("agent.handoff", { from_agent_instance_id: "a", to_agent_instance_id: "b", artifacts: "x" }), /field `artifacts`/, "artifacts"],
+    [event("agent.completed_process", { process_name: "x", exit_code: 2 ** 31 }), /field `exit_code`/, "exit_code"],
+    [event("agent.decision", { tokens_in: 1.5 }), /field `tokens_in`/, "tokens_in"],
+    [circular, /cannot be turned into JSON.*circular/i, undefined],
+    [event("agent.opened_port", { port: 10n }), /field `port` is a BigInt/, "port"],
   ];
   const before = snapshot(dir);
-  for (const [input, message] of cases) {
+  // Which error: the code; the field refused: `field`, set from the
+  // core's structured error (not read back from the message).
+  for (const [input, message, field] of cases) {
     assert.throws(
       () => log.appendSync(input),
-      (e) => e instanceof Error && message.test(e.message),
-      `append(${String(input?.type ?? input)}) should throw ${message}`,
+      (e) => e instanceof Error && e.code === "INVALID_EVENT" && e.field === field && message.test(e.message),
+      `append(${String(input?.type ?? input)}) should throw ${message} about ${field}`,
     );
   }
   assert.throws(() => log.appendBatchSync(event("agent.note")), /appendBatch\(events\) needs an array/);

@@ -314,8 +314,10 @@ fn values_that_would_be_changed_are_refused_by_name() {
             assert!(err.contains(message), "{fields}: {err}");
             assert_eq!(err.matches("nothing was written").count(), 1, "{err}");
         }
-        let err = event_from_json(&text).unwrap_err().to_string();
-        assert!(err.contains(message), "{err}");
+        let err = event_from_json(&text).unwrap_err();
+        let named = message.split('`').nth(1);
+        assert_eq!(err.field(), named, "{err}");
+        assert!(err.to_string().contains(message), "{err}");
     }
     assert!(!dir.join(EVENTS_FILE).exists());
     // Kept: 64-bit integers exactly, and a sequence_no given (ignored).
@@ -325,6 +327,29 @@ fn values_that_would_be_changed_are_refused_by_name() {
     assert!(String::from_utf8_lossy(&read(&dir.join(EVENTS_FILE))).contains(r#""sequence_no":0"#));
     assert!(String::from_utf8_lossy(&read(&dir.join(EVENTS_FILE)))
         .contains(r#""meta":{"n":18446744073709551615}"#));
+}
+
+/// An event the reader takes but the log refuses (a `meta` deeper than the
+/// readers parse back) is bad input too: exit 2, and the log's own words,
+/// which say once that nothing was written. The command decides this on
+/// the error's kind, not on its words.
+#[test]
+fn an_event_the_log_refuses_exits_2_saying_so_once() {
+    let tmp = TempDir::new("h-deep");
+    let dir = tmp.session();
+    let d = dir.to_str().unwrap();
+    let deep = format!("{}1{}", "[".repeat(101), "]".repeat(101));
+    let text = event(&format!(r#""type":"agent.note","meta":{deep}"#));
+    for out in [cli(&["append", d, &text], ""), cli(&["append", d], &text)] {
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("sessiontrail: invalid event: the event: field `meta` nests deeper"),
+            "{err}"
+        );
+        assert_eq!(err.matches("nothing was written").count(), 1, "{err}");
+    }
+    assert!(!dir.join(EVENTS_FILE).exists(), "nothing written");
 }
 
 // ------------------------------------------------- 7. cat --pretty escapes

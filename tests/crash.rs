@@ -40,6 +40,8 @@
 //! seed is printed (libtest shows it when the test fails) and
 //! `SESSIONTRAIL_CRASH_SEED=<n>` replays the same choices (process timing
 //! still varies).
+// Native: other processes and real files.
+#![cfg(not(target_family = "wasm"))]
 
 mod common;
 

@@ -13,6 +13,8 @@
 //! counter every time), and batches. They start together on a signal so they
 //! really contend. Afterwards the numbers must be unique and contiguous, in
 //! file order, and each child's own events in the order it appended them.
+// Native: other processes and real files.
+#![cfg(not(target_family = "wasm"))]
 
 mod common;
 

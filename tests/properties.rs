@@ -15,6 +15,8 @@
 //!
 //! Runs over `MemoryStore` (many cases) and the file store (fewer: real
 //! files). `PROPTEST_CASES=N` runs more; see docs/format.md, "Hardening".
+// Native: proptest is a native dev-dependency (Cargo.toml).
+#![cfg(not(target_family = "wasm"))]
 
 mod common;
 

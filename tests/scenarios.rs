@@ -19,6 +19,9 @@
 //! Wrapper stores (`Counting`, `CutAfterSize`) pass everything through to
 //! the fixture's store and only observe or interleave, so what they show
 //! holds for the store underneath.
+// Native: the fixtures include the file store. Under wasm the same protocol
+// is run over a JavaScript host by crates/sessiontrail-wasm/tests.
+#![cfg(not(target_family = "wasm"))]
 
 mod common;
 

@@ -35,8 +35,8 @@ pub enum LockWait {
 /// sidecar, and a lock that serialises appenders.
 ///
 /// **For store implementers only.** Applications use [`EventLog`] over
-/// the stores this crate provides ([`FileStore`](crate::FileStore)
-/// natively, [`MemoryStore`]) and never call these methods: the append
+/// the stores this crate provides (the file store natively, `FileStore`;
+/// [`MemoryStore`]) and never call these methods: the append
 /// protocol in [`EventLog`] calls them, in its own order, under its own
 /// lock, and calling them directly (saving a counter, cutting bytes,
 /// keeping a torn tail) can make that protocol hand out a number twice.

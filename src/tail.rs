@@ -8,7 +8,7 @@
 //! holds one whether or not it parses). [`read_lines`] goes on from there
 //! over any [`Read`] that starts at that offset, so a store that is not a
 //! file (the JavaScript host) reads with the same rules as the file
-//! [`Tail`](crate::Tail): complete lines only (bytes after the last `\n` may
+//! `Tail` (native): complete lines only (bytes after the last `\n` may
 //! be an append in progress and wait, unread, for their end), a line over
 //! the limit skipped without being held, the position moved by whole lines.
 

@@ -3,10 +3,10 @@
 //! `crates/sessiontrail-wasm` implements [`Store`](crate::Store) over a
 //! JavaScript host and exports the log to JavaScript; it needs a few of the
 //! core's own pieces to do so without a second copy of them: the event
-//! writer and the input reader that report which ids were filled, and I/O
-//! errors whose `Debug` does not pull Rust's string
-//! escaping into a size-budgeted `.wasm`. Everything here may change in a
-//! minor release; applications use the crate root.
+//! writer, the input reader that reports which ids it filled, and I/O
+//! errors whose `Debug` does not pull Rust's string escaping into a
+//! size-budgeted `.wasm`. Everything here may change in a minor release;
+//! applications use the crate root.
 
 use std::path::Path;
 

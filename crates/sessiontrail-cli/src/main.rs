@@ -12,8 +12,8 @@
 //! an exit code. `sessiontrail --help` and `sessiontrail COMMAND --help`
 //! print the usage.
 
-// Native only. Cargo builds every bin for integration tests, the wasm32
-// suites (tests/wasm_*.rs) included, so under wasm this is an empty program.
+// Native only: under wasm (a `--workspace` build for wasm32) this is an
+// empty program rather than a build error.
 #![cfg_attr(target_family = "wasm", no_main)]
 #![cfg(not(target_family = "wasm"))]
 

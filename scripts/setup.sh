@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh machine, and nothing
 # that is already there: the wasm target, wasm-bindgen-cli at exactly the
-# version Cargo.lock pins, rustfmt and clippy, and Debian's Chromium with its
-# ChromeDriver for the browser tests. Safe to run again; `make test` runs it.
+# version Cargo.lock pins, rustfmt and clippy, Debian's Chromium with its
+# ChromeDriver for the browser tests, and Python's venv for the wheel. Safe to run again; `make test` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,16 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+fi
+
+# The Python package's build and test environments are venvs that make
+# itself (scripts/python-env.sh): they need Python 3.9+ with venv and pip
+# (Debian ships those apart, as python3-venv).
+if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; then
+  say "installing Debian's python3 and python3-venv"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-venv
 fi
 
 say "ok: $(wasm-bindgen --version), $(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version)"

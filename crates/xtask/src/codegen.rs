@@ -11,7 +11,10 @@
 //! - `bindings/node/event-keys.js`: every event type's keys in the order the
 //!   log writes them, for the Node wrapper's fast path, which builds the
 //!   event it returns in that order (checked against the written lines by
-//!   the test `the_key_order_is_the_written_order` below).
+//!   the test `the_key_order_is_the_written_order` below);
+//! - `crates/sessiontrail-py/python/sessiontrail/_events.pyi`: the Python
+//!   package's `TypedDict` per event type, the `SessionEvent` union and
+//!   the `EventType` names (imported by its `__init__.pyi`).
 
 use sessiontrail::{FieldKind, FieldSpec, COMMON_FIELDS, EVENT_TYPES};
 
@@ -24,11 +27,12 @@ const FILLED_BY_APPEND: [&str; 4] = ["event_id", "timestamp", "trace_id", "span_
 
 /// The files made from the schema, by their paths from the workspace root,
 /// with the text each must hold.
-pub fn generated() -> [(&'static str, String); 3] {
+pub fn generated() -> [(&'static str, String); 4] {
     [
         ("pkg-template/events.d.ts", typescript()),
         ("www/event-schema.js", javascript()),
         ("bindings/node/event-keys.js", key_order()),
+        ("crates/sessiontrail-py/python/sessiontrail/_events.pyi", python()),
     ]
 }
 
@@ -167,6 +171,83 @@ fn doc_comment(indent: &str, doc: &str) -> String {
 
 fn comment_lines(prefix: &str, text: &str) -> String {
     text.lines().map(|l| format!("{prefix}{l}\n")).collect()
+}
+
+/// The Python package's event types: a `TypedDict` per event type over
+/// `EventBase`, as the TypeScript interfaces are.
+fn python() -> String {
+    let mut out = comment_lines("# ", HEADER);
+    out += "#\n# The events as `append` returns them and the readers yield them: the fields\n\
+            # every event has, then one TypedDict per event type, discriminated on `type`.\n\
+            # A stub only: import these under `typing.TYPE_CHECKING`.\n\n";
+    out += "from typing import Any, List, Literal, Union\n\n";
+    out += "from typing_extensions import NotRequired, TypedDict\n\n";
+    out += "JsonValue = Any\n\n";
+    out += "class EventBase(TypedDict):\n";
+    out += "    \"\"\"The fields every event has, besides `type` and the type's own fields.\"\"\"\n\n";
+    for field in &COMMON_FIELDS {
+        let required = field.required || FILLED_BY_APPEND.contains(&field.name);
+        py_field(&mut out, field.name, "str", required, field.doc);
+        if field.name == "timestamp" {
+            let doc = " The position in the log, from 0, assigned by append.\n";
+            py_field(&mut out, "sequence_no", "int", true, doc);
+        }
+    }
+    py_field(&mut out, "meta", "JsonValue", false, "");
+    for spec in &EVENT_TYPES {
+        out += &format!("\nclass {}(EventBase):\n", spec.variant);
+        out += &py_doc("    ", spec.doc);
+        out += &format!("    type: Literal[{:?}]\n", spec.name);
+        for field in spec.fields {
+            let py_type = match field.kind {
+                FieldKind::Str => "str",
+                FieldKind::StrList => "List[str]",
+                FieldKind::F64 => "float",
+                _ => "int",
+            };
+            let mut doc = field.doc.to_string();
+            if py_type == "int" {
+                let wanted = field.kind.wanted();
+                doc += &format!(" {}{}.\n", wanted[..1].to_uppercase(), &wanted[1..]);
+            }
+            py_field(&mut out, field.name, py_type, field.required, &doc);
+        }
+    }
+    out += "\nSessionEvent = Union[";
+    for spec in &EVENT_TYPES {
+        out += &format!("\n    {},", spec.variant);
+    }
+    out += "\n]\n\"\"\"One stored event: one line of the log, discriminated on `type`.\"\"\"\n\n";
+    out += "EventType = Literal[";
+    for spec in &EVENT_TYPES {
+        out += &format!("\n    {:?},", spec.name);
+    }
+    out += &format!("\n]\n\"\"\"The {} event type names.\"\"\"\n", EVENT_TYPES.len());
+    out
+}
+
+fn py_field(out: &mut String, name: &str, py_type: &str, required: bool, doc: &str) {
+    if required {
+        *out += &format!("    {name}: {py_type}\n");
+    } else {
+        *out += &format!("    {name}: NotRequired[{py_type}]\n");
+    }
+    *out += &py_doc("    ", doc);
+}
+
+/// A rustdoc text (lines starting with a space) as a docstring.
+fn py_doc(indent: &str, doc: &str) -> String {
+    assert!(!doc.contains("\"\"\""), "a doc comment holds \"\"\": {doc:?}");
+    let lines: Vec<&str> = doc
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let body = lines.join(&format!("\n{indent}"));
+    let end = if body.ends_with('"') { " " } else { "" };
+    format!("{indent}\"\"\"{body}{end}\"\"\"\n")
 }
 
 /// The recorder page's field table.

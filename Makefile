@@ -8,13 +8,14 @@ CLI := target/release/sessiontrail
 
 # Every crate at once is `--workspace`; a bare cargo command at the root
 # covers the core crate alone.
-.PHONY: help setup demo test lint codegen msrv test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz test-www
+.PHONY: help setup demo test lint codegen msrv test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz test-www wheel test-py
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"
 	@echo "make test    every test: lint, native, treeship interop, wasm (Node + Chromium), npm package, browser e2e"
 	@echo "make bench   the benchmarks (see docs/benchmarks.md)"
 	@echo "make pkg     assemble the npm package into pkg/"
+	@echo "make wheel   build the Python wheel into target/wheels/"
 	@echo "make codegen regenerate the files made from src/schema.rs"
 	@echo "make www     serve the browser session recorder on localhost"
 
@@ -37,7 +38,7 @@ cli:
 demo: setup cli pkg
 	@bash scripts/demo.sh
 
-test: setup lint msrv test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view test-otlp test-www
+test: setup lint msrv test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view test-otlp test-www test-py
 	@echo "make test: every suite passed"
 
 lint:
@@ -81,6 +82,7 @@ bench: setup cli pkg
 	bash scripts/bench-hook.sh
 	node tests/e2e/viewer-bench.mjs
 	bash scripts/bench-otlp.sh
+	bash scripts/test-py.sh bench
 
 # `sessiontrail hook`: its process tests (Claude Code and Gemini CLI fixtures)
 # and the hook module's unit tests. test-native runs them too; this target
@@ -99,6 +101,16 @@ test-otlp: cli
 	bash scripts/fetch-rotel.sh
 	$(CARGO) clippy -p sessiontrail-cli --test otlp_receiver -- -D warnings
 	$(CARGO) test -p sessiontrail-cli --test otlp_receiver
+
+# The Python wheel (abi3, CPython 3.9+) into target/wheels/, built by
+# maturin from a venv in target/py/tools that the script makes itself.
+wheel:
+	bash scripts/build-wheel.sh
+
+# The wheel installed into a fresh venv and tested with pytest, beside the
+# CLI and the packed npm package (crates/sessiontrail-py/tests).
+test-py: cli pkg
+	bash scripts/test-py.sh
 
 www: pkg
 	node www/serve.mjs

@@ -54,3 +54,9 @@ class LockTimeout(Error, TimeoutError):
 class LockUnsupported(Error):
     """The file system cannot lock (NFS without lockd, some FUSE mounts):
     the log refuses to append without the lock. Code ``LOCK_UNSUPPORTED``."""
+
+
+# Shown as `sessiontrail.InvalidEvent`, where users import them from.
+for _cls in (Error, InvalidEvent, InvalidArgument, LockTimeout, LockUnsupported):
+    _cls.__module__ = "sessiontrail"
+del _cls

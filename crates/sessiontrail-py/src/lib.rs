@@ -8,6 +8,7 @@
 mod errors;
 mod log;
 mod to_json;
+mod to_py;
 
 use pyo3::prelude::*;
 
@@ -15,7 +16,10 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<log::Log>()?;
     m.add_class::<log::Chunks>()?;
-    m.add("DEFAULT_MAX_LINE_BYTES", sessiontrail::DEFAULT_MAX_LINE_BYTES)?;
+    m.add(
+        "DEFAULT_MAX_LINE_BYTES",
+        sessiontrail::DEFAULT_MAX_LINE_BYTES,
+    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -4,9 +4,10 @@
 //!
 //! Events cross as JSON text: written from the Python value by
 //! [`crate::to_json`], read by the core's strict event reader (which names
-//! a bad field), stored by the core's protocol, and returned as the stored
-//! line made into a `dict` by the standard library's `json.loads` (C code,
-//! faster than building the dict from Rust one item at a time).
+//! a bad field), stored by the core's protocol, and returned as a `dict`
+//! made from the stored event ([`crate::to_py`]). Readers hand chunks of
+//! stored lines to the standard library's `json.loads` (C code, one call
+//! per chunk), bounded in bytes.
 
 use std::path::PathBuf;
 use std::sync::RwLock;
@@ -23,6 +24,7 @@ use sessiontrail::{
 
 use crate::errors;
 use crate::to_json;
+use crate::to_py;
 
 /// Why a call failed, found while the GIL was released and raised after
 /// it is held again.
@@ -122,7 +124,11 @@ impl Log {
     }
 
     /// Appends one event (a dict); returns the stored event as a new dict.
-    fn append<'py>(&self, py: Python<'py>, event: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn append<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut text = Vec::with_capacity(512);
         to_json::write_event(&mut text, event).map_err(|r| errors::from_refused(py, &r, None))?;
         let line = py
@@ -130,18 +136,20 @@ impl Log {
                 self.with_log(|log| {
                     let mut event = read_event(&text)?;
                     log.append(&mut event)?;
-                    let mut line = Vec::with_capacity(text.len() + 128);
-                    hosting::write_event(&mut line, &event);
-                    Ok(line)
+                    Ok(event)
                 })
             })
             .map_err(|f| f.raise(py))?;
-        json_loads(py, &line)
+        Ok(to_py::event(py, &line)?.into_any())
     }
 
     /// Appends a list of events under one lock, numbered in order; returns
     /// the stored events. All or nothing.
-    fn append_batch<'py>(&self, py: Python<'py>, events: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn append_batch<'py>(
+        &self,
+        py: Python<'py>,
+        events: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Ok(list) = events.downcast::<PyList>() else {
             let tuple_or_other = events.downcast::<pyo3::types::PyTuple>();
             if let Ok(t) = tuple_or_other {
@@ -175,11 +183,15 @@ impl Log {
                         .map(|(i, t)| read_event(t).map_err(|f| f.at(i)))
                         .collect::<Result<Vec<SessionEvent>, Failure>>()?;
                     log.append_batch(&mut events)?;
-                    Ok(json_array(&events))
+                    Ok(events)
                 })
             })
             .map_err(|f| f.raise(py))?;
-        json_loads(py, &lines)
+        let list = PyList::empty(py);
+        for event in &lines {
+            list.append(to_py::event(py, event)?)?;
+        }
+        Ok(list.into_any())
     }
 
     /// A reader of the events from `seq` on, in chunks (lists of dicts).
@@ -234,7 +246,10 @@ impl Log {
 }
 
 impl Log {
-    fn with_log<T>(&self, f: impl FnOnce(&EventLog<FileStore>) -> Result<T, Failure>) -> Result<T, Failure> {
+    fn with_log<T>(
+        &self,
+        f: impl FnOnce(&EventLog<FileStore>) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
         let guard = self.log.read().unwrap_or_else(|e| e.into_inner());
         match guard.as_ref() {
             Some(log) => f(log),
@@ -263,20 +278,6 @@ fn read_event(text: &[u8]) -> Result<SessionEvent, Failure> {
     Ok(event_from_json(text)?)
 }
 
-/// The stored lines of `events` as one JSON array.
-fn json_array(events: &[SessionEvent]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(events.len() * 400 + 2);
-    out.push(b'[');
-    for (i, event) in events.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        hosting::write_event(&mut out, event);
-    }
-    out.push(b']');
-    out
-}
-
 static LOADS: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
 
 /// `json.loads(text)`; `text` is JSON the core wrote.
@@ -287,7 +288,9 @@ fn json_loads<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> 
     // The core writes UTF-8 only; from_utf8 costs a scan, so say it once
     // here rather than trusting it unchecked.
     let text = std::str::from_utf8(text).map_err(|e| {
-        pyo3::exceptions::PyRuntimeError::new_err(format!("sessiontrail wrote text that is not UTF-8: {e}"))
+        pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "sessiontrail wrote text that is not UTF-8: {e}"
+        ))
     })?;
     loads.bind(py).call1((PyString::new(py, text),))
 }

@@ -72,8 +72,16 @@ fn write_value(
         if !x.is_finite() {
             return Err(refused(
                 path,
-                &format!("{x}, which JSON cannot hold (json.dumps would write {}, which is not JSON)",
-                    if x.is_nan() { "NaN" } else if x > 0.0 { "Infinity" } else { "-Infinity" }),
+                &format!(
+                    "{x}, which JSON cannot hold (json.dumps would write {}, which is not JSON)",
+                    if x.is_nan() {
+                        "NaN"
+                    } else if x > 0.0 {
+                        "Infinity"
+                    } else {
+                        "-Infinity"
+                    }
+                ),
             ));
         }
         // Debug is the shortest text that reads back as the same double,
@@ -82,7 +90,9 @@ fn write_value(
     } else if depth >= MAX_DEPTH {
         return Err(refused(
             path,
-            &format!("nested deeper than {MAX_DEPTH} levels (a dict or list that contains itself?)"),
+            &format!(
+                "nested deeper than {MAX_DEPTH} levels (a dict or list that contains itself?)"
+            ),
         ));
     } else if let Ok(d) = v.downcast::<PyDict>() {
         write_dict(out, d, path, depth + 1)?;

@@ -32,7 +32,10 @@ pub fn generated() -> [(&'static str, String); 4] {
         ("pkg-template/events.d.ts", typescript()),
         ("www/event-schema.js", javascript()),
         ("bindings/node/event-keys.js", key_order()),
-        ("crates/sessiontrail-py/python/sessiontrail/_events.pyi", python()),
+        (
+            "crates/sessiontrail-py/python/sessiontrail/_events.pyi",
+            python(),
+        ),
     ]
 }
 
@@ -184,7 +187,8 @@ fn python() -> String {
     out += "from typing_extensions import NotRequired, TypedDict\n\n";
     out += "JsonValue = Any\n\n";
     out += "class EventBase(TypedDict):\n";
-    out += "    \"\"\"The fields every event has, besides `type` and the type's own fields.\"\"\"\n\n";
+    out +=
+        "    \"\"\"The fields every event has, besides `type` and the type's own fields.\"\"\"\n\n";
     for field in &COMMON_FIELDS {
         let required = field.required || FILLED_BY_APPEND.contains(&field.name);
         py_field(&mut out, field.name, "str", required, field.doc);
@@ -222,7 +226,10 @@ fn python() -> String {
     for spec in &EVENT_TYPES {
         out += &format!("\n    {:?},", spec.name);
     }
-    out += &format!("\n]\n\"\"\"The {} event type names.\"\"\"\n", EVENT_TYPES.len());
+    out += &format!(
+        "\n]\n\"\"\"The {} event type names.\"\"\"\n",
+        EVENT_TYPES.len()
+    );
     out
 }
 
@@ -237,7 +244,10 @@ fn py_field(out: &mut String, name: &str, py_type: &str, required: bool, doc: &s
 
 /// A rustdoc text (lines starting with a space) as a docstring.
 fn py_doc(indent: &str, doc: &str) -> String {
-    assert!(!doc.contains("\"\"\""), "a doc comment holds \"\"\": {doc:?}");
+    assert!(
+        !doc.contains("\"\"\""),
+        "a doc comment holds \"\"\": {doc:?}"
+    );
     let lines: Vec<&str> = doc
         .lines()
         .map(|l| l.strip_prefix(' ').unwrap_or(l))

@@ -89,7 +89,7 @@ impl Log {
         };
         let lock_wait = match lock_timeout {
             None => LockWait::Block,
-            Some(s) if s.is_finite() && s >= 0.0 && s < 1e9 => {
+            Some(s) if (0.0..1e9).contains(&s) => {
                 LockWait::Timeout(Duration::from_secs_f64(s))
             }
             Some(s) => {
@@ -324,7 +324,7 @@ impl Chunks {
             let mut n = 0;
             while n < CHUNK_EVENTS && out.len() < limit {
                 match events.next() {
-                    None => return Ok((finish(out, n), true)),
+                    None => return Ok((finish(out), true)),
                     Some(event) => {
                         if n > 0 {
                             out.push(b',');
@@ -334,7 +334,7 @@ impl Chunks {
                     }
                 }
             }
-            Ok((finish(out, n), false))
+            Ok((finish(out), false))
         });
         let (text, ended) = match read {
             Ok(r) => r,
@@ -353,7 +353,7 @@ impl Chunks {
     }
 }
 
-fn finish(mut out: Vec<u8>, _n: usize) -> Vec<u8> {
+fn finish(mut out: Vec<u8>) -> Vec<u8> {
     out.push(b']');
     out
 }

@@ -56,3 +56,18 @@ def python_writer(*args):
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def hold_lock(lock_path):
+    """Another process holding the log's flock (the lock every writer
+    takes) until a line on its stdin or a kill; returns once it holds it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, sys\n"
+         "f = open(sys.argv[1], 'a')\n"
+         "fcntl.flock(f, fcntl.LOCK_EX)\n"
+         "print('locked', flush=True)\n"
+         "sys.stdin.readline()\n", str(lock_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "locked\n"
+    return holder

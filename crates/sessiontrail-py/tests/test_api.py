@@ -1,11 +1,8 @@
 """The API as a Python user meets it: the installed wheel, real files."""
 
-import fcntl
 import json
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -13,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sessiontrail
-from conftest import base
+from conftest import base, hold_lock
 
 
 def test_the_package_is_the_installed_wheel():
@@ -109,16 +106,8 @@ def test_lock_timeout_writes_nothing_and_the_gil_is_released_while_waiting(sessi
     log.append(base(type="agent.note"))
     size = os.path.getsize(session / "events.jsonl")
     # Another process holds the log's flock: the same lock every writer takes.
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import fcntl, sys, time\n"
-         "f = open(sys.argv[1], 'a')\n"
-         "fcntl.flock(f, fcntl.LOCK_EX)\n"
-         "print('locked', flush=True)\n"
-         "time.sleep(30)\n", str(session / "events.jsonl.lock")],
-        stdout=subprocess.PIPE, text=True)
+    holder = hold_lock(session / "events.jsonl.lock")
     try:
-        assert holder.stdout.readline() == "locked\n"
         ticks = []
         stop = threading.Event()
 

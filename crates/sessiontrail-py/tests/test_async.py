@@ -2,25 +2,15 @@
 waited for; concurrent appends are all numbered."""
 
 import asyncio
-import subprocess
-import sys
 
 import sessiontrail
-from conftest import base
+from conftest import base, hold_lock
 
 
 def test_append_async_does_not_block_the_loop(session):
     log = sessiontrail.EventLog.open(session)
     log.append(base(type="agent.note"))
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import fcntl, sys, time\n"
-         "f = open(sys.argv[1], 'a')\n"
-         "fcntl.flock(f, fcntl.LOCK_EX)\n"
-         "print('locked', flush=True)\n"
-         "sys.stdin.readline()\n", str(session / "events.jsonl.lock")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline() == "locked\n"
+    holder = hold_lock(session / "events.jsonl.lock")
 
     async def main():
         ticks = 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Why this exists: the Python package must be tested as a user gets it.
 # This builds the wheel (scripts/build-wheel.sh), installs that file into a
-# fresh venv (target/py/test-venv, remade each run, with pytest from PyPI),
+# fresh venv (target/py/test-venv, remade each run, with pytest and the
+# openai-agents extra from PyPI),
 # installs the packed npm package into an empty folder for the tests'
 # Node writer, and runs crates/sessiontrail-py/tests with that venv's
 # Python, from outside the source tree, so `import sessiontrail` can only
@@ -28,7 +29,10 @@ venv="$repo/target/py/test-venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
 pytest_pin=$(awk '{ print $2 }' "$tools/.pins")
-"$venv/bin/pip" install --quiet --disable-pip-version-check "$pytest_pin" "$wheel"
+# The wheel with its openai-agents extra, as `pip install
+# 'sessiontrail[openai-agents]'` would; the SDK pinned to the version the
+# integration is tested with.
+"$venv/bin/pip" install --quiet --disable-pip-version-check "$pytest_pin" "$wheel[openai-agents]" openai-agents==0.25.0
 echo "test-py: installed $(basename "$wheel") ($(wc -c < "$wheel") bytes) into $venv"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sessiontrail-py.XXXXXX")

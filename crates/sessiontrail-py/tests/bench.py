@@ -17,6 +17,7 @@ taken within the run. Run by `scripts/test-py.sh bench` with the wheel
 installed.
 """
 
+import asyncio
 import fcntl
 import json
 import logging
@@ -110,25 +111,65 @@ def run_logging(directory):
     return elapsed
 
 
+ASYNC_BURST = 400
+
+
+def run_async(directory, grouped):
+    """ASYNC_BURST appends fired together from asyncio, N in all: with
+    group commit (`append_async`) or each in its own executor trip."""
+    log = sessiontrail.EventLog.open(directory)
+
+    async def burst():
+        loop = asyncio.get_running_loop()
+        for _ in range(N // ASYNC_BURST):
+            if grouped:
+                await asyncio.gather(*[log.append_async(EVENT) for _ in range(ASYNC_BURST)])
+            else:
+                await asyncio.gather(*[loop.run_in_executor(None, log._log.append, EVENT) for _ in range(ASYNC_BURST)])
+
+    start = time.perf_counter()
+    asyncio.run(burst())
+    elapsed = time.perf_counter() - start
+    assert log.event_count == N // ASYNC_BURST * ASYNC_BURST
+    return elapsed
+
+
+def run_async_grouped(directory):
+    return run_async(directory, True)
+
+
+def run_async_executor(directory):
+    return run_async(directory, False)
+
+
 CONTENDERS = [
     ("sessiontrail EventLog.append", run_sessiontrail),
     ("plain Python: flock + fstat + write + counter pwrite", run_plain),
     ("logging + JSON formatter (no lock, no numbers)", run_logging),
 ]
+ASYNC_CONTENDERS = [
+    (f"append_async, {ASYNC_BURST} at once (group commit)", run_async_grouped),
+    (f"{ASYNC_BURST} at once, each append in run_in_executor", run_async_executor),
+]
+
+
+def measure(contenders, root):
+    times = {name: [] for name, _ in contenders}
+    for r in range(ROUNDS):
+        k = r % len(contenders)
+        for name, run in contenders[k:] + contenders[:k]:
+            times[name].append(run(os.path.join(root, f"{r}-{run.__name__}")))
+    rates = {name: N / statistics.median(t) for name, t in times.items()}
+    ours = rates[contenders[0][0]]
+    for name, rate in rates.items():
+        print(f"  {name:55} {rate:10,.0f}/s   {contenders[0][0].split(',')[0]} = {ours / rate:.2f}x")
 
 
 def main():
-    times = {name: [] for name, _ in CONTENDERS}
-    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as root:
-        for r in range(ROUNDS):
-            order = CONTENDERS[r % 3:] + CONTENDERS[:r % 3]
-            for name, run in order:
-                times[name].append(run(os.path.join(root, f"{r}-{len(times[name])}-{run.__name__}")))
-    rates = {name: N / statistics.median(t) for name, t in times.items()}
-    ours = rates[CONTENDERS[0][0]]
     print(f"Python {sys.version.split()[0]}, {N} appends x {ROUNDS} rounds, interleaved; median appends/s:")
-    for name, rate in rates.items():
-        print(f"  {name:55} {rate:10,.0f}/s   sessiontrail = {ours / rate:.2f}x")
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as root:
+        measure(CONTENDERS, root)
+        measure(ASYNC_CONTENDERS, root)
 
 
 if __name__ == "__main__":

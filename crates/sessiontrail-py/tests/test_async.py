@@ -60,3 +60,39 @@ def test_an_async_bad_event_raises_invalid_event(session):
         assert e.field == "port"
     else:
         raise AssertionError("no InvalidEvent")
+
+
+def test_concurrent_async_appends_share_writes_and_a_bad_one_fails_alone(session):
+    log = sessiontrail.EventLog.open(session)
+    writes = []
+    real = log._log
+
+    class Counting:
+        """The native log, counting the writes group commit makes."""
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def append(self, event):
+            writes.append(1)
+            return real.append(event)
+
+        def append_batch(self, events):
+            writes.append(len(events))
+            return real.append_batch(events)
+
+    log._group._native = Counting()
+
+    async def main():
+        calls = [log.append_async(base(type="agent.note", text=str(i))) for i in range(300)]
+        calls.insert(150, log.append_async(base(type="agent.opened_port", port=-1)))
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    results = asyncio.run(main())
+    bad = results.pop(150)
+    assert isinstance(bad, sessiontrail.InvalidEvent) and bad.field == "port" and bad.index is None
+    assert [r["text"] for r in results] == [str(i) for i in range(300)]
+    # Numbered in call order, and in far fewer writes than calls.
+    assert [r["sequence_no"] for r in results] == list(range(300))
+    assert len(writes) < 300 // 4 + 2, writes
+    assert log.check().ok

@@ -21,6 +21,7 @@ import pathlib
 from typing import Any, Dict, Iterator, List, Optional, Union
 
 from . import _native
+from ._group import GroupCommit
 from ._errors import Error, InvalidArgument, InvalidEvent, LockTimeout, LockUnsupported
 from ._report import CheckReport
 
@@ -51,7 +52,7 @@ class EventLog:
     ``with`` block closes it.
     """
 
-    __slots__ = ("_log",)
+    __slots__ = ("_log", "_group")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("EventLog() makes no log: use EventLog.open(dir)")
@@ -77,6 +78,7 @@ class EventLog:
         """
         self = object.__new__(cls)
         self._log = _native.Log.open(os.fspath(dir), durability, lock_timeout, max_line_bytes)
+        self._group = GroupCommit(self._log)
         return self
 
     def append(self, event: Dict[str, Any]) -> Dict[str, Any]:
@@ -93,8 +95,11 @@ class EventLog:
 
     async def append_async(self, event: Dict[str, Any]) -> Dict[str, Any]:
         """:meth:`append` in a worker thread, so the event loop is not
-        blocked while the lock is waited for and the event written."""
-        return await asyncio.get_running_loop().run_in_executor(None, self._log.append, event)
+        blocked while the lock is waited for and the event written.
+        Appends issued while one is being written go together in the next
+        write (group commit: one lock, one write), numbered in call order;
+        the event's dict is read when that write happens."""
+        return await self._group.append(event)
 
     async def append_batch_async(self, events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """:meth:`append_batch` in a worker thread."""

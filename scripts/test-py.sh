@@ -31,8 +31,8 @@ python3 -m venv "$venv"
 pytest_pin=$(awk '{ print $2 }' "$tools/.pins")
 # The wheel with its openai-agents extra, as `pip install
 # 'sessiontrail[openai-agents]'` would; the SDK pinned to the version the
-# integration is tested with.
-"$venv/bin/pip" install --quiet --disable-pip-version-check "$pytest_pin" "$wheel[openai-agents]" openai-agents==0.25.0
+# integration is tested with; mypy for the stubs (test_types.py).
+"$venv/bin/pip" install --quiet --disable-pip-version-check "$pytest_pin" "$wheel[openai-agents]" openai-agents==0.25.0 mypy==1.13.0
 echo "test-py: installed $(basename "$wheel") ($(wc -c < "$wheel") bytes) into $venv"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sessiontrail-py.XXXXXX")

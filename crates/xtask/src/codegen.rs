@@ -130,11 +130,7 @@ fn typescript() -> String {
                 FieldKind::StrList => "string[]",
                 _ => "number",
             };
-            let mut doc = field.doc.to_string();
-            if ts_type == "number" {
-                let wanted = field.kind.wanted();
-                doc += &format!(" {}{}.\n", wanted[..1].to_uppercase(), &wanted[1..]);
-            }
+            let doc = field_doc(field, ts_type == "number");
             ts_field(&mut out, field.name, ts_type, field.required, &doc);
         }
         out += "}\n";
@@ -150,6 +146,17 @@ fn typescript() -> String {
     out
 }
 
+/// A field's doc, with the range its kind takes ("An integer from 0 to
+/// 65535.") when the target language's type does not say it.
+fn field_doc(field: &FieldSpec, with_range: bool) -> String {
+    let mut doc = field.doc.to_string();
+    if with_range {
+        let wanted = field.kind.wanted();
+        doc += &format!(" {}{}.\n", wanted[..1].to_uppercase(), &wanted[1..]);
+    }
+    doc
+}
+
 fn ts_field(out: &mut String, name: &str, ts_type: &str, required: bool, doc: &str) {
     *out += &doc_comment("  ", doc);
     let optional = if required { "" } else { "?" };
@@ -159,10 +166,7 @@ fn ts_field(out: &mut String, name: &str, ts_type: &str, required: bool, doc: &s
 /// A rustdoc text (lines starting with a space) as a `/** … */` comment.
 fn doc_comment(indent: &str, doc: &str) -> String {
     assert!(!doc.contains("*/"), "a doc comment holds */: {doc:?}");
-    let lines: Vec<&str> = doc
-        .lines()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect();
+    let lines = doc_lines(doc);
     if lines.is_empty() {
         return String::new();
     }
@@ -170,6 +174,13 @@ fn doc_comment(indent: &str, doc: &str) -> String {
         "{indent}/** {} */\n",
         lines.join(&format!("\n{indent} *  "))
     )
+}
+
+/// A rustdoc text's lines without the space after `///`.
+fn doc_lines(doc: &str) -> Vec<&str> {
+    doc.lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect()
 }
 
 fn comment_lines(prefix: &str, text: &str) -> String {
@@ -209,11 +220,7 @@ fn python() -> String {
                 FieldKind::F64 => "float",
                 _ => "int",
             };
-            let mut doc = field.doc.to_string();
-            if py_type == "int" {
-                let wanted = field.kind.wanted();
-                doc += &format!(" {}{}.\n", wanted[..1].to_uppercase(), &wanted[1..]);
-            }
+            let doc = field_doc(field, py_type == "int");
             py_field(&mut out, field.name, py_type, field.required, &doc);
         }
     }

@@ -157,7 +157,8 @@ def test_options(session, tmp_path):
         log.append(base(type="agent.note", text="x" * 1000))
     assert "line limit" in str(info.value)
     assert log.event_count == 1
-    for bad in [dict(durability="fast"), dict(lock_timeout=-1), dict(lock_timeout=float("nan")), dict(max_line_bytes=0)]:
+    for bad in [dict(durability="fast"), dict(lock_timeout=-1), dict(lock_timeout=float("nan")),
+                dict(max_line_bytes=0), dict(max_line_bytes=-1), dict(max_line_bytes=True)]:
         with pytest.raises(sessiontrail.InvalidArgument) as info:
             sessiontrail.EventLog.open(tmp_path / "other", **bad)
         assert info.value.code == "INVALID_ARGUMENT"

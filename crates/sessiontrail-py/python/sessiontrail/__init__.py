@@ -76,6 +76,9 @@ class EventLog:
         as long as it takes). ``max_line_bytes``: the longest line an
         append may write and a reader reads.
         """
+        if isinstance(max_line_bytes, bool) or not isinstance(max_line_bytes, int) or max_line_bytes < 1:
+            raise InvalidArgument(
+                f"max_line_bytes must be an int of at least 1, got {max_line_bytes!r}", "INVALID_ARGUMENT")
         self = object.__new__(cls)
         self._log = _native.Log.open(os.fspath(dir), durability, lock_timeout, max_line_bytes)
         self._group = GroupCommit(self._log)

@@ -13,6 +13,15 @@ pub use file_store::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE}
 pub use sessions::{is_session_dir, session_dirs, session_dirs_under};
 pub use tail::{Restart, Tail, TailRead};
 
+/// Opens `path` for reading as the store opens a log's files: no final
+/// symbolic link, an open that never waits (`O_NONBLOCK`), then the
+/// descriptor must be a regular file, so a FIFO, a device or a directory at
+/// the path is an error naming it, never a read that blocks. For a
+/// program's own files beside a log (the OTLP shipper's cursors).
+pub fn open_regular(path: &std::path::Path) -> Result<std::fs::File, crate::EventLogError> {
+    fs_util::open_read(path)
+}
+
 use crate::error::EventLogError;
 use crate::log::{EventLog, Options};
 

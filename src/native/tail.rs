@@ -148,6 +148,14 @@ impl Tail {
         &self.path
     }
 
+    /// The device and inode numbers of the file being read (`None` where
+    /// the platform has none): what a reader that stores its position
+    /// (the OTLP shipper's cursor) records, to know on its next start
+    /// whether the log is still the file the position was counted in.
+    pub fn file_id(&self) -> Option<(u64, u64)> {
+        self.id
+    }
+
     /// Where the next read starts.
     pub fn position(&self) -> Position {
         self.position

@@ -51,6 +51,13 @@ pub fn port(text: &str) -> Result<u16, String> {
     Ok(u16::try_from(port).expect("checked against u16::MAX"))
 }
 
+/// `--max-body`: the largest request body in bytes, 1024 to 1 GiB.
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+pub fn body_bytes(text: &str) -> Result<usize, String> {
+    let n = in_range(text, 1024, 1 << 30, "an integer from 1024 to 1073741824 (bytes)")?;
+    Ok(usize::try_from(n).expect("at most 1 GiB"))
+}
+
 /// `--batch`: events per request, 1 to 100000 (a receiver's request size
 /// limit is usually a few MB).
 #[cfg_attr(not(feature = "otlp"), allow(dead_code))]

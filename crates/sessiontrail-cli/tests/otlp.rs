@@ -1,4 +1,5 @@
-//! `sessiontrail otlp` without a receiver: `--output FILE` (OTLP/JSON lines),
+//! `sessiontrail otlp` without a receiver: `--output DIR` (OTLP/JSON lines,
+//! one file per signal),
 //! the cursor across runs, batches, unreadable lines, an unreachable
 //! receiver and bad usage. The runs against a real receiver are in
 //! `otlp_receiver.rs`.
@@ -53,13 +54,23 @@ fn append(dir: &Path, mut events: Vec<SessionEvent>) -> Vec<SessionEvent> {
     events
 }
 
-/// The lines of the output file, parsed.
+/// The lines of one signal's output file, parsed.
 fn lines(file: &Path) -> Vec<Value> {
     std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// The traces lines of the output directory `out`.
+fn traces(out: &Path) -> Vec<Value> {
+    lines(&out.join("traces.jsonl"))
+}
+
+/// The logs lines of the output directory `out`.
+fn logs(out: &Path) -> Vec<Value> {
+    lines(&out.join("logs.jsonl"))
 }
 
 fn spans_of(line: &Value) -> &Vec<Value> {
@@ -108,7 +119,7 @@ fn completed(agent: &str, span: u64) -> SessionEvent {
 fn the_output_file_holds_the_mapping_of_the_session() {
     let tmp = TempDir::new("otlp-file");
     let dir = tmp.session();
-    let out_file = tmp.path().join("out.jsonl");
+    let out_file = tmp.path().join("out");
     let events = append(
         &dir,
         common::all_event_types()
@@ -123,22 +134,43 @@ fn the_output_file_holds_the_mapping_of_the_session() {
         out_file.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let got = lines(&out_file);
     let batch = to_otlp(&events);
     assert!(!batch.spans.is_empty());
-    let want: Vec<Value> = vec![
-        serde_json::from_str(&batch.traces_json()).unwrap(),
-        serde_json::from_str(&batch.logs_json()).unwrap(),
-    ];
-    assert_eq!(got, want);
-    assert_eq!(logs_of(&got[1]).len(), events.len());
+    let want = |json: String| -> Value { serde_json::from_str(&json).unwrap() };
+    let (got_traces, got_logs) = (traces(&out_file), logs(&out_file));
+    assert_eq!(got_traces.len(), 1);
+    assert_eq!(got_logs.len(), 1);
+    // The same, but for the resource: the shipper adds the instance and the host.
+    let strip = |mut line: Value, outer: &str| {
+        line[outer][0]["resource"] = Value::Null;
+        line
+    };
+    assert_eq!(
+        strip(got_traces[0].clone(), "resourceSpans"),
+        strip(want(batch.traces_json()), "resourceSpans")
+    );
+    assert_eq!(
+        strip(got_logs[0].clone(), "resourceLogs"),
+        strip(want(batch.logs_json()), "resourceLogs")
+    );
+    assert_eq!(logs_of(&got_logs[0]).len(), events.len());
+    let resource = &got_logs[0]["resourceLogs"][0]["resource"]["attributes"];
+    let keys: Vec<&str> = resource
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kv| kv["key"].as_str().unwrap())
+        .collect();
+    for key in ["service.name", "service.instance.id", "host.name"] {
+        assert!(keys.contains(&key), "{key} in {keys:?}");
+    }
 }
 
 #[test]
 fn each_run_sends_what_is_new_and_ends_spans_begun_before() {
     let tmp = TempDir::new("otlp-runs");
     let dir = tmp.session();
-    let out_file = tmp.path().join("out.jsonl");
+    let out_file = tmp.path().join("out");
     let args = [
         dir.to_str().unwrap(),
         "--output",
@@ -155,31 +187,31 @@ fn each_run_sends_what_is_new_and_ends_spans_begun_before() {
         text(&out.stdout)
     );
     assert_eq!(
-        lines(&out_file).len(),
-        1,
+        (traces(&out_file).len(), logs(&out_file).len()),
+        (0, 1),
         "log records only: no span has ended"
     );
 
     let out = otlp(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "", "nothing new");
-    assert_eq!(lines(&out_file).len(), 1);
+    assert_eq!(logs(&out_file).len(), 1);
 
     append(&dir, vec![completed("worker", 3), completed("lead", 4)]);
     let out = otlp(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let got = lines(&out_file);
-    assert_eq!(got.len(), 3);
-    let spans = spans_of(&got[1]);
+    let got = logs(&out_file);
+    assert_eq!((traces(&out_file).len(), got.len()), (1, 2));
+    let spans = spans_of(&traces(&out_file)[0]).clone();
     assert_eq!(spans.len(), 2);
     assert_eq!(spans[0]["name"], "invoke_agent worker");
     assert_eq!(
         spans[0]["spanId"], first[1].span_id,
         "the span begun in the first run"
     );
-    let records: Vec<u64> = [&got[0], &got[2]]
+    let records: Vec<u64> = got
         .iter()
-        .flat_map(|l| logs_of(l))
+        .flat_map(logs_of)
         .map(sequence_no)
         .collect();
     assert_eq!(records, [0, 1, 2, 3], "each event once");
@@ -193,7 +225,7 @@ fn batches_split_requests_and_change_nothing_else() {
         .map(|i| event("lead", i + 1, EventType::AgentNote { text: None }))
         .collect();
     let events = append(&dir, events);
-    let out_file = tmp.path().join("out.jsonl");
+    let out_file = tmp.path().join("out");
     let out = otlp(&[
         dir.to_str().unwrap(),
         "--output",
@@ -202,7 +234,7 @@ fn batches_split_requests_and_change_nothing_else() {
         "2",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let got = lines(&out_file);
+    let got = logs(&out_file);
     assert_eq!(
         got.iter().map(|l| logs_of(l).len()).collect::<Vec<_>>(),
         [2, 2, 1]
@@ -224,7 +256,7 @@ fn unreadable_lines_are_skipped_and_keep_their_numbers() {
     file.write_all(b"{not json\n").unwrap();
     drop(file);
     append(&dir, vec![completed("lead", 3)]);
-    let out_file = tmp.path().join("out.jsonl");
+    let out_file = tmp.path().join("out");
     let out = otlp(&[
         dir.to_str().unwrap(),
         "--output",
@@ -236,10 +268,12 @@ fn unreadable_lines_are_skipped_and_keep_their_numbers() {
         "{}",
         text(&out.stderr)
     );
-    let got = lines(&out_file);
-    assert_eq!(spans_of(&got[0]).len(), 1);
+    assert_eq!(spans_of(&traces(&out_file)[0]).len(), 1);
     assert_eq!(
-        logs_of(&got[1]).iter().map(sequence_no).collect::<Vec<_>>(),
+        logs_of(&logs(&out_file)[0])
+            .iter()
+            .map(sequence_no)
+            .collect::<Vec<_>>(),
         [0, 2]
     );
 }
@@ -252,7 +286,7 @@ fn a_root_ships_every_session_under_it() {
         append(&root.join(name), vec![started("lead", 1)]);
     }
     std::fs::create_dir_all(root.join("not-a-session")).unwrap();
-    let out_file = tmp.path().join("out.jsonl");
+    let out_file = tmp.path().join("out");
     let out = otlp(&[
         root.to_str().unwrap(),
         "--output",
@@ -265,7 +299,7 @@ fn a_root_ships_every_session_under_it() {
         stdout.contains("one: shipped") && stdout.contains("two: shipped"),
         "{stdout}"
     );
-    assert_eq!(lines(&out_file).len(), 2);
+    assert_eq!((traces(&out_file).len(), logs(&out_file).len()), (0, 2));
 }
 
 #[test]
@@ -319,7 +353,7 @@ fn bad_usage_is_refused_before_anything_is_sent() {
     append(&dir, vec![started("lead", 1)]);
     let d = dir.to_str().unwrap();
     let missing = tmp.path().join("missing");
-    let out_file = tmp.path().join("out.jsonl");
+    let out_file = tmp.path().join("out");
     let o = out_file.to_str().unwrap();
     for (args, says) in [
         (
@@ -329,13 +363,34 @@ fn bad_usage_is_refused_before_anything_is_sent() {
         (vec![d], "--endpoint URL"),
         (
             vec![d, "--endpoint", "http://127.0.0.1:1", "--output", o],
-            "'--endpoint <URL>' cannot be used with '--output <FILE>'",
+            "'--endpoint <URL>' cannot be used with '--output <DIR>'",
         ),
         (
             vec![d, "--endpoint", "localhost:4318"],
             "http:// or https://",
         ),
-        (vec![d, "--endpoint", "https://example.com"], "without TLS"),
+        (
+            vec![d, "--output", o, "--signals", "traces,metrics"],
+            "expected a comma-separated list of traces and logs, got \"metrics\"",
+        ),
+        (
+            vec![d, "--endpoint", "http://127.0.0.1:1", "--compression", "br"],
+            "invalid value 'br' for '--compression <ALGO>'",
+        ),
+        (
+            vec![d, "--output", o, "--max-body", "10"],
+            "expected an integer from 1024 to 1073741824 (bytes)",
+        ),
+        (
+            vec![
+                d,
+                "--endpoint",
+                "https://127.0.0.1:1",
+                "--certificate",
+                missing.to_str().unwrap(),
+            ],
+            "the CA certificate",
+        ),
         (
             vec![d, "--output", o, "--batch", "0"],
             "for '--batch <N>': expected an integer from 1 to 100000",
@@ -366,7 +421,7 @@ fn bad_usage_is_refused_before_anything_is_sent() {
             text(&out.stderr)
         );
     }
-    assert!(std::fs::read(&out_file).unwrap_or_default().is_empty());
+    assert!(!out_file.exists(), "no output written");
     let entries: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -383,7 +438,7 @@ fn a_session_named_twice_is_shipped_once() {
         &root.join("one"),
         vec![started("lead", 1), completed("lead", 2)],
     );
-    let out_file = tmp.path().join("out.jsonl");
+    let out_file = tmp.path().join("out");
     let session = root.join("one");
     let dotted = root.join("one/../one/.");
     let out = otlp(&[
@@ -394,69 +449,90 @@ fn a_session_named_twice_is_shipped_once() {
         out_file.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let got = lines(&out_file);
-    assert_eq!(got.len(), 2, "one traces and one logs line");
+    let got = logs(&out_file);
     assert_eq!(
-        logs_of(&got[1]).iter().map(sequence_no).collect::<Vec<_>>(),
+        (traces(&out_file).len(), got.len()),
+        (1, 1),
+        "one traces and one logs line"
+    );
+    assert_eq!(
+        logs_of(&got[0]).iter().map(sequence_no).collect::<Vec<_>>(),
         [0, 1]
     );
 }
 
 #[test]
-fn a_cursor_past_the_end_of_its_log_is_refused() {
+fn a_log_replaced_between_runs_is_shipped_from_its_start() {
     let tmp = TempDir::new("otlp-replaced");
     let dir = tmp.session();
-    let out_file = tmp.path().join("out.jsonl");
-    let args = [
-        dir.to_str().unwrap(),
-        "--output",
-        out_file.to_str().unwrap(),
-    ];
+    let out_dir = tmp.path().join("out");
+    let args = [dir.to_str().unwrap(), "--output", out_dir.to_str().unwrap()];
     append(
         &dir,
         vec![started("lead", 1), started("b", 2), started("c", 3)],
     );
     assert!(otlp(&args).status.success());
-    // The log is replaced by a shorter one; its cursor stays.
+    // The log is replaced by a shorter one, renamed over it (another
+    // inode, while the old one still exists); its cursor stays.
+    let elsewhere = tmp.path().join("elsewhere");
+    append(&elsewhere, vec![started("new", 4)]);
     for name in [EVENTS_FILE, "events.jsonl.count"] {
-        std::fs::remove_file(dir.join(name)).unwrap();
+        std::fs::rename(elsewhere.join(name), dir.join(name)).unwrap();
     }
-    append(&dir, vec![started("new", 4)]);
-    let before = std::fs::read(&out_file).unwrap();
     let out = otlp(&args);
-    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("says 3 events were shipped"),
+        text(&out.stderr).contains("not the file its cursor counted in"),
         "{}",
         text(&out.stderr)
     );
+    let got = logs(&out_dir);
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        logs_of(&got[1]).iter().map(sequence_no).collect::<Vec<_>>(),
+        [0],
+        "the new log's first event"
+    );
+    let names = |line: &Value| -> Vec<String> {
+        logs_of(line)
+            .iter()
+            .map(|l| l["attributes"].to_string())
+            .collect()
+    };
+    assert!(names(&got[1])[0].contains("ai_new"), "{:?}", names(&got[1]));
+
+    // A cursor from before the file was recorded, past the end of the log
+    // it is beside: the log was cut or replaced, shipped from its start.
+    let cursor = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().contains("otlp-cursor"))
+        .unwrap()
+        .path();
+    let stored: Value = serde_json::from_slice(&std::fs::read(&cursor).unwrap()).unwrap();
+    assert!(stored["file"].is_array(), "{stored}");
+    let old = serde_json::json!({"endpoint": stored["endpoint"], "traces": 5, "logs": 5});
+    std::fs::write(&cursor, old.to_string()).unwrap();
+    let out = otlp(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("holds 1"),
+        text(&out.stderr).contains("says 5 events were shipped, but the log holds 1"),
         "{}",
         text(&out.stderr)
     );
-    assert_eq!(std::fs::read(&out_file).unwrap(), before, "nothing sent");
+    let got = logs(&out_dir);
+    assert_eq!(got.len(), 3);
+    assert_eq!(
+        logs_of(&got[2]).iter().map(sequence_no).collect::<Vec<_>>(),
+        [0]
+    );
 }
 
-#[test]
-fn a_follower_waiting_for_its_receiver_still_reports_a_broken_session() {
-    let tmp = TempDir::new("otlp-broken");
-    let root = tmp.path().join("root");
-    append(&root.join("a"), vec![started("lead", 1)]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let endpoint = format!("http://127.0.0.1:{port}");
+/// Spawns `sessiontrail otlp ARGS`, its stderr gathered line by line.
+fn spawn(args: &[&str]) -> (std::process::Child, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
-        .args([
-            "otlp",
-            root.to_str().unwrap(),
-            "--endpoint",
-            &endpoint,
-            "--follow",
-        ])
+        .arg("otlp")
+        .args(args)
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -465,7 +541,7 @@ fn a_follower_waiting_for_its_receiver_still_reports_a_broken_session() {
     let stderr = child.stderr.take().unwrap();
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let sink = std::sync::Arc::clone(&lines);
-    let reader = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         use std::io::BufRead;
         for line in std::io::BufReader::new(stderr)
             .lines()
@@ -474,41 +550,147 @@ fn a_follower_waiting_for_its_receiver_still_reports_a_broken_session() {
             sink.lock().unwrap().push(line);
         }
     });
+    (child, lines)
+}
+
+/// Waits (up to a minute) until `done` holds.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !lines.lock().unwrap().iter().any(|l| l.contains("retrying")) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never retried: {:?}",
-            lines.lock().unwrap()
-        );
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    // A session appears whose cursor for this endpoint is not a cursor
-    // (the file name is FNV-1a of the endpoint, as in cursor.rs).
+}
+
+#[test]
+fn a_broken_session_is_reported_and_the_others_go_on() {
+    let tmp = TempDir::new("otlp-broken");
+    let root = tmp.path().join("root");
+    let out_dir = tmp.path().join("out");
+    append(&root.join("a"), vec![started("lead", 1)]);
+    // A session whose cursor for this output is not a cursor (the file
+    // name is FNV-1a of the destination, as in cursor.rs).
     let b = root.join("b");
     append(&b, vec![started("lead", 1)]);
-    let hash = endpoint.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let identity = format!("file:{}", std::fs::canonicalize(&out_dir).unwrap().display());
+    let hash = identity.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
         (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
     });
-    std::fs::write(
-        b.join(format!("events.jsonl.otlp-cursor-{hash:016x}")),
-        "garbage",
-    )
-    .unwrap();
-    // It exits on its own, without waiting for the receiver.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("still running: {:?}", lines.lock().unwrap());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    reader.join().unwrap();
-    let said = lines.lock().unwrap().join("\n");
-    assert_eq!(status.code(), Some(4), "{said}");
-    assert!(said.contains("is not a cursor"), "{said}");
+    let cursor = b.join(format!("events.jsonl.otlp-cursor-{hash:016x}"));
+    std::fs::write(&cursor, "garbage").unwrap();
+    let args = [root.to_str().unwrap(), "--output", out_dir.to_str().unwrap()];
+
+    // Once: a is shipped, b is named, exit 4.
+    let out = otlp(&args);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is not a cursor"), "{}", text(&out.stderr));
+    assert_eq!(logs(&out_dir).len(), 1, "a shipped");
+
+    // Following: b is reported, a goes on shipping, and b is shipped once
+    // its cursor is fixed.
+    let mut follow = args.to_vec();
+    follow.push("--follow");
+    let (mut child, said) = spawn(&follow);
+    wait_for("b reported", || {
+        said.lock().unwrap().iter().any(|l| l.contains("is not a cursor") && l.contains("trying it again later"))
+    });
+    append(&root.join("a"), vec![completed("lead", 2)]);
+    wait_for("a's new event shipped", || traces(&out_dir).len() == 1);
+    assert_eq!(child.try_wait().unwrap(), None, "still following");
+    std::fs::remove_file(&cursor).unwrap();
+    wait_for("b shipped", || logs(&out_dir).len() == 3);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let b_shipped = logs(&out_dir)
+        .iter()
+        .any(|l| logs_of(l)[0]["attributes"].to_string().contains(b.file_name().unwrap().to_str().unwrap()) || logs_of(l).len() == 1);
+    assert!(b_shipped);
+}
+
+#[test]
+fn a_follower_ships_a_log_replaced_under_it_from_its_start() {
+    let tmp = TempDir::new("otlp-follow-replaced");
+    let dir = tmp.session();
+    let out_dir = tmp.path().join("out");
+    append(&dir, vec![started("lead", 1), started("b", 2)]);
+    let (mut child, said) = spawn(&[
+        dir.to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--follow",
+    ]);
+    wait_for("the first events shipped", || logs(&out_dir).len() == 1);
+    // Moved away (as a rotation does), then new appends make a new log.
+    std::fs::rename(dir.join(EVENTS_FILE), tmp.path().join("old.jsonl")).unwrap();
+    std::fs::remove_file(dir.join("events.jsonl.count")).unwrap();
+    append(&dir, vec![started("fresh", 7)]);
+    wait_for("the new log shipped", || logs(&out_dir).len() == 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let got = logs(&out_dir);
+    assert_eq!(
+        logs_of(&got[1]).iter().map(sequence_no).collect::<Vec<_>>(),
+        [0]
+    );
+    assert!(logs_of(&got[1])[0]["attributes"].to_string().contains("ai_fresh"));
+    assert!(
+        said.lock().unwrap().iter().any(|l| l.contains("replaced") && l.contains("from its first event")),
+        "{:?}",
+        said.lock().unwrap()
+    );
+    // A restart does not apply the old cursor to the new file.
+    let out = otlp(&[dir.to_str().unwrap(), "--output", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(logs(&out_dir).len(), 2, "nothing new, nothing repeated");
+}
+
+#[test]
+fn a_fifo_in_place_of_a_cursor_is_refused_without_waiting() {
+    let tmp = TempDir::new("otlp-fifo");
+    let dir = tmp.session();
+    append(&dir, vec![started("lead", 1)]);
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let identity = format!("file:{}", std::fs::canonicalize(&out_dir).unwrap().display());
+    let hash = identity.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+        (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let cursor = dir.join(format!("events.jsonl.otlp-cursor-{hash:016x}"));
+    let c = std::ffi::CString::new(cursor.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let out = otlp(&[dir.to_str().unwrap(), "--output", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("FIFO"), "{}", text(&out.stderr));
+    assert!(logs(&out_dir).is_empty());
+}
+
+#[test]
+fn a_line_check_refuses_is_not_shipped() {
+    let tmp = TempDir::new("otlp-dupkey");
+    let dir = tmp.session();
+    let stored = append(&dir, vec![started("lead", 1)]);
+    // The second line holds a duplicate key: `check` skips it, and so must otlp.
+    let mut line = serde_json::to_string(&stored[0]).unwrap();
+    line = line.replacen("\"sequence_no\":0", "\"sequence_no\":1", 1);
+    line.insert_str(1, "\"agent_name\":\"twice\",");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join(EVENTS_FILE))
+        .unwrap();
+    file.write_all(format!("{line}\n").as_bytes()).unwrap();
+    drop(file);
+    let check = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
+        .args(["check", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(text(&check.stdout).contains("skipped"), "{}", text(&check.stdout));
+    let out_dir = tmp.path().join("out");
+    let out = otlp(&[dir.to_str().unwrap(), "--output", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("skipped 1 unreadable line"), "{}", text(&out.stderr));
+    assert_eq!(
+        logs_of(&logs(&out_dir)[0]).iter().map(sequence_no).collect::<Vec<_>>(),
+        [0]
+    );
 }

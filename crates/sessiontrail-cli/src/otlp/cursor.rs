@@ -5,11 +5,18 @@
 //! two receivers keeps two cursors, and two shippers to two receivers never
 //! write the same file.
 //!
-//! One line of JSON: `{"endpoint":"http://host:4318","traces":120,"logs":120}`,
-//! the destination it counts for and, per signal, the sequence number of the
-//! first event whose output has not been acknowledged. Spans and log records
+//! One line of JSON:
+//! `{"endpoint":"http://host:4318","traces":120,"logs":120,"file":[2049,1234]}`,
+//! the destination it counts for, per signal the sequence number of the
+//! first event whose output has not been acknowledged, and the device and
+//! inode of the `events.jsonl` those numbers count in. Spans and log records
 //! go in two requests, so each has its own number: when the traces were
-//! accepted and the logs were not, a restart sends only the logs.
+//! accepted and the logs were not, a restart sends only the logs. A log
+//! that is not the file the cursor counted in (another inode, or fewer lines
+//! than the cursor says) is a new log: shipped from its first line.
+//!
+//! The cursor is read through the core's `open_regular`: a FIFO or a device
+//! put at its name is an error naming it, never a read that waits.
 //!
 //! It is written only after the receiver answered 2xx (or the output file
 //! was synced), to a temporary file that is synced and renamed over the old
@@ -17,7 +24,7 @@
 //! one window left: a shipper killed between the receiver's answer and the
 //! rename sends that request again on restart.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +35,9 @@ struct Stored {
     endpoint: String,
     traces: u64,
     logs: u64,
+    /// Absent in cursors written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<(u64, u64)>,
 }
 
 pub(super) struct Cursor {
@@ -37,7 +47,9 @@ pub(super) struct Cursor {
     pub traces: u64,
     /// The first event whose log record the receiver has not acknowledged.
     pub logs: u64,
-    saved: (u64, u64),
+    /// The device and inode of the log the numbers count in.
+    pub file: Option<(u64, u64)>,
+    saved: (u64, u64, Option<(u64, u64)>),
 }
 
 impl Cursor {
@@ -53,10 +65,22 @@ impl Cursor {
     /// The cursor of `session_dir` for `endpoint`; at 0 when there is none.
     pub fn load(session_dir: &Path, endpoint: &str) -> Result<Cursor, String> {
         let path = Cursor::path(session_dir, endpoint);
-        let (traces, logs) = match std::fs::read(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (0, 0),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-            Ok(bytes) => {
+        let read = || -> Result<Option<Vec<u8>>, String> {
+            match std::fs::symlink_metadata(&path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+                Ok(_) => {}
+            }
+            let mut bytes = Vec::new();
+            sessiontrail::open_regular(&path)
+                .map_err(|e| e.to_string())?
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Ok(Some(bytes))
+        };
+        let (traces, logs, file) = match read()? {
+            None => (0, 0, None),
+            Some(bytes) => {
                 let stored: Stored = serde_json::from_slice(&bytes).map_err(|e| {
                     format!(
                         "{} is not a cursor ({e}); move it away to ship this session from the start",
@@ -72,7 +96,7 @@ impl Cursor {
                         stored.endpoint,
                     ));
                 }
-                (stored.traces, stored.logs)
+                (stored.traces, stored.logs, stored.file)
             }
         };
         Ok(Cursor {
@@ -80,19 +104,26 @@ impl Cursor {
             endpoint: endpoint.to_owned(),
             traces,
             logs,
-            saved: (traces, logs),
+            file,
+            saved: (traces, logs, file),
         })
+    }
+
+    /// Starts again at the first event of the log `file`.
+    pub fn restart(&mut self, file: Option<(u64, u64)>) {
+        (self.traces, self.logs, self.file) = (0, 0, file);
     }
 
     /// Writes the cursor when it moved: temp file, sync, rename.
     pub fn save(&mut self) -> Result<(), String> {
-        if self.saved == (self.traces, self.logs) {
+        if self.saved == (self.traces, self.logs, self.file) {
             return Ok(());
         }
         let stored = Stored {
             endpoint: self.endpoint.clone(),
             traces: self.traces,
             logs: self.logs,
+            file: self.file,
         };
         let mut text = serde_json::to_vec(&stored).map_err(|e| e.to_string())?;
         text.push(b'\n');
@@ -120,7 +151,7 @@ impl Cursor {
             std::fs::rename(&tmp, &self.path)
         };
         write().map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
-        self.saved = (self.traces, self.logs);
+        self.saved = (self.traces, self.logs, self.file);
         Ok(())
     }
 }

@@ -1,15 +1,18 @@
-//! Where OTLP/JSON goes: a receiver over HTTP (`/v1/traces`, `/v1/logs`),
-//! or a file of OTLP/JSON lines (what the Collector's `otlpjsonfile`
-//! receiver reads). Each says whether a failed send may be tried again.
+//! Where OTLP/JSON goes: a receiver over HTTP (`/v1/traces`, `/v1/logs`, or
+//! a URL per signal), or one file of OTLP/JSON lines per signal (what the
+//! Collector's `otlpjsonfile` receiver reads). Each says whether a failed
+//! send may be tried again: only what the OTLP/HTTP spec says is transient
+//! (429, 502, 503, 504, a connection that failed); a 413 asks for smaller
+//! requests; a redirect is refused, never followed.
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use ureq::http::{HeaderName, HeaderValue};
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Signal {
     Traces,
     Logs,
@@ -25,86 +28,178 @@ impl Signal {
 }
 
 pub(super) enum SendError {
-    /// Worth trying again: 429, 5xx, a refused or dropped connection, a
-    /// timeout. `after` is the receiver's `Retry-After`, when it gave one.
+    /// Worth trying again (the OTLP/HTTP spec's list): 429, 502, 503, 504,
+    /// a refused or dropped connection, a timeout. `after` is the
+    /// receiver's `Retry-After`, when it gave one.
     Retry {
         why: String,
         after: Option<Duration>,
     },
-    /// Not worth trying again: 400 and other 4xx, an unusable endpoint, a
-    /// file that cannot be written.
+    /// 413: the body is too large for the receiver; smaller requests may go.
+    TooLarge(String),
+    /// Not worth trying again: 400, 500 and the rest, a redirect, an
+    /// unusable endpoint, a file that cannot be written.
     Fatal(String),
+}
+
+/// Where each signal goes over HTTP, and how.
+pub(super) struct HttpConfig {
+    /// The URL of each signal: `None` when that signal is not sent.
+    pub traces_url: Option<String>,
+    pub logs_url: Option<String>,
+    pub headers: Vec<String>,
+    pub gzip: bool,
+    /// PEM files: a CA that replaces the system's trust store, and a
+    /// client certificate with its key.
+    pub certificate: Option<PathBuf>,
+    pub client_certificate: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 pub(super) enum Sink {
     Http {
         agent: ureq::Agent,
-        traces_url: String,
-        logs_url: String,
+        traces_url: Option<String>,
+        logs_url: Option<String>,
         identity: String,
         headers: Vec<(HeaderName, HeaderValue)>,
+        gzip: bool,
     },
+    /// One file per signal, as the OpenTelemetry file exporter writes:
+    /// `traces.jsonl` and `logs.jsonl` in the output directory.
     File {
-        file: File,
+        traces: Option<(File, PathBuf)>,
+        logs: Option<(File, PathBuf)>,
         identity: String,
     },
 }
 
+/// Checks an endpoint's URL: `http://` or `https://` and a host.
+pub(super) fn check_url(url: &str) -> Result<&str, String> {
+    let base = url.trim_end_matches('/');
+    let scheme_ok = base.starts_with("http://") || base.starts_with("https://");
+    if !scheme_ok || base.len() <= "https://".len() {
+        return Err(format!(
+            "the endpoint must be an http:// or https:// URL such as http://localhost:4318, got {url:?}"
+        ));
+    }
+    Ok(base)
+}
+
 impl Sink {
-    /// A receiver at `endpoint`, the base URL as in
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (`http://localhost:4318`), with extra
-    /// request headers (`NAME=VALUE`, e.g. an API key).
-    pub fn http(endpoint: &str, headers: &[String]) -> Result<Sink, String> {
-        let base = endpoint.trim_end_matches('/');
-        let scheme_ok = base.starts_with("http://") || base.starts_with("https://");
-        if !scheme_ok || base.len() <= "https://".len() {
-            return Err(format!(
-                "the endpoint must be an http:// or https:// base URL such as http://localhost:4318, got {endpoint:?}"
-            ));
+    /// A receiver: each signal to its URL, with extra request headers
+    /// (`NAME=VALUE`, e.g. an API key), over TLS for https:// with the
+    /// system's trust store unless a CA certificate is given.
+    pub fn http(config: HttpConfig) -> Result<Sink, String> {
+        let mut tls = ureq::tls::TlsConfig::builder();
+        tls = match &config.certificate {
+            None => tls.root_certs(ureq::tls::RootCerts::PlatformVerifier),
+            Some(path) => {
+                let pem = read_pem(path, "the CA certificate")?;
+                let certs = certificates(&pem, path)?;
+                tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+            }
+        };
+        match (&config.client_certificate, &config.client_key) {
+            (None, None) => {}
+            (Some(cert), Some(key)) => {
+                let chain = certificates(&read_pem(cert, "the client certificate")?, cert)?;
+                let key_pem = read_pem(key, "the client key")?;
+                let key = ureq::tls::PrivateKey::from_pem(&key_pem)
+                    .map_err(|e| format!("{} holds no private key: {e}", key.display()))?
+                    .to_owned();
+                tls = tls.client_cert(Some(ureq::tls::ClientCert::new_with_certs(&chain, key)));
+            }
+            _ => {
+                return Err(
+                    "a client certificate needs its key, and a key its certificate: give both"
+                        .into(),
+                )
+            }
         }
-        if base.starts_with("https://") && !cfg!(feature = "otlp-tls") {
-            return Err(format!(
-                "{endpoint} is https, and this sessiontrail was built without TLS; \
-                 build it with `--features otlp-tls`, or ship to a local Collector over http"
-            ));
-        }
-        let config = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             // Statuses are answers to act on, not errors.
             .http_status_as_error(false)
+            // A redirect is never followed: a POST redirected becomes a GET
+            // without its body, whose 2xx would mark events as shipped,
+            // and headers (an API key) would go to another host.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
             .timeout_connect(Some(Duration::from_secs(5)))
             .timeout_global(Some(Duration::from_secs(60)))
+            .tls_config(tls.build())
             .build();
-        let headers = headers
+        let headers = config
+            .headers
             .iter()
             .map(|h| header(h))
             .collect::<Result<Vec<_>, String>>()?;
+        // The cursor's destination: both URLs, so another receiver for one
+        // signal is another destination.
+        let identity = match (&config.traces_url, &config.logs_url) {
+            (Some(t), Some(l)) if t.strip_suffix("/v1/traces") == l.strip_suffix("/v1/logs") => {
+                t.strip_suffix("/v1/traces").unwrap_or(t).to_owned()
+            }
+            (t, l) => format!(
+                "traces={} logs={}",
+                t.as_deref().unwrap_or("none"),
+                l.as_deref().unwrap_or("none")
+            ),
+        };
         Ok(Sink::Http {
-            agent: config.into(),
-            traces_url: format!("{base}/v1/traces"),
-            logs_url: format!("{base}/v1/logs"),
-            identity: base.to_owned(),
+            agent: agent_config.into(),
+            traces_url: config.traces_url,
+            logs_url: config.logs_url,
+            identity,
             headers,
+            gzip: config.gzip,
         })
     }
 
-    /// OTLP/JSON lines appended to `path` (created 0o600 when missing).
-    pub fn file(path: &Path) -> Result<Sink, String> {
-        let mut options = std::fs::OpenOptions::new();
-        options.append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+    /// OTLP/JSON lines appended to `traces.jsonl` and `logs.jsonl` in
+    /// `dir` (created when missing; files created 0o600), for the signals
+    /// asked for.
+    pub fn files(dir: &Path, traces: bool, logs: bool) -> Result<Sink, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the output directory {}: {e}", dir.display()))?;
+        // The cursor names the directory by its absolute path, so a
+        // relative path given from another directory is the same output.
+        let absolute = std::fs::canonicalize(dir)
+            .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
+        if !absolute.is_dir() {
+            return Err(format!(
+                "--output takes a directory (it gets traces.jsonl and logs.jsonl); {} is not one",
+                dir.display()
+            ));
         }
-        let file = options
-            .open(path)
-            .map_err(|e| format!("cannot open {} for writing: {e}", path.display()))?;
-        // The cursor names the file by its absolute path, so a relative
-        // path given from another directory is the same output.
-        let absolute = std::fs::canonicalize(path)
-            .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
+        let open = |name: &str| -> Result<(File, PathBuf), String> {
+            let path = absolute.join(name);
+            let mut options = std::fs::OpenOptions::new();
+            options.append(true).create(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+                // Never a FIFO's reader-less wait, never through a symlink.
+                options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+            }
+            let file = options
+                .open(&path)
+                .map_err(|e| format!("cannot open {} for writing: {e}", path.display()))?;
+            let meta = file
+                .metadata()
+                .map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
+            if !meta.is_file() {
+                return Err(format!(
+                    "refusing to write {}: it is not a regular file",
+                    path.display()
+                ));
+            }
+            Ok((file, path))
+        };
         Ok(Sink::File {
-            file,
+            traces: traces.then(|| open("traces.jsonl")).transpose()?,
+            logs: logs.then(|| open("logs.jsonl")).transpose()?,
             identity: format!("file:{}", absolute.display()),
         })
     }
@@ -116,35 +211,78 @@ impl Sink {
         }
     }
 
+    /// Whether `signal` goes anywhere.
+    pub fn sends(&self, signal: Signal) -> bool {
+        match (self, signal) {
+            (Sink::Http { traces_url, .. }, Signal::Traces) => traces_url.is_some(),
+            (Sink::Http { logs_url, .. }, Signal::Logs) => logs_url.is_some(),
+            (Sink::File { traces, .. }, Signal::Traces) => traces.is_some(),
+            (Sink::File { logs, .. }, Signal::Logs) => logs.is_some(),
+        }
+    }
+
     /// Sends one export request. `Ok` carries the receiver's complaint
     /// about part of an accepted request (OTLP's partial success), which
     /// is not to be retried.
     pub fn send(&mut self, signal: Signal, body: &[u8]) -> Result<Option<String>, SendError> {
         match self {
-            Sink::File { file, identity } => {
+            Sink::File { traces, logs, .. } => {
+                let target = match signal {
+                    Signal::Traces => traces,
+                    Signal::Logs => logs,
+                };
+                let Some((file, path)) = target else {
+                    return Ok(None);
+                };
                 let mut line = Vec::with_capacity(body.len() + 1);
                 line.extend_from_slice(body);
                 line.push(b'\n');
                 file.write_all(&line)
                     .and_then(|()| file.sync_data())
                     .map(|()| None)
-                    .map_err(|e| SendError::Fatal(format!("cannot write {identity}: {e}")))
+                    .map_err(|e| SendError::Fatal(format!("cannot write {}: {e}", path.display())))
             }
             Sink::Http {
                 agent,
                 traces_url,
                 logs_url,
                 headers,
+                gzip,
                 ..
             } => {
                 let url = match signal {
                     Signal::Traces => traces_url,
                     Signal::Logs => logs_url,
                 };
-                post(agent, url, headers, body)
+                let Some(url) = url else { return Ok(None) };
+                post(agent, url, headers, body, *gzip)
             }
         }
     }
+}
+
+fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    sessiontrail::open_regular(path)
+        .map_err(|e| format!("{what}: {e}"))?
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
+    Ok(bytes)
+}
+
+fn certificates(pem: &[u8], path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let certs: Vec<_> = ureq::tls::parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(Ok(cert)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{} is not PEM: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    Ok(certs)
 }
 
 /// `NAME=VALUE` as a header; the value is never put in a message (it is
@@ -183,6 +321,7 @@ fn post(
     url: &str,
     headers: &[(HeaderName, HeaderValue)],
     body: &[u8],
+    gzip: bool,
 ) -> Result<Option<String>, SendError> {
     let mut request = agent
         .post(url.to_owned())
@@ -190,17 +329,37 @@ fn post(
     for (name, value) in headers {
         request = request.header(name, value);
     }
+    let compressed;
+    let body = if gzip {
+        request = request.header("content-encoding", "gzip");
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(body.len() / 8),
+            flate2::Compression::fast(),
+        );
+        encoder
+            .write_all(body)
+            .map_err(|e| SendError::Fatal(format!("gzip: {e}")))?;
+        compressed = encoder
+            .finish()
+            .map_err(|e| SendError::Fatal(format!("gzip: {e}")))?;
+        &compressed[..]
+    } else {
+        body
+    };
     let mut response = match request.send(body) {
         Ok(response) => response,
         Err(e) => return Err(transport_error(url, e)),
     };
     let status = response.status();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let header_text = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let retry_after = header_text("retry-after").and_then(|v| retry_after(&v, SystemTime::now()));
+    let location = header_text("location");
     // The answer's body says why, or what part was rejected; keep a little.
     let mut text = String::new();
     let _ = response
@@ -224,9 +383,25 @@ fn post(
             why,
             after: retry_after,
         }),
-        500..=599 => Err(SendError::Retry { why, after: None }),
+        413 => Err(SendError::TooLarge(why)),
+        300..=399 => Err(SendError::Fatal(format!(
+            "{url} answered {code}, a redirect to {}; redirects are not followed \
+             (the body and the headers would not go where they were meant to): give the endpoint it names",
+            location.as_deref().unwrap_or("(no Location)")
+        ))),
         _ => Err(SendError::Fatal(why)),
     }
+}
+
+/// `Retry-After` as seconds or as an HTTP-date (RFC 9110), as a wait from
+/// `now`; a date in the past is no wait.
+pub(super) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 fn transport_error(url: &str, e: ureq::Error) -> SendError {
@@ -263,7 +438,24 @@ fn partial_success(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{env_headers, header};
+    use super::{env_headers, header, retry_after};
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        // 1_700_000_000 is Tue, 14 Nov 2023 22:13:20 GMT.
+        assert_eq!(
+            retry_after("Tue, 14 Nov 2023 22:13:23 GMT", now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_after("Tue, 14 Nov 2023 22:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now), None);
+    }
 
     #[test]
     fn otel_headers_are_split_and_url_decoded() {

@@ -7,14 +7,14 @@
 //! sequence number, whether or not it parses. Bytes after the last `\n` are
 //! a line still being written (or a torn tail a writer will repair): left
 //! for the next read. A log replaced, cut or rewritten under the reader is
-//! an error here: the cursor counts lines of the file that was read, and
-//! guessing which of the new file's events were shipped could skip or
-//! repeat them.
+//! read again from its first line, and the read says so ([`Read::restarted`]):
+//! the shipper then treats it as a new log (a new mapper, a cursor at 0 for
+//! the new file), since the cursor's numbers counted lines of the old one.
 
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use sessiontrail::tail::Position;
+use sessiontrail::tail::{Position, Restart};
 use sessiontrail::SessionEvent;
 
 /// One complete line: its sequence number, and its event unless it is not
@@ -22,6 +22,14 @@ use sessiontrail::SessionEvent;
 pub(super) struct Line {
     pub index: u64,
     pub event: Option<SessionEvent>,
+}
+
+/// What one [`Tail::read`] found.
+pub(super) struct Read {
+    /// Set when the file is not the one read before: `lines` start at its
+    /// first line.
+    pub restarted: Option<Restart>,
+    pub lines: Vec<Line>,
 }
 
 pub(super) struct Tail {
@@ -37,13 +45,18 @@ impl Tail {
         Ok(Tail { tail, skipped: 0 })
     }
 
+    /// The device and inode of the file being read.
+    pub fn file_id(&self) -> Option<(u64, u64)> {
+        self.tail.file_id()
+    }
+
     /// Complete lines read so far: the sequence number of the next one.
     pub fn lines_read(&self) -> u64 {
         self.tail.position().line
     }
 
     /// Up to `max` complete lines after the last one returned.
-    pub fn read(&mut self, max: usize) -> Result<Vec<Line>, String> {
+    pub fn read(&mut self, max: usize) -> Result<Read, String> {
         let mut lines = Vec::new();
         let read = self
             .tail
@@ -59,14 +72,14 @@ impl Tail {
                 }
             })
             .map_err(|e| e.to_string())?;
-        if let Some(why) = read.restarted {
-            return Err(format!(
-                "{}: {why}; was it replaced? Refusing to guess which events were shipped",
-                self.tail.path().display()
-            ));
+        if read.restarted.is_some() {
+            self.skipped = 0;
         }
         self.skipped += lines.iter().filter(|l| l.event.is_none()).count() as u64;
-        Ok(lines)
+        Ok(Read {
+            restarted: read.restarted,
+            lines,
+        })
     }
 }
 
@@ -105,17 +118,17 @@ mod tests {
         file.write_all(head).unwrap();
 
         let mut tail = Tail::open(&dir).unwrap();
-        let lines = tail.read(10).unwrap();
+        let lines = tail.read(10).unwrap().lines;
         let seen: Vec<(u64, bool)> = lines.iter().map(|l| (l.index, l.event.is_some())).collect();
         assert_eq!(seen, [(0, true), (1, false)]);
         assert_eq!((tail.skipped, tail.lines_read()), (1, 2));
-        assert!(tail.read(10).unwrap().is_empty(), "the partial line waits");
+        assert!(tail.read(10).unwrap().lines.is_empty(), "the partial line waits");
 
         // The writer finishes its line; `max` is honoured.
         file.write_all(rest).unwrap();
         file.write_all(format!("\n{}\n", note("three")).as_bytes())
             .unwrap();
-        let lines = tail.read(1).unwrap();
+        let lines = tail.read(1).unwrap().lines;
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].index, 2);
         let text = |l: &super::Line| match &l.event.as_ref().unwrap().event_type {
@@ -123,16 +136,23 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(text(&lines[0]), "two");
-        let lines = tail.read(10).unwrap();
+        let lines = tail.read(10).unwrap().lines;
         assert_eq!((lines[0].index, text(&lines[0])), (3, "three".to_string()));
 
-        // A log cut shorter than what was read is an error, not a guess.
-        file.set_len(10).unwrap();
-        let err = tail.read(10).err().unwrap().to_string();
+        // A log cut shorter than what was read is read again from its
+        // first line, and the read says why.
+        let first_line = std::fs::read(dir.join(EVENTS_FILE)).unwrap();
+        let first_len = first_line.iter().position(|&b| b == b'\n').unwrap() + 1;
+        file.set_len(first_len as u64).unwrap();
+        let read = tail.read(10).unwrap();
         assert!(
-            err.contains("shorter than") && err.contains("Refusing to guess"),
-            "{err}"
+            matches!(read.restarted, Some(sessiontrail::tail::Restart::Cut { .. })),
+            "{:?}",
+            read.restarted
         );
+        let seen: Vec<u64> = read.lines.iter().map(|l| l.index).collect();
+        assert_eq!(seen, [0]);
+        assert_eq!((tail.skipped, tail.lines_read()), (0, 1));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks `sessiontrail otlp`: events shipped per second from one large
-# session, to a file of OTLP/JSON lines (--output) and to rotel, a real
+# session, to files of OTLP/JSON lines (--output DIR) and to rotel, a real
 # OpenTelemetry receiver (blackhole exporter, no debug printing), each
 # against `sessiontrail cat` of the same session in the same run (reading and
 # re-serializing every event: the floor any shipper pays). Target: at least
@@ -73,8 +73,8 @@ declare -a CAT FILE HTTP
 ROTEL_CPU=()
 for run in $(seq "$RUNS"); do
   CAT+=("$(measure "$CLI" cat "$SESSION")")
-  rm -f "$SESSION"/events.jsonl.otlp-cursor-* "$WORK/out.jsonl"
-  FILE+=("$(measure "$CLI" otlp "$SESSION" --output "$WORK/out.jsonl")")
+  rm -rf "$SESSION"/events.jsonl.otlp-cursor-* "$WORK/out"
+  FILE+=("$(measure "$CLI" otlp "$SESSION" --output "$WORK/out")")
   rm -f "$SESSION"/events.jsonl.otlp-cursor-*
   before=$(rotel_cpu)
   HTTP+=("$(measure "$CLI" otlp "$SESSION" --endpoint "http://127.0.0.1:$PORT")")
@@ -83,7 +83,7 @@ done
 if grep -q "Failed to decode" "$WORK/rotel.out"; then
   echo "bench-otlp: rotel refused a request:" >&2; cat "$WORK/rotel.out" >&2; exit 1
 fi
-OUT_BYTES=$(stat -c %s "$WORK/out.jsonl")
+OUT_BYTES=$(cat "$WORK/out/traces.jsonl" "$WORK/out/logs.jsonl" | wc -c)
 
 python3 - "$EVENTS" "$BYTES" "$OUT_BYTES" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)" \
   "${CAT[*]}" "${FILE[*]}" "${HTTP[*]}" "${ROTEL_CPU[*]}" <<'PY'
@@ -100,7 +100,7 @@ r = rotel[http.index(h)]
 print(f"session: {events:,} events, {size:,} bytes of events.jsonl; {out_bytes:,} bytes of OTLP/JSON")
 print(f"best of {runs} runs; load average (1, 5, 15 min) at the end: {load}")
 print(f"{'':36} {'events/s':>10} {'wall s':>8} {'CPU s':>7} {'vs cat':>7}")
-for name, (wall, cpu) in [("sessiontrail cat (read + serialize)", c), ("sessiontrail otlp --output FILE", f),
+for name, (wall, cpu) in [("sessiontrail cat (read + serialize)", c), ("sessiontrail otlp --output DIR", f),
                           ("sessiontrail otlp --endpoint (rotel)", h)]:
     print(f"{name:36} {events / wall:>10,.0f} {wall:>8.2f} {cpu:>7.2f} {c[0] / wall:>7.2f}")
 print(f"{'  rotel decoding the same requests':36} {'':>10} {'':>8} {r:>7.2f}")

@@ -68,12 +68,26 @@ function writeSession(events) {
   return { dir, stored };
 }
 
-/** `sessiontrail otlp DIR --output FILE`: the lines it added to FILE. */
-function cliOtlpLines(dir, out = path.join(path.dirname(dir), "out.jsonl")) {
-  const before = fs.existsSync(out) ? fs.readFileSync(out, "utf8").length : 0;
+/** The resource attributes the shipper adds to the mapping's (an id per
+ *  run, the host): checked present, then taken out, so what is left is
+ *  the mapping's bytes. */
+const SHIPPER_RESOURCE = /,\{"key":"(service\.instance\.id|host\.name|host\.id)","value":\{"stringValue":"[^"]*"\}\}/g;
+
+/** `sessiontrail otlp DIR --output OUT`: the lines it added to
+ *  OUT/traces.jsonl, then to OUT/logs.jsonl (one file per signal), less the
+ *  shipper's resource attributes. */
+function cliOtlpLines(dir, out = path.join(path.dirname(dir), "out")) {
+  const files = ["traces.jsonl", "logs.jsonl"].map((name) => path.join(out, name));
+  const before = files.map((f) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").length : 0));
   execFileSync(cli(), ["otlp", dir, "--output", out], { encoding: "utf8" });
-  const added = fs.readFileSync(out, "utf8").slice(before);
-  return added.split("\n").filter((l) => l !== "");
+  return files.flatMap((f, i) => {
+    const added = fs.existsSync(f) ? fs.readFileSync(f, "utf8").slice(before[i]) : "";
+    return added.split("\n").filter((l) => l !== "").map((line) => {
+      const keys = [...line.matchAll(SHIPPER_RESOURCE)].map((m) => m[1]);
+      assert.ok(keys.includes("service.instance.id") && keys.includes("host.name"), line.slice(0, 300));
+      return line.replace(SHIPPER_RESOURCE, "");
+    });
+  });
 }
 
 /** The same, parsed. */

@@ -105,11 +105,19 @@ fn command_help_names_its_options() {
             &[
                 "<PATH>...",
                 "--endpoint <URL>",
-                "--output <FILE>",
+                "--output <DIR>",
                 "--header <NAME=VALUE>",
+                "--signals <LIST>",
+                "--compression <ALGO>",
+                "--certificate <FILE>",
+                "--client-certificate <FILE>",
+                "--client-key <FILE>",
                 "--follow",
                 "--batch <N>",
+                "--max-body <BYTES>",
                 "--give-up-after <SECS>",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "OTEL_RESOURCE_ATTRIBUTES",
             ],
         ));
     }

@@ -15,7 +15,7 @@ use sessiontrail_otlp::{AnyValue, KeyValue, OtlpBatch};
 use super::sink::{self, HttpConfig, Sink};
 
 /// Which signals go out.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Signals {
     pub traces: bool,
     pub logs: bool,

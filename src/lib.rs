@@ -36,8 +36,8 @@ pub use input::{event_from_json, event_from_value};
 pub use log::{Durability, EventLog, Events, Options};
 #[cfg(not(target_family = "wasm"))]
 pub use native::{
-    is_session_dir, open_regular, session_dirs, session_dirs_under, FileStore, Tail, COUNTER_FILE, EVENTS_FILE,
-    LOCK_FILE, TORN_FILE,
+    is_session_dir, open_regular, session_dirs, session_dirs_under, FileStore, Tail, COUNTER_FILE,
+    EVENTS_FILE, LOCK_FILE, TORN_FILE,
 };
 pub use platform::DefaultStore;
 pub use schema::{

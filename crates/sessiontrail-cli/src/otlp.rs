@@ -115,10 +115,20 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "output")]
     certificate: Option<PathBuf>,
     /// A PEM client certificate (with --client-key) for receivers that ask for one
-    #[arg(long, value_name = "FILE", conflicts_with = "output", requires = "client_key")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "output",
+        requires = "client_key"
+    )]
     client_certificate: Option<PathBuf>,
     /// The PEM private key of --client-certificate
-    #[arg(long, value_name = "FILE", conflicts_with = "output", requires = "client_certificate")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "output",
+        requires = "client_certificate"
+    )]
     client_key: Option<PathBuf>,
     /// Keep shipping new events and new sessions until stopped
     #[arg(long)]
@@ -404,7 +414,11 @@ fn open_session(dir: &Path, identity: &str, opts: &Opts) -> Result<Session, Stri
 /// shipped to the end (its number is kept, for a later run that sends it).
 fn shipped_by(cursor: &Cursor, signals: Signals) -> (u64, u64) {
     (
-        if signals.traces { cursor.traces } else { u64::MAX },
+        if signals.traces {
+            cursor.traces
+        } else {
+            u64::MAX
+        },
         if signals.logs { cursor.logs } else { u64::MAX },
     )
 }

@@ -54,7 +54,12 @@ pub fn port(text: &str) -> Result<u16, String> {
 /// `--max-body`: the largest request body in bytes, 1024 to 1 GiB.
 #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub fn body_bytes(text: &str) -> Result<usize, String> {
-    let n = in_range(text, 1024, 1 << 30, "an integer from 1024 to 1073741824 (bytes)")?;
+    let n = in_range(
+        text,
+        1024,
+        1 << 30,
+        "an integer from 1024 to 1073741824 (bytes)",
+    )?;
     Ok(usize::try_from(n).expect("at most 1 GiB"))
 }
 

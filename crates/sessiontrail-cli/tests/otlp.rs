@@ -209,11 +209,7 @@ fn each_run_sends_what_is_new_and_ends_spans_begun_before() {
         spans[0]["spanId"], first[1].span_id,
         "the span begun in the first run"
     );
-    let records: Vec<u64> = got
-        .iter()
-        .flat_map(logs_of)
-        .map(sequence_no)
-        .collect();
+    let records: Vec<u64> = got.iter().flat_map(logs_of).map(sequence_no).collect();
     assert_eq!(records, [0, 1, 2, 3], "each event once");
 }
 
@@ -529,7 +525,12 @@ fn a_log_replaced_between_runs_is_shipped_from_its_start() {
 }
 
 /// Spawns `sessiontrail otlp ARGS`, its stderr gathered line by line.
-fn spawn(args: &[&str]) -> (std::process::Child, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+fn spawn(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
         .arg("otlp")
         .args(args)
@@ -573,18 +574,29 @@ fn a_broken_session_is_reported_and_the_others_go_on() {
     let b = root.join("b");
     append(&b, vec![started("lead", 1)]);
     std::fs::create_dir_all(&out_dir).unwrap();
-    let identity = format!("file:{}", std::fs::canonicalize(&out_dir).unwrap().display());
+    let identity = format!(
+        "file:{}",
+        std::fs::canonicalize(&out_dir).unwrap().display()
+    );
     let hash = identity.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
         (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
     });
     let cursor = b.join(format!("events.jsonl.otlp-cursor-{hash:016x}"));
     std::fs::write(&cursor, "garbage").unwrap();
-    let args = [root.to_str().unwrap(), "--output", out_dir.to_str().unwrap()];
+    let args = [
+        root.to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+    ];
 
     // Once: a is shipped, b is named, exit 4.
     let out = otlp(&args);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("is not a cursor"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is not a cursor"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(logs(&out_dir).len(), 1, "a shipped");
 
     // Following: b is reported, a goes on shipping, and b is shipped once
@@ -593,7 +605,10 @@ fn a_broken_session_is_reported_and_the_others_go_on() {
     follow.push("--follow");
     let (mut child, said) = spawn(&follow);
     wait_for("b reported", || {
-        said.lock().unwrap().iter().any(|l| l.contains("is not a cursor") && l.contains("trying it again later"))
+        said.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("is not a cursor") && l.contains("trying it again later"))
     });
     append(&root.join("a"), vec![completed("lead", 2)]);
     wait_for("a's new event shipped", || traces(&out_dir).len() == 1);
@@ -602,9 +617,12 @@ fn a_broken_session_is_reported_and_the_others_go_on() {
     wait_for("b shipped", || logs(&out_dir).len() == 3);
     child.kill().unwrap();
     child.wait().unwrap();
-    let b_shipped = logs(&out_dir)
-        .iter()
-        .any(|l| logs_of(l)[0]["attributes"].to_string().contains(b.file_name().unwrap().to_str().unwrap()) || logs_of(l).len() == 1);
+    let b_shipped = logs(&out_dir).iter().any(|l| {
+        logs_of(l)[0]["attributes"]
+            .to_string()
+            .contains(b.file_name().unwrap().to_str().unwrap())
+            || logs_of(l).len() == 1
+    });
     assert!(b_shipped);
 }
 
@@ -633,9 +651,14 @@ fn a_follower_ships_a_log_replaced_under_it_from_its_start() {
         logs_of(&got[1]).iter().map(sequence_no).collect::<Vec<_>>(),
         [0]
     );
-    assert!(logs_of(&got[1])[0]["attributes"].to_string().contains("ai_fresh"));
+    assert!(logs_of(&got[1])[0]["attributes"]
+        .to_string()
+        .contains("ai_fresh"));
     assert!(
-        said.lock().unwrap().iter().any(|l| l.contains("replaced") && l.contains("from its first event")),
+        said.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("replaced") && l.contains("from its first event")),
         "{:?}",
         said.lock().unwrap()
     );
@@ -652,7 +675,10 @@ fn a_fifo_in_place_of_a_cursor_is_refused_without_waiting() {
     append(&dir, vec![started("lead", 1)]);
     let out_dir = tmp.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let identity = format!("file:{}", std::fs::canonicalize(&out_dir).unwrap().display());
+    let identity = format!(
+        "file:{}",
+        std::fs::canonicalize(&out_dir).unwrap().display()
+    );
     let hash = identity.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
         (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
     });
@@ -684,13 +710,24 @@ fn a_line_check_refuses_is_not_shipped() {
         .args(["check", dir.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(text(&check.stdout).contains("skipped"), "{}", text(&check.stdout));
+    assert!(
+        text(&check.stdout).contains("skipped"),
+        "{}",
+        text(&check.stdout)
+    );
     let out_dir = tmp.path().join("out");
     let out = otlp(&[dir.to_str().unwrap(), "--output", out_dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("skipped 1 unreadable line"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("skipped 1 unreadable line"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(
-        logs_of(&logs(&out_dir)[0]).iter().map(sequence_no).collect::<Vec<_>>(),
+        logs_of(&logs(&out_dir)[0])
+            .iter()
+            .map(sequence_no)
+            .collect::<Vec<_>>(),
         [0]
     );
 }

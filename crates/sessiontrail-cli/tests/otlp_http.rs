@@ -96,7 +96,8 @@ impl Receiver {
                     body: serde_json::from_slice(&text).unwrap_or(Value::Null),
                 });
                 std::thread::sleep(reply.delay);
-                let mut response = tiny_http::Response::from_string("").with_status_code(reply.status);
+                let mut response =
+                    tiny_http::Response::from_string("").with_status_code(reply.status);
                 for (name, value) in reply.headers {
                     response.add_header(tiny_http::Header::from_bytes(name, value).unwrap());
                 }
@@ -193,7 +194,11 @@ fn a_receiver_without_logs_takes_traces_only_when_asked() {
     let d = dir.to_str().unwrap();
     let out = otlp(&[d, "--endpoint", &receiver.base], &[]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("/v1/logs answered 404"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("/v1/logs answered 404"),
+        "{}",
+        text(&out.stderr)
+    );
     // --signals traces, and OTEL_LOGS_EXPORTER=none, send no logs.
     for (args, env) in [
         (vec!["--signals", "traces"], vec![]),
@@ -206,9 +211,16 @@ fn a_receiver_without_logs_takes_traces_only_when_asked() {
         let before = receiver.got().len();
         let out = otlp(&all, &env);
         assert!(out.status.success(), "{}", text(&out.stderr));
-        let new: Vec<String> = receiver.got()[before..].iter().map(|g| g.url.clone()).collect();
+        let new: Vec<String> = receiver.got()[before..]
+            .iter()
+            .map(|g| g.url.clone())
+            .collect();
         assert_eq!(new, ["/v1/traces"]);
-        assert_eq!(cursors(&fresh)[0]["logs"], 0, "logs never marked as shipped");
+        assert_eq!(
+            cursors(&fresh)[0]["logs"],
+            0,
+            "logs never marked as shipped"
+        );
     }
 }
 
@@ -221,8 +233,16 @@ fn a_500_is_not_retried_and_a_503_is() {
     let receiver = Receiver::start(|_, _, _| answer(500));
     let out = otlp(&[d, "--endpoint", &receiver.base], &[]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("answered 500"), "{}", text(&out.stderr));
-    assert!(!text(&out.stderr).contains("retrying"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("answered 500"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !text(&out.stderr).contains("retrying"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(receiver.got().len(), 1, "sent once");
     assert!(cursors(&dir).is_empty());
 
@@ -239,7 +259,10 @@ fn a_500_is_not_retried_and_a_503_is() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("answered 503"), "{stderr}");
-    assert!(stderr.contains("retrying in 1000 ms"), "Retry-After honoured: {stderr}");
+    assert!(
+        stderr.contains("retrying in 1000 ms"),
+        "Retry-After honoured: {stderr}"
+    );
     let urls: Vec<String> = receiver.got().iter().map(|g| g.url.clone()).collect();
     assert_eq!(urls, ["/v1/traces", "/v1/traces", "/v1/traces", "/v1/logs"]);
     assert_eq!(cursors(&dir)[0]["logs"], 3);
@@ -316,23 +339,40 @@ fn a_413_splits_the_request_and_the_cap_splits_batches() {
     let out = otlp(&[dir.to_str().unwrap(), "--endpoint", &sized.base], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("answered 413") && stderr.contains("two halves"), "{stderr}");
+    assert!(
+        stderr.contains("answered 413") && stderr.contains("two halves"),
+        "{stderr}"
+    );
     let got = sized.got();
     let accepted: Vec<&Got> = got.iter().filter(|g| g.wire_len <= 2048).collect();
-    assert_eq!(records(&accepted.into_iter().cloned().collect::<Vec<_>>()), 10, "every event once");
+    assert_eq!(
+        records(&accepted.into_iter().cloned().collect::<Vec<_>>()),
+        10,
+        "every event once"
+    );
 
     // --max-body: every request within it, every event once, in order.
     let dir2 = tmp.path().join("capped");
     session(&dir2, 8, 300);
     let receiver = Receiver::start(|_, _, _| answer(200));
     let out = otlp(
-        &[dir2.to_str().unwrap(), "--endpoint", &receiver.base, "--max-body", "2048"],
+        &[
+            dir2.to_str().unwrap(),
+            "--endpoint",
+            &receiver.base,
+            "--max-body",
+            "2048",
+        ],
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let got = receiver.got();
     assert!(got.len() > 2, "split into several requests");
-    assert!(got.iter().all(|g| g.wire_len <= 2048), "{:?}", got.iter().map(|g| g.wire_len).collect::<Vec<_>>());
+    assert!(
+        got.iter().all(|g| g.wire_len <= 2048),
+        "{:?}",
+        got.iter().map(|g| g.wire_len).collect::<Vec<_>>()
+    );
     assert_eq!(records(&got), 10);
     assert_eq!(cursors(&dir2)[0]["logs"], 10);
 
@@ -345,7 +385,13 @@ fn a_413_splits_the_request_and_the_cap_splits_batches() {
     session(&dir3, 1, 0);
     let receiver = Receiver::start(|_, _, _| answer(200));
     let out = otlp(
-        &[dir3.to_str().unwrap(), "--endpoint", &receiver.base, "--max-body", "4096"],
+        &[
+            dir3.to_str().unwrap(),
+            "--endpoint",
+            &receiver.base,
+            "--max-body",
+            "4096",
+        ],
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -389,7 +435,10 @@ fn gzip_headers_endpoints_and_resource_come_from_options_and_variables() {
             ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", &logs_url),
             ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
             ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=a%20b"),
-            ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=ci,team=core%2Cinfra"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "deployment.environment.name=ci,team=core%2Cinfra",
+            ),
             ("OTEL_SERVICE_NAME", "agents"),
         ],
     );
@@ -404,7 +453,11 @@ fn gzip_headers_endpoints_and_resource_come_from_options_and_variables() {
         assert_eq!(g.header("x-api-key"), Some("a b"));
     }
     let plain_len = serde_json::to_vec(&l[0].body).unwrap().len();
-    assert!(l[0].wire_len * 4 < plain_len, "gzipped: {} of {plain_len}", l[0].wire_len);
+    assert!(
+        l[0].wire_len * 4 < plain_len,
+        "gzipped: {} of {plain_len}",
+        l[0].wire_len
+    );
     assert_eq!(records(&l), 5);
     let resource: Vec<(String, String)> = l[0].body["resourceLogs"][0]["resource"]["attributes"]
         .as_array()
@@ -417,10 +470,18 @@ fn gzip_headers_endpoints_and_resource_come_from_options_and_variables() {
             )
         })
         .collect();
-    let value = |key: &str| resource.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let value = |key: &str| {
+        resource
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
     assert_eq!(value("service.name"), Some("agents"));
     assert_eq!(value("deployment.environment.name"), Some("ci"));
     assert_eq!(value("team"), Some("core,infra"));
-    assert!(value("host.name").is_some_and(|h| !h.is_empty()), "{resource:?}");
+    assert!(
+        value("host.name").is_some_and(|h| !h.is_empty()),
+        "{resource:?}"
+    );
     assert_eq!(value("service.instance.id").map(str::len), Some(36));
 }

@@ -636,6 +636,8 @@ fn a_multi_agent_session_arrives_whole() {
     let process = by_name("process cargo");
     assert_eq!(process.field("Parent ID"), span_hex(0x12));
     assert_eq!(process.attr("process.exit.code"), "Int(101)");
+    assert_eq!(process.attr("error.type"), "Str(101)");
+    assert_eq!(process.field("Kind"), "SPAN_KIND_CLIENT");
     assert_eq!(process.attr("process.command_line"), "Str(cargo test)");
     assert_eq!(process.field("Status code"), "STATUS_CODE_ERROR");
     let chat = by_name("chat claude-opus-4");

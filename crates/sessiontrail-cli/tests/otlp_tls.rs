@@ -58,10 +58,12 @@ fn receiver(pki: &Pki, client_ca: Option<&Pki>) -> (String, Seen) {
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             roots.add(ca.ca.der().clone()).unwrap();
-            let verifier =
-                rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                    .build()
-                    .unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
             builder.with_client_cert_verifier(verifier)
         }
     };
@@ -90,15 +92,24 @@ fn receiver(pki: &Pki, client_ca: Option<&Pki>) -> (String, Seen) {
                 let kept = Arc::clone(&kept);
                 tokio::spawn(async move {
                     // A handshake the client gives up on is its failure to report.
-                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
                     let client_cert = tls.get_ref().1.peer_certificates().is_some();
-                    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                        let kept = Arc::clone(&kept);
-                        async move {
-                            kept.lock().unwrap().push((request.uri().path().to_owned(), client_cert));
-                            Ok::<_, Infallible>(hyper::Response::new(http_body_util::Empty::<bytes::Bytes>::new()))
-                        }
-                    });
+                    let service = hyper::service::service_fn(
+                        move |request: hyper::Request<hyper::body::Incoming>| {
+                            let kept = Arc::clone(&kept);
+                            async move {
+                                kept.lock()
+                                    .unwrap()
+                                    .push((request.uri().path().to_owned(), client_cert));
+                                Ok::<_, Infallible>(hyper::Response::new(http_body_util::Empty::<
+                                    bytes::Bytes,
+                                >::new(
+                                )))
+                            }
+                        },
+                    );
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
                         .await;
@@ -145,13 +156,29 @@ fn https_trusts_the_given_ca_not_an_unknown_one() {
     // The system's trust store does not know this CA.
     let out = otlp(&[d, "--endpoint", &base, "--give-up-after", "0"], &[]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).to_lowercase().contains("certificate"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).to_lowercase().contains("certificate"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(seen.lock().unwrap().is_empty());
     // --certificate, then the variable, trust it.
     let ca = write(tmp.path().join("ca.pem"), pki.ca.pem());
-    let out = otlp(&[d, "--endpoint", &base, "--certificate", ca.to_str().unwrap()], &[]);
+    let out = otlp(
+        &[
+            d,
+            "--endpoint",
+            &base,
+            "--certificate",
+            ca.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(seen.lock().unwrap().as_slice(), [("/v1/logs".to_owned(), false)]);
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [("/v1/logs".to_owned(), false)]
+    );
     let again = tmp.path().join("again");
     session(&again);
     let out = otlp(
@@ -176,7 +203,18 @@ fn a_receiver_that_asks_gets_the_client_certificate() {
     let d = dir.to_str().unwrap();
     let c = ca.to_str().unwrap();
     // Without one, the handshake fails: retried, then given up.
-    let out = otlp(&[d, "--endpoint", &base, "--certificate", c, "--give-up-after", "0"], &[]);
+    let out = otlp(
+        &[
+            d,
+            "--endpoint",
+            &base,
+            "--certificate",
+            c,
+            "--give-up-after",
+            "0",
+        ],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     assert!(seen.lock().unwrap().is_empty());
     let out = otlp(
@@ -194,8 +232,20 @@ fn a_receiver_that_asks_gets_the_client_certificate() {
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(seen.lock().unwrap().as_slice(), [("/v1/logs".to_owned(), true)]);
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [("/v1/logs".to_owned(), true)]
+    );
     // A key without its certificate is refused before anything is sent.
-    let out = otlp(&[d, "--endpoint", &base, "--client-key", key.to_str().unwrap()], &[]);
+    let out = otlp(
+        &[
+            d,
+            "--endpoint",
+            &base,
+            "--client-key",
+            key.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }

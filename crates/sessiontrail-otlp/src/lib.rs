@@ -27,8 +27,8 @@ mod tests;
 
 pub use mapper::Mapper;
 pub use model::{
-    AnyValue, KeyValue, LogRecord, OtlpBatch, Span, SpanKind, Status, StatusCode, SCOPE_NAME,
-    SCOPE_VERSION, SEVERITY_ERROR, SEVERITY_INFO,
+    AnyValue, KeyValue, LogRecord, OtlpBatch, Span, SpanKind, Status, StatusCode, SCHEMA_URL,
+    SCOPE_NAME, SCOPE_VERSION, SEVERITY_ERROR, SEVERITY_INFO,
 };
 pub use text::{events_from_lines, EventsError};
 

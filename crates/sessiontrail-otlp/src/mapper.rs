@@ -207,8 +207,9 @@ impl Mapper {
             } => {
                 let parents = [event.agent_instance_id.as_str()];
                 let name = format!("process {process_name}");
-                if let Some(mut span) = self.start(event, name, SpanKind::Internal, None, &parents)
-                {
+                // The CLI span conventions: a program run by another is a
+                // CLIENT span of the caller.
+                if let Some(mut span) = self.start(event, name, SpanKind::Client, None, &parents) {
                     let attrs = &mut span.attributes;
                     push_owned(attrs, "process.executable.name", Some(process_name));
                     if let Some(pid) = pid {
@@ -248,11 +249,16 @@ impl Mapper {
                     ));
                 }
                 push_u64(attrs, "sessiontrail.duration_ms", *duration_ms);
+                // A non-zero exit is an error whose `error.type` is the
+                // code as text (the CLI span conventions).
                 let status = match exit_code {
-                    Some(code) if *code != 0 => Status {
-                        code: StatusCode::Error,
-                        message: Some(format!("exit code {code}")),
-                    },
+                    Some(code) if *code != 0 => {
+                        push_owned(attrs, "error.type", Some(&code.to_string()));
+                        Status {
+                            code: StatusCode::Error,
+                            message: Some(format!("exit code {code}")),
+                        }
+                    }
                     _ => Status::default(),
                 };
                 finish(open, event, time, status, false, out);

@@ -267,6 +267,10 @@ const SCOPE: Scope = Scope {
     version: SCOPE_VERSION,
 };
 
+/// The semantic conventions the names follow (OTLP's `schemaUrl` of each
+/// resource's spans and logs).
+pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.37.0";
+
 #[derive(Serialize)]
 struct Resource<'a> {
     attributes: &'a [KeyValue<'static>],
@@ -283,6 +287,7 @@ struct TracesRequest<'a> {
 struct ResourceSpans<'a> {
     resource: Resource<'a>,
     scope_spans: [ScopeSpans<'a>; 1],
+    schema_url: &'static str,
 }
 
 #[derive(Serialize)]
@@ -302,6 +307,7 @@ struct LogsRequest<'a> {
 struct ResourceLogs<'a> {
     resource: Resource<'a>,
     scope_logs: [ScopeLogs<'a>; 1],
+    schema_url: &'static str,
 }
 
 #[derive(Serialize)]
@@ -358,6 +364,7 @@ impl OtlpBatch<'_> {
                         scope: SCOPE,
                         spans: &self.spans,
                     }],
+                    schema_url: SCHEMA_URL,
                 }],
             },
         )
@@ -377,6 +384,7 @@ impl OtlpBatch<'_> {
                         scope: SCOPE,
                         log_records: &self.logs,
                     }],
+                    schema_url: SCHEMA_URL,
                 }],
             },
         )

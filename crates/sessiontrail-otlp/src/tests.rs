@@ -378,6 +378,8 @@ fn every_type_gives_the_spans_of_the_table() {
         Some("npm test")
     );
     assert_eq!(process.status, Status::default());
+    assert_eq!(process.kind, SpanKind::Client, "a program run by the agent");
+    assert_eq!(str_attr(&process.attributes, "error.type"), None);
 }
 
 /// A lead agent spawns a worker; the worker calls a tool and fails; the
@@ -685,6 +687,8 @@ fn processes_pair_oldest_first_and_a_failed_exit_is_an_error() {
         str_attr(&first.attributes, "process.command_line"),
         Some("sh -c x")
     );
+    assert_eq!(str_attr(&first.attributes, "error.type"), Some("3"));
+    assert_eq!(str_attr(&second.attributes, "error.type"), None);
     assert_eq!(
         attr(&second.attributes, "process.pid"),
         Some(&AnyValue::Int(2))
@@ -755,6 +759,7 @@ fn the_json_is_otlp_json() {
         rs["resource"],
         json!({"attributes": [{"key": "service.name", "value": {"stringValue": "sessiontrail"}}]})
     );
+    assert_eq!(rs["schemaUrl"], "https://opentelemetry.io/schemas/1.37.0");
     let scope = &rs["scopeSpans"][0];
     assert_eq!(
         scope["scope"],
@@ -789,6 +794,7 @@ fn the_json_is_otlp_json() {
     assert_eq!(duration["value"], json!({"intValue": "90"}));
 
     let logs: Value = serde_json::from_str(&batch.logs_json()).unwrap();
+    assert_eq!(logs["resourceLogs"][0]["schemaUrl"], rs["schemaUrl"]);
     let records = logs["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
         .as_array()
         .unwrap();

@@ -98,7 +98,11 @@ pub(super) fn sink(given: Given) -> Result<(Sink, Signals), String> {
             )),
         }
     };
-    let traces_url = url(signals.traces, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces")?;
+    let traces_url = url(
+        signals.traces,
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "/v1/traces",
+    )?;
     let logs_url = url(signals.logs, "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "/v1/logs")?;
     let headers = match given.headers.is_empty() {
         false => given.headers,
@@ -118,7 +122,8 @@ pub(super) fn sink(given: Given) -> Result<(Sink, Signals), String> {
             ))
         }
     };
-    let file = |given: Option<PathBuf>, variable: &str| given.or_else(|| var(variable).map(PathBuf::from));
+    let file =
+        |given: Option<PathBuf>, variable: &str| given.or_else(|| var(variable).map(PathBuf::from));
     let config = HttpConfig {
         traces_url,
         logs_url,
@@ -160,12 +165,17 @@ pub(super) fn resource() -> Result<Vec<KeyValue<'static>>, String> {
     }
     if let Some(text) = var("OTEL_RESOURCE_ATTRIBUTES") {
         for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
-            let (key, value) = pair.split_once('=').ok_or_else(|| {
-                format!("OTEL_RESOURCE_ATTRIBUTES: {pair:?} is not key=value")
-            })?;
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("OTEL_RESOURCE_ATTRIBUTES: {pair:?} is not key=value"))?;
             let value = percent_encoding::percent_decode_str(value.trim())
                 .decode_utf8()
-                .map_err(|_| format!("OTEL_RESOURCE_ATTRIBUTES: the value of {} is not UTF-8 once decoded", key.trim()))?;
+                .map_err(|_| {
+                    format!(
+                        "OTEL_RESOURCE_ATTRIBUTES: the value of {} is not UTF-8 once decoded",
+                        key.trim()
+                    )
+                })?;
             set(key.trim(), value.into_owned());
         }
     }
@@ -188,7 +198,14 @@ fn uuid_v4() -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let h: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 fn host_name() -> Option<String> {
@@ -199,7 +216,9 @@ fn host_name() -> Option<String> {
         return None;
     }
     let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8(buf[..len].to_vec()).ok().filter(|n| !n.is_empty())
+    String::from_utf8(buf[..len].to_vec())
+        .ok()
+        .filter(|n| !n.is_empty())
 }
 
 /// The machine id (`/etc/machine-id`, as the host conventions say for Linux).
@@ -221,7 +240,9 @@ mod tests {
         assert!(s.traces && !s.logs);
         let s = parse_signals("logs, traces").unwrap();
         assert!(s.traces && s.logs);
-        assert!(parse_signals("metrics").unwrap_err().contains("\"metrics\""));
+        assert!(parse_signals("metrics")
+            .unwrap_err()
+            .contains("\"metrics\""));
     }
 
     #[test]

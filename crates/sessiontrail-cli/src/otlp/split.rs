@@ -101,7 +101,14 @@ fn encode_part(
         resource: head.resource.clone(),
     };
     encode_part(head, &marks[..mid], base, limit, encode, pieces)?;
-    encode_part(rest, &marks[mid..], (cut.spans, cut.logs), limit, encode, pieces)
+    encode_part(
+        rest,
+        &marks[mid..],
+        (cut.spans, cut.logs),
+        limit,
+        encode,
+        pieces,
+    )
 }
 
 /// The records of an OTLP/JSON request body (one resource, one scope, as
@@ -151,7 +158,8 @@ mod tests {
         };
         assert_eq!(records(&one), serde_json::json!([{"a": 1}]));
         assert_eq!(records(&two), serde_json::json!([{"a": 2}, {"a": 3}]));
-        let (again, _) = halve(Signal::Logs, &one).map_or((None, None), |(a, b)| (Some(a), Some(b)));
+        let (again, _) =
+            halve(Signal::Logs, &one).map_or((None, None), |(a, b)| (Some(a), Some(b)));
         assert!(again.is_none(), "one record cannot be halved");
         assert!(halve(Signal::Traces, body).is_none(), "not a traces body");
     }

@@ -122,7 +122,10 @@ mod tests {
         let seen: Vec<(u64, bool)> = lines.iter().map(|l| (l.index, l.event.is_some())).collect();
         assert_eq!(seen, [(0, true), (1, false)]);
         assert_eq!((tail.skipped, tail.lines_read()), (1, 2));
-        assert!(tail.read(10).unwrap().lines.is_empty(), "the partial line waits");
+        assert!(
+            tail.read(10).unwrap().lines.is_empty(),
+            "the partial line waits"
+        );
 
         // The writer finishes its line; `max` is honoured.
         file.write_all(rest).unwrap();
@@ -146,7 +149,10 @@ mod tests {
         file.set_len(first_len as u64).unwrap();
         let read = tail.read(10).unwrap();
         assert!(
-            matches!(read.restarted, Some(sessiontrail::tail::Restart::Cut { .. })),
+            matches!(
+                read.restarted,
+                Some(sessiontrail::tail::Restart::Cut { .. })
+            ),
             "{:?}",
             read.restarted
         );

@@ -83,9 +83,12 @@ function cliOtlpLines(dir, out = path.join(path.dirname(dir), "out")) {
   return files.flatMap((f, i) => {
     const added = fs.existsSync(f) ? fs.readFileSync(f, "utf8").slice(before[i]) : "";
     return added.split("\n").filter((l) => l !== "").map((line) => {
-      const keys = [...line.matchAll(SHIPPER_RESOURCE)].map((m) => m[1]);
-      assert.ok(keys.includes("service.instance.id") && keys.includes("host.name"), line.slice(0, 300));
-      return line.replace(SHIPPER_RESOURCE, "");
+      // The resource comes first, before the scope (spans carry a host.id too).
+      const cut = line.indexOf(',"scope');
+      const [resource, rest] = [line.slice(0, cut), line.slice(cut)];
+      const keys = [...resource.matchAll(SHIPPER_RESOURCE)].map((m) => m[1]);
+      assert.ok(keys.includes("service.instance.id") && keys.includes("host.name"), resource);
+      return resource.replace(SHIPPER_RESOURCE, "") + rest;
     });
   });
 }

@@ -10,7 +10,7 @@ mod common;
 
 use std::convert::Infallible;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use common::TempDir;
@@ -121,14 +121,7 @@ fn receiver(pki: &Pki, client_ca: Option<&Pki>) -> (String, Seen) {
 }
 
 fn otlp(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sessiontrail"));
-    command.arg("otlp").args(args);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OTEL_") {
-            command.env_remove(name);
-        }
-    }
-    command.envs(env.iter().copied()).output().unwrap()
+    common::otlp_clean_env(args, env)
 }
 
 fn text(bytes: &[u8]) -> String {

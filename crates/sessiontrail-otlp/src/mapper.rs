@@ -187,7 +187,11 @@ impl Mapper {
                     span.end_time_unix_nano = span.start_time_unix_nano;
                     let attrs = &mut span.attributes;
                     push_owned(attrs, "gen_ai.request.model", model.as_deref());
-                    push_owned(attrs, "gen_ai.provider.name", provider.as_deref());
+                    push_owned(
+                        attrs,
+                        "gen_ai.provider.name",
+                        provider.as_deref().map(provider_name),
+                    );
                     push_u64(attrs, "gen_ai.usage.input_tokens", *tokens_in);
                     push_u64(attrs, "gen_ai.usage.output_tokens", *tokens_out);
                     push_owned(attrs, "sessiontrail.summary", summary.as_deref());
@@ -577,6 +581,51 @@ fn push_str<'a>(attrs: &mut Vec<KeyValue<'a>>, key: &'static str, value: Option<
 }
 
 /// A string attribute of a span, which outlives its events.
+/// A provider as `gen_ai.provider.name` names it: one of the conventions'
+/// well-known values when `given` is one, in any case, or a common other
+/// spelling of one (`Google` → `gcp.gemini`, `bedrock` → `aws.bedrock`);
+/// anything else as given.
+pub(crate) fn provider_name(given: &str) -> &str {
+    const WELL_KNOWN: [&str; 15] = [
+        "anthropic",
+        "aws.bedrock",
+        "azure.ai.inference",
+        "azure.ai.openai",
+        "cohere",
+        "deepseek",
+        "gcp.gemini",
+        "gcp.gen_ai",
+        "gcp.vertex_ai",
+        "groq",
+        "ibm.watsonx.ai",
+        "mistral_ai",
+        "openai",
+        "perplexity",
+        "x_ai",
+    ];
+    const ALIASES: [(&str, &str); 12] = [
+        ("google", "gcp.gemini"),
+        ("gemini", "gcp.gemini"),
+        ("vertex", "gcp.vertex_ai"),
+        ("vertexai", "gcp.vertex_ai"),
+        ("vertex_ai", "gcp.vertex_ai"),
+        ("bedrock", "aws.bedrock"),
+        ("azure", "azure.ai.openai"),
+        ("azure_openai", "azure.ai.openai"),
+        ("mistral", "mistral_ai"),
+        ("mistralai", "mistral_ai"),
+        ("xai", "x_ai"),
+        ("watsonx", "ibm.watsonx.ai"),
+    ];
+    let key = given.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    WELL_KNOWN
+        .iter()
+        .find(|w| **w == key)
+        .copied()
+        .or_else(|| ALIASES.iter().find(|(a, _)| *a == key).map(|(_, w)| *w))
+        .unwrap_or(given)
+}
+
 fn push_owned(attrs: &mut Vec<KeyValue<'static>>, key: &'static str, value: Option<&str>) {
     if let Some(v) = value {
         attrs.push(KeyValue::new(key, AnyValue::string(v.to_owned())));

@@ -961,3 +961,21 @@ fn the_records_and_requests_json_hold_the_batch() {
         json!({ "key": "service.name", "value": { "stringValue": "svc" } })
     );
 }
+
+#[test]
+fn providers_are_named_as_the_conventions_name_them() {
+    use crate::mapper::provider_name;
+    for (given, named) in [
+        ("anthropic", "anthropic"),
+        ("Anthropic", "anthropic"),
+        (" OpenAI ", "openai"),
+        ("Google", "gcp.gemini"),
+        ("AWS.Bedrock", "aws.bedrock"),
+        ("bedrock", "aws.bedrock"),
+        ("Mistral-AI", "mistral_ai"),
+        ("Vertex AI", "gcp.vertex_ai"),
+        ("my-own-llm", "my-own-llm"),
+    ] {
+        assert_eq!(provider_name(given), named, "{given:?}");
+    }
+}

@@ -15,7 +15,7 @@ export interface EventBase {
   timestamp: string;
   /** The position in the log, from 0, assigned by append. */
   sequence_no: number;
-  /** 32 lowercase hex digits (W3C trace id); filled when absent. */
+  /** 32 lowercase hex digits (W3C trace id); filled when absent with the session's own (`session_trace_id`), so every event of a session written without trace context is in one trace. */
   trace_id: string;
   /** 16 lowercase hex digits (W3C span id); filled when absent. */
   span_id: string;

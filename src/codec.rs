@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::error::InvalidEvent;
-use crate::event::{generate_event_id, generate_span_id, generate_trace_id, now_rfc3339};
+use crate::event::{generate_event_id, generate_span_id, now_rfc3339, session_trace_id};
 use crate::json::{self, bound, write_str, write_u64, Num, Reader, Result};
 use crate::schema::{
     type_index, EventType, FieldKind, FieldRef, FieldSpec, FieldValue, SessionEvent, COMMON_FIELDS,
@@ -342,7 +342,7 @@ impl<'a> Parts<'a> {
                 Ok(match i {
                     EVENT_ID => generate_event_id(),
                     TIMESTAMP => now_rfc3339(),
-                    TRACE_ID => generate_trace_id(),
+                    TRACE_ID => String::new(),
                     _ => generate_span_id(),
                 })
             }
@@ -382,6 +382,12 @@ impl<'a> Parts<'a> {
             artifact_ref,
             meta: self.meta,
         };
+        let mut event = event;
+        // A trace id filled in is the session's own (one trace per session
+        // when the writer gives no trace context), not a random one per event.
+        if filled & (1 << (TRACE_ID - 1)) != 0 {
+            event.trace_id = session_trace_id(&event.session_id);
+        }
         Ok((event, filled))
     }
 }

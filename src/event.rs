@@ -19,6 +19,26 @@ pub fn generate_trace_id() -> String {
     random_hex::<16>("")
 }
 
+/// The trace id the log fills in for an event of `session_id` appended
+/// without one: the same for every event of the session, so that writers
+/// that record no trace context still give one trace per session (the
+/// session span its root). 32 lowercase hex digits, never all zeros: two
+/// FNV-1a hashes of the session id (stable across versions and hosts; not
+/// random, as W3C trace context allows for ids derived from another).
+pub fn session_trace_id(session_id: &str) -> String {
+    let fnv = |basis: u64| {
+        session_id.bytes().fold(basis, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let (high, low) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142));
+    let id = format!("{high:016x}{low:016x}");
+    if high == 0 && low == 0 {
+        return "00000000000000000000000000000001".into();
+    }
+    id
+}
+
 /// The current time as RFC 3339 UTC with millisecond precision,
 /// e.g. `2026-11-26T03:04:05.678Z`.
 pub fn now_rfc3339() -> String {
@@ -114,6 +134,13 @@ mod tests {
         assert_eq!(generate_span_id().len(), 16);
         assert_eq!(generate_trace_id().len(), 32);
         assert_ne!(generate_trace_id(), generate_trace_id());
+        let trace = session_trace_id("ssn_1");
+        assert_eq!(trace.len(), 32);
+        assert!(trace
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(trace, session_trace_id("ssn_1"), "the same for the session");
+        assert_ne!(trace, session_trace_id("ssn_2"));
     }
 
     #[test]

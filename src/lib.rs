@@ -30,6 +30,7 @@ pub use check::{CheckReport, CounterState, SkippedLine};
 pub use error::{ErrorKind, EventLogError, InvalidEvent};
 pub use event::{
     format_rfc3339_millis, generate_event_id, generate_span_id, generate_trace_id, now_rfc3339,
+    session_trace_id,
 };
 pub use format::{parse_line, Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE_BYTES};
 pub use input::{event_from_json, event_from_value};

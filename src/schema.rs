@@ -401,7 +401,7 @@ pub const COMMON_FIELDS: [FieldSpec; 13] = [
     common(
         "trace_id",
         false,
-        "32 lowercase hex digits (W3C trace id); filled when absent.",
+        "32 lowercase hex digits (W3C trace id); filled when absent with the session's own (`session_trace_id`), so every event of a session written without trace context is in one trace.",
     ),
     common(
         "span_id",

@@ -739,3 +739,57 @@ fn a_line_check_refuses_is_not_shipped() {
         [0]
     );
 }
+
+#[test]
+fn a_session_written_without_trace_context_is_one_trace() {
+    let tmp = TempDir::new("otlp-one-trace");
+    let dir = tmp.session();
+    let common = r#""session_id":"ssn_plain","agent_id":"agent://a","agent_instance_id":"ai_1","agent_name":"a","host_id":"h""#;
+    let lines: String = [
+        r#""type":"session.started""#,
+        r#""type":"agent.started""#,
+        r#""type":"agent.called_tool","tool_name":"Read","duration_ms":3"#,
+        r#""type":"agent.completed""#,
+        r#""type":"session.closed""#,
+    ]
+    .iter()
+    .map(|t| format!("{{{t},{common}}}\n"))
+    .collect();
+    let mut append = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
+        .args(["append", dir.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    append
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    assert!(append.wait().unwrap().success());
+    let out_dir = tmp.path().join("out");
+    let out = otlp(&[dir.to_str().unwrap(), "--output", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let spans = spans_of(&traces(&out_dir)[0]).clone();
+    let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["execute_tool Read", "invoke_agent a", "session"]);
+    let traces: std::collections::BTreeSet<&str> = spans
+        .iter()
+        .map(|s| s["traceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(traces.len(), 1, "one trace: {traces:?}");
+    assert_eq!(
+        traces.iter().next().copied(),
+        Some(sessiontrail::session_trace_id("ssn_plain").as_str())
+    );
+    let id = |name: &str| spans.iter().find(|s| s["name"] == name).unwrap();
+    assert!(id("session").get("parentSpanId").is_none(), "the root");
+    assert_eq!(
+        id("invoke_agent a")["parentSpanId"],
+        id("session")["spanId"]
+    );
+    assert_eq!(
+        id("execute_tool Read")["parentSpanId"],
+        id("invoke_agent a")["spanId"]
+    );
+}

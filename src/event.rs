@@ -32,11 +32,13 @@ pub fn session_trace_id(session_id: &str) -> String {
         })
     };
     let (high, low) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142));
-    let id = format!("{high:016x}{low:016x}");
-    if high == 0 && low == 0 {
-        return "00000000000000000000000000000001".into();
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&high.to_be_bytes());
+    bytes[8..].copy_from_slice(&low.to_be_bytes());
+    if bytes == [0; 16] {
+        bytes[15] = 1; // all zeros is no trace id in W3C trace context
     }
-    id
+    hex("", &bytes)
 }
 
 /// The current time as RFC 3339 UTC with millisecond precision,

@@ -630,6 +630,7 @@ fn a_multi_agent_session_arrives_whole() {
         (span_hex(0x13).as_str(), span_hex(0x12).as_str())
     );
     assert_eq!(tool.attr("gen_ai.tool.name"), "Str(Bash)");
+    assert_eq!(tool.attr("gen_ai.tool.type"), "Str(function)");
     let start: u64 = tool.field("Start time").parse().unwrap();
     let end: u64 = tool.field("End time").parse().unwrap();
     assert_eq!(end - start, 25_000_000, "duration_ms before the event");

@@ -154,6 +154,17 @@ impl Mapper {
                     span.end_time_unix_nano = end;
                     let attrs = &mut span.attributes;
                     push_owned(attrs, "gen_ai.tool.name", Some(tool_name));
+                    // The agent's own tool-call id, which the hooks keep in
+                    // `meta.tool_use_id` (Claude Code's and Gemini CLI's).
+                    let call_id = event
+                        .meta
+                        .as_ref()
+                        .and_then(|m| m.get("tool_use_id"))
+                        .and_then(|v| v.as_str());
+                    push_owned(attrs, "gen_ai.tool.call.id", call_id);
+                    // A tool the agent calls with arguments it made up: the
+                    // conventions' `function` (not an extension or a datastore).
+                    push_owned(attrs, "gen_ai.tool.type", Some("function"));
                     push_owned(
                         attrs,
                         "sessiontrail.tool_input_digest",

@@ -338,6 +338,15 @@ fn every_type_gives_the_spans_of_the_table() {
     );
     assert_eq!(str_attr(&tool.attributes, "gen_ai.tool.name"), Some("Bash"));
     assert_eq!(
+        str_attr(&tool.attributes, "gen_ai.tool.type"),
+        Some("function")
+    );
+    assert_eq!(
+        str_attr(&tool.attributes, "gen_ai.tool.call.id"),
+        None,
+        "no meta"
+    );
+    assert_eq!(
         tool.parent_span_id.as_deref(),
         Some(span_hex(2).as_str()),
         "its agent"
@@ -978,4 +987,32 @@ fn providers_are_named_as_the_conventions_name_them() {
     ] {
         assert_eq!(provider_name(given), named, "{given:?}");
     }
+}
+
+#[test]
+fn a_tool_call_carries_the_agent_s_call_id() {
+    let mut call = ev(
+        0,
+        "lead",
+        10,
+        &span_hex(1),
+        None,
+        EventType::AgentCalledTool {
+            tool_name: "Read".into(),
+            tool_input_digest: None,
+            tool_output_digest: None,
+            duration_ms: Some(2),
+        },
+    );
+    call.meta = Some(serde_json::json!({"tool_use_id": "toolu_01", "other": 1}));
+    let batch = to_otlp(std::slice::from_ref(&call));
+    let tool = span_named(&batch, "execute_tool Read");
+    assert_eq!(
+        str_attr(&tool.attributes, "gen_ai.tool.call.id"),
+        Some("toolu_01")
+    );
+    assert_eq!(
+        str_attr(&tool.attributes, "gen_ai.tool.type"),
+        Some("function")
+    );
 }

@@ -22,7 +22,7 @@ class EventBase(TypedDict):
     sequence_no: int
     """The position in the log, from 0, assigned by append."""
     trace_id: str
-    """32 lowercase hex digits (W3C trace id); filled when absent."""
+    """32 lowercase hex digits (W3C trace id); filled when absent with the session's own (`session_trace_id`), so every event of a session written without trace context is in one trace."""
     span_id: str
     """16 lowercase hex digits (W3C span id); filled when absent."""
     parent_span_id: NotRequired[str]

@@ -124,7 +124,12 @@ export type EventLogErrorCode =
   /** The log was closed or freed. */
   | "CLOSED"
   /** The wasm core trapped; the log is closed. */
-  | "WASM_TRAP";
+  | "WASM_TRAP"
+  /** Browser entry: called before `await init()` finished. */
+  | "NOT_INITIALIZED"
+  /** Browser entry: `init()` could not fetch or compile the `.wasm` (the
+   *  message names the URL and what to do). */
+  | "WASM_LOAD_FAILED";
 
 /** An Error thrown (or a Promise rejected) by the log: `code` to branch on,
  *  the message for people, `field` for an invalid event, and what the

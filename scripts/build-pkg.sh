@@ -125,6 +125,28 @@ if grep -q 'require(' pkg/web/otlp-api.js; then
   echo "build-pkg: pkg/web/otlp-api.js still has a require(): update the sed above" >&2
   exit 1
 fi
+# The entries that need nothing served beside the bundle (inline.js,
+# otlp-inline.js): each .wasm as a base64 module, and the OPFS worker as one
+# classic script (opfs-files.js, which imports nothing, then the worker
+# without its import line), for a Blob URL.
+node -e '
+  const fs = require("fs");
+  const [web] = process.argv.slice(1);
+  for (const name of ["sessiontrail_bg", "sessiontrail_otlp_bg"]) {
+    const b64 = fs.readFileSync(`${web}/${name}.wasm`).toString("base64");
+    fs.writeFileSync(`${web}/${name}_inline.js`,
+      `// ${name}.wasm as base64, written by scripts/build-pkg.sh.\nexport default ${JSON.stringify(b64)};\n`);
+  }
+  const files = fs.readFileSync(`${web}/opfs-files.js`, "utf8");
+  const worker = fs.readFileSync(`${web}/opfs-worker.js`, "utf8");
+  if (/^import /m.test(files)) throw new Error("build-pkg: opfs-files.js imports something: inline it too");
+  const importLine = /^import \{ OpfsFiles \} from "\.\/opfs-files\.js";$/m;
+  if (!importLine.test(worker)) throw new Error("build-pkg: opfs-worker.js no longer imports OpfsFiles as expected");
+  const script = files.replace(/^export /gm, "") + "\n" + worker.replace(importLine, "");
+  if (/^(import|export) /m.test(script)) throw new Error("build-pkg: the inlined worker still has an import or export");
+  fs.writeFileSync(`${web}/opfs-worker-inline.js`,
+    `// opfs-worker.js with opfs-files.js as one classic script, written by scripts/build-pkg.sh.\nexport default ${JSON.stringify(script)};\n`);
+' pkg/web
 printf '{\n  "type": "module"\n}\n' > pkg/web/package.json
 
 cp pkg-template/package.json pkg-template/README.md pkg-template/index.d.ts \

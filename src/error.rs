@@ -103,6 +103,11 @@ error_kinds! {
     Closed = "CLOSED", exit 3, js;
     /// The wasm core trapped; the log is closed.
     WasmTrap = "WASM_TRAP", exit 3, js;
+    /// The browser entry was used before `await init()` finished.
+    NotInitialized = "NOT_INITIALIZED", exit 3, js;
+    /// The browser entry's `init()` could not fetch or compile its `.wasm`;
+    /// the message names the URL.
+    WasmLoadFailed = "WASM_LOAD_FAILED", exit 3, js;
     /// The session directory or a file of the log is a symbolic link.
     /// Nothing was written.
     Symlink = "SYMLINK", exit 3, native;

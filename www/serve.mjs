@@ -31,13 +31,14 @@ const TYPES = {
 };
 
 /** Starts the server; resolves with its URL and a close function. */
-export async function serve({ port = 8080, host = "127.0.0.1", pkgDir = PKG_WEB } = {}) {
+/** `root` is what / serves (www/; the packaging tests serve their builds). */
+export async function serve({ port = 8080, host = "127.0.0.1", pkgDir = PKG_WEB, root = WWW } = {}) {
   const server = createServer(async (req, res) => {
     let path = req.url;
     try {
       path = decodeURIComponent(new URL(req.url, "http://x").pathname);
       if (path === "/favicon.ico") return res.writeHead(204).end(); // none; not an error
-      const file = path.startsWith("/pkg/") ? inside(pkgDir, path.slice(5)) : inside(WWW, path.slice(1) || "index.html");
+      const file = path.startsWith("/pkg/") ? inside(pkgDir, path.slice(5)) : inside(root, path.slice(1) || "index.html");
       if (!file || req.method !== "GET") throw Object.assign(new Error(), { code: "ENOENT" });
       const target = (await stat(file)).isDirectory() ? join(file, "index.html") : file;
       const body = await readFile(target);

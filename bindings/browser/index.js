@@ -1,7 +1,9 @@
 // The browser entry of the sessiontrail package (copied to pkg/web/index.js).
 // Runs in a window or a Worker. Needs the wasm-bindgen `web` build beside it
 // (./sessiontrail.js, ./sessiontrail_bg.wasm): call `await init()` once before
-// anything else. Needs Web Locks (navigator.locks, a secure context) for
+// anything else (before it, EventLog.withHost throws NOT_INITIALIZED). For
+// bundlers that do not copy the .wasm beside the bundle, inline.js is the
+// same API with the .wasm and the OPFS worker inlined. Needs Web Locks (navigator.locks, a secure context) for
 // hosts shared across tabs.
 //
 // EventLog here is a hand-written class over the raw, synchronous wasm class
@@ -35,11 +37,25 @@
 //   const stored = await log.append({ type: "agent.note", text: "hi", ... });
 //   stored.sequence_no; // unique across tabs
 
-import init, { initSync, EventLog as RawEventLog } from "./sessiontrail.js";
+import rawInit, { initSync as rawInitSync, EventLog as RawEventLog } from "./sessiontrail.js";
 import { refuseUnjsonable } from "./json-values.js";
 import { writeGroup } from "./group-commit.js";
+import { initWasm, assertReady, markReady } from "./wasm-init.js";
 
-export { init as default, initSync };
+/** Loads the wasm core, once, before anything else: from
+ *  `{ module_or_path }` if given (a URL, Response, bytes or Module), else
+ *  from sessiontrail_bg.wasm beside this file. A failure is an Error with
+ *  code WASM_LOAD_FAILED naming the URL. */
+export default function init(options) {
+  return initWasm(rawInit, options, () => new URL("./sessiontrail_bg.wasm", import.meta.url));
+}
+
+/** Loads the wasm core from bytes or a Module in hand, synchronously. */
+export function initSync(options) {
+  const exports = rawInitSync(options);
+  markReady();
+  return exports;
+}
 export { MemoryHost } from "./memory-host.js";
 export { IndexedDbHost } from "./indexeddb-host.js";
 export { OpfsHost } from "./opfs-host.js";
@@ -60,6 +76,7 @@ export class EventLog {
   /** Wraps `host` (a LogHost) in a log; reads the host's bytes to seed the
    *  numbering, writes nothing. */
   static withHost(host) {
+    assertReady("EventLog.withHost()");
     return new EventLog(MAKING, RawEventLog.withHost(host), host);
   }
 

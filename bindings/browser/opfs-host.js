@@ -22,6 +22,13 @@ import { WebLock } from "./web-lock.js";
 
 const PRIVATE = Symbol("OpfsHost");
 
+/** The worker as one classic script (inline.js sets it): started from a
+ *  Blob URL, made once per page, so no worker file is served. */
+let workerUrl = null;
+export function useWorkerScript(text) {
+  workerUrl = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+}
+
 export class OpfsHost {
   /** "opfs:<name>": for error messages and the Web Lock. */
   name;
@@ -175,7 +182,10 @@ export class OpfsHost {
     if (typeof Worker === "undefined") {
       throw new Error(`OpfsHost.open(${JSON.stringify(name)}): Workers are unavailable here; use IndexedDbHost`);
     }
-    this.#worker = new Worker(new URL("./opfs-worker.js", import.meta.url), { type: "module" });
+    this.#worker =
+      workerUrl === null
+        ? new Worker(new URL("./opfs-worker.js", import.meta.url), { type: "module" })
+        : new Worker(workerUrl);
     this.#worker.onmessage = ({ data }) => {
       const call = this.#calls.get(data.id);
       this.#calls.delete(data.id);
@@ -184,7 +194,7 @@ export class OpfsHost {
     };
     this.#worker.onerror = (event) => {
       event.preventDefault?.();
-      this.#fail(new Error(`${this.name}: the OPFS worker failed to start or crashed: ${event.message ?? "no detail"}`));
+      this.#fail(new Error(`${this.name}: the OPFS worker failed to start or crashed: ${event.message ?? "no detail (a worker script that did not load: is opfs-worker.js served beside the bundle? \"sessiontrail/inline\" needs no file)"}`));
     };
     try {
       const opened = await this.#call({ op: "open", name });

@@ -748,7 +748,15 @@ pub fn every_failure_throws_its_kinds_code() {
             }),
         ),
     ];
-    let mut covered = vec![ErrorKind::Closed, ErrorKind::WasmTrap];
+    // Closed and WasmTrap are thrown by the JavaScript wrappers (tests/js);
+    // NotInitialized and WasmLoadFailed by the browser entry's init()
+    // (tests/packaging).
+    let mut covered = vec![
+        ErrorKind::Closed,
+        ErrorKind::WasmTrap,
+        ErrorKind::NotInitialized,
+        ErrorKind::WasmLoadFailed,
+    ];
     for (what, kind, fail) in cases {
         assert_eq!(error_code(fail()), kind.code(), "{what}");
         covered.push(kind);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Why this exists: the npm package must work in every bundler its users
+# have with no configuration beyond an entry and an output folder (issue
+# 18). This does what a new user does: packs pkg/ (`make pkg`) with npm
+# pack, makes a fresh project under target/packaging/, installs the tarball
+# and the pinned bundlers (package.json here) from the registry, builds
+# app/ with esbuild, Rollup (+node-resolve), Bun, Vite and webpack, each
+# with its plainest command, and runs every build in Chromium
+# (check.test.mjs).
+#
+#   bash tests/packaging/run.sh              # every bundler
+#   bash tests/packaging/run.sh esbuild vite # some
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+[ -f "$root/pkg/package.json" ] && [ -f "$root/pkg/web/inline.js" ] \
+  || { echo "packaging: $root/pkg is missing or stale: run 'make pkg' first" >&2; exit 1; }
+chromium=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$chromium" ] || { echo "packaging: no Chromium at $chromium (apt-get install chromium, or set CHROMIUM)" >&2; exit 1; }
+# playwright-core, for the harness the browser tests share.
+[ -d "$root/tests/e2e/node_modules/playwright-core" ] \
+  || (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+
+bundlers=("$@")
+[ ${#bundlers[@]} -gt 0 ] || bundlers=(esbuild rollup bun vite webpack)
+
+project="$root/target/packaging/project"
+rm -rf "$project"
+mkdir -p "$project"
+tarball=$(cd "$root/pkg" && npm pack --silent --pack-destination "$project")
+cp "$here/package.json" "$here/app/index.html" "$here/app/main.js" "$project/"
+cd "$project"
+echo "packaging: npm install $tarball and the bundlers in $project"
+npm install --no-audit --no-fund --loglevel=error "./$tarball"
+
+build() {
+  local name=$1
+  shift
+  echo "packaging: $name: $*"
+  "$@"
+  [ -f "out-$name/index.html" ] || cp index.html "out-$name/"
+}
+for bundler in "${bundlers[@]}"; do
+  case $bundler in
+    esbuild) build esbuild npx esbuild main.js --bundle --format=esm --outdir=out-esbuild --log-level=warning ;;
+    rollup) build rollup npx rollup main.js --format es --dir out-rollup --plugin 'node-resolve={browser:true}' --silent ;;
+    bun) build bun npx bun build main.js --target browser --outdir out-bun ;;
+    vite) build vite npx vite build --outDir out-vite --logLevel warn ;;
+    webpack) build webpack npx webpack --entry ./main.js --output-path out-webpack --mode production --no-stats ;;
+    *) echo "packaging: unknown bundler $bundler" >&2; exit 2 ;;
+  esac
+done
+
+SESSIONTRAIL_PACKAGING_DIR=$project BUNDLERS="${bundlers[*]}" \
+  node --test --test-reporter=spec "$here/check.test.mjs"

@@ -38,7 +38,7 @@ cli:
 demo: setup cli pkg
 	@bash scripts/demo.sh
 
-test: setup lint msrv test-native test-compat test-wasm pkg test-js test-e2e test-hook test-view test-otlp test-www test-py
+test: setup lint msrv test-native test-compat test-wasm pkg test-js test-e2e test-packaging test-hook test-view test-otlp test-www test-py
 	@echo "make test: every suite passed"
 
 lint:
@@ -67,6 +67,11 @@ test-js: cli pkg
 
 test-e2e: cli pkg
 	bash tests/e2e/run.sh
+
+# The packed tarball in a fresh project built by esbuild, Rollup, Bun, Vite
+# and webpack, each page run in Chromium (tests/packaging/run.sh).
+test-packaging: pkg
+	bash tests/packaging/run.sh
 
 # `sessiontrail view`: its HTTP API as a process (tests/view.rs, also part of
 # test-native), then the page in Chromium (tests/e2e/viewer.test.js) and

@@ -1,9 +1,11 @@
 // The browser entry of the sessiontrail package (copied to pkg/web/index.js).
 // Runs in a window or a Worker. Needs the wasm-bindgen `web` build beside it
 // (./sessiontrail.js, ./sessiontrail_bg.wasm): call `await init()` once before
-// anything else (before it, EventLog.withHost throws NOT_INITIALIZED). For
-// bundlers that do not copy the .wasm beside the bundle, inline.js is the
-// same API with the .wasm and the OPFS worker inlined. Needs Web Locks (navigator.locks, a secure context) for
+// anything else (before it, EventLog.withHost throws NOT_INITIALIZED). In a
+// bundle that did not copy the .wasm beside it (esbuild, Rollup, Bun: see
+// bundledAsIs in wasm-init.js), init() loads the inlined copy instead, and
+// OpfsHost starts its worker from a Blob; inline.js is the same API with
+// both always inlined, for a one-file bundle. Needs Web Locks (navigator.locks, a secure context) for
 // hosts shared across tabs.
 //
 // EventLog here is a hand-written class over the raw, synchronous wasm class
@@ -40,14 +42,21 @@
 import rawInit, { initSync as rawInitSync, EventLog as RawEventLog } from "./sessiontrail.js";
 import { refuseUnjsonable } from "./json-values.js";
 import { writeGroup } from "./group-commit.js";
-import { initWasm, assertReady, markReady } from "./wasm-init.js";
+import { initWasm, assertReady, markReady, bundledAsIs, decodeBase64 } from "./wasm-init.js";
 
 /** Loads the wasm core, once, before anything else: from
  *  `{ module_or_path }` if given (a URL, Response, bytes or Module), else
- *  from sessiontrail_bg.wasm beside this file. A failure is an Error with
- *  code WASM_LOAD_FAILED naming the URL. */
-export default function init(options) {
-  return initWasm(rawInit, options, () => new URL("./sessiontrail_bg.wasm", import.meta.url));
+ *  from sessiontrail_bg.wasm beside this file, or, in a bundle that did not
+ *  copy it (esbuild, Rollup, Bun), from the inlined copy, a chunk of its own
+ *  that other bundles never load. A failure is an Error with code
+ *  WASM_LOAD_FAILED naming the URL. */
+export default async function init(options) {
+  const url = new URL("./sessiontrail_bg.wasm", import.meta.url);
+  if (options == null && bundledAsIs(import.meta.url, url, "sessiontrail_bg.wasm")) {
+    const { default: base64 } = await import("./sessiontrail_bg_inline.js");
+    return initWasm(rawInit, undefined, () => decodeBase64(base64), "the inlined .wasm");
+  }
+  return initWasm(rawInit, options, () => url);
 }
 
 /** Loads the wasm core from bytes or a Module in hand, synchronously. */

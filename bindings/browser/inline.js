@@ -1,16 +1,12 @@
-// The browser entry with nothing to serve beside the bundle (copied to
-// pkg/web/inline.js): the core .wasm inlined as base64
-// (sessiontrail_bg_inline.js) and the OPFS worker started from a Blob of its
-// inlined script (opfs-worker-inline.js), both written by
-// scripts/build-pkg.sh. It is what `import "sessiontrail"` gives bundlers
-// that do not copy `new URL("./x.wasm", import.meta.url)` assets (esbuild,
-// Rollup, Bun's bundler): the package's exports map sends the `development`
-// and `production` conditions (Vite, webpack) to index.js, which fetches the
-// .wasm as a file, and every other browser bundler here. Also importable by
-// name, `import init from "sessiontrail/inline"`. The cost: the bundle is
-// about a third larger than the .wasm alone (base64), decoded once at init.
-//
-// The same API as index.js; `await init()` needs no argument.
+// `sessiontrail/inline` (copied to pkg/web/inline.js): the browser entry as a
+// single file, the core .wasm inlined as base64 (sessiontrail_bg_inline.js)
+// and the OPFS worker started from a Blob of its inlined script
+// (opfs-worker-inline.js), both written by scripts/build-pkg.sh, imported
+// statically. The root entry (index.js) already falls back to these in a
+// bundle that did not copy its assets, through dynamic imports; this entry
+// is for a bundle that must be one file (`rollup -o`, a CSP without a
+// second script). The cost: the .wasm in base64, a third larger than the
+// file, decoded once at init. The same API as index.js.
 
 import rawInit from "./sessiontrail.js";
 import { initWasm, decodeBase64 } from "./wasm-init.js";

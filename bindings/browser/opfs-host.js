@@ -19,14 +19,16 @@
 import { ByteBuffer } from "./byte-buffer.js";
 import { OpfsFiles, checkName } from "./opfs-files.js";
 import { WebLock } from "./web-lock.js";
+import { bundledAsIs } from "./wasm-init.js";
 
 const PRIVATE = Symbol("OpfsHost");
 
-/** The worker as one classic script (inline.js sets it): started from a
- *  Blob URL, made once per page, so no worker file is served. */
+/** The worker as one classic script (inline.js sets it, or #startWorker in
+ *  a bundle that did not copy opfs-worker.js): started from a Blob URL,
+ *  made once per page, so no worker file is served. */
 let workerUrl = null;
 export function useWorkerScript(text) {
-  workerUrl = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+  workerUrl ??= URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
 }
 
 export class OpfsHost {
@@ -181,6 +183,9 @@ export class OpfsHost {
   async #startWorker(name) {
     if (typeof Worker === "undefined") {
       throw new Error(`OpfsHost.open(${JSON.stringify(name)}): Workers are unavailable here; use IndexedDbHost`);
+    }
+    if (workerUrl === null && bundledAsIs(import.meta.url, new URL("./opfs-worker.js", import.meta.url), "opfs-worker.js")) {
+      useWorkerScript((await import("./opfs-worker-inline.js")).default);
     }
     this.#worker =
       workerUrl === null

@@ -16,7 +16,15 @@
 //   const { traces, logs } = toOtlp(await log.readAll());
 import init, * as raw from "./sessiontrail_otlp.js";
 import { makeOtlp } from "./otlp-api.js";
+import { bundledAsIs, decodeBase64 } from "./wasm-init.js";
 
-await init();
+// In a bundle that did not copy the .wasm (esbuild, Rollup, Bun: see
+// wasm-init.js), the inlined copy, a chunk of its own.
+if (bundledAsIs(import.meta.url, new URL("./sessiontrail_otlp_bg.wasm", import.meta.url), "sessiontrail_otlp_bg.wasm")) {
+  const { default: base64 } = await import("./sessiontrail_otlp_bg_inline.js");
+  await init({ module_or_path: decodeBase64(base64) });
+} else {
+  await init();
+}
 
 export const { toOtlp, toOtlpJson, OtlpMapper, otlpRequests } = makeOtlp(() => raw);

@@ -7,6 +7,24 @@
 
 let ready = false;
 
+/** This module's URL: another module of the package with the same URL was
+ *  bundled into one file with it (see `bundledAsIs`). */
+const HERE = import.meta.url;
+
+/**
+ * Whether `asset` (`new URL("./<file>", import.meta.url)` in the module whose
+ * import.meta.url is `moduleUrl`) points at a file that is not there: the
+ * module was bundled into one file with this one (the same import.meta.url)
+ * and the bundler left the asset URL as written, not copying the file
+ * (esbuild, Rollup, Bun). Vite and webpack rename the asset they copy
+ * (webpack also makes import.meta.url the source file's); unbundled, each
+ * module has its own URL and the file is beside it. The entries then use
+ * the inlined copy, which always works.
+ */
+export function bundledAsIs(moduleUrl, asset, file) {
+  return moduleUrl === HERE && asset.pathname.endsWith(`/${file}`);
+}
+
 function coded(code, message, cause) {
   const e = new Error(message, cause === undefined ? undefined : { cause });
   e.code = code;

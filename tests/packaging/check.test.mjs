@@ -8,6 +8,7 @@
 //   SESSIONTRAIL_PACKAGING_DIR=<project> BUNDLERS="esbuild rollup" node --test check.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { launch, watchedPage } from "../e2e/harness.js";
 import { serve } from "../../www/serve.mjs";
 
@@ -15,26 +16,44 @@ const project = process.env.SESSIONTRAIL_PACKAGING_DIR;
 const bundlers = (process.env.BUNDLERS ?? "").split(/\s+/).filter(Boolean);
 assert.ok(project && bundlers.length, "run through tests/packaging/run.sh");
 
-let server;
 let browser;
 before(async () => {
-  server = await serve({ port: 0, root: project });
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
-  await server?.close();
 });
 
 for (const bundler of bundlers) {
   test(`${bundler}: the page appends and reads on every host with no configuration`, async () => {
+    // Each build at the root of its own server, as it would be deployed.
+    const server = await serve({ port: 0, root: join(project, `out-${bundler}`) });
     const context = await browser.newContext();
     const errors = [];
     const page = await watchedPage(context, errors);
-    await page.goto(`${server.url}out-${bundler}/index.html`);
-    const result = await (await page.waitForFunction(() => window.__result, null, { timeout: 30_000 })).jsonValue();
-    await context.close();
-    assert.deepEqual(errors, []);
+    const wasm = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.endsWith(".wasm")) wasm.push(new URL(r.url()).pathname);
+    });
+    let result;
+    try {
+      await page.goto(server.url);
+      result = await (await page.waitForFunction(() => window.__result, null, { timeout: 30_000 })).jsonValue();
+    } finally {
+      await context.close();
+      await server.close();
+    }
+    // The one failed load the page asks for (init with a wrong URL).
+    const missing = `HTTP 404: ${server.url}nowhere.wasm`;
+    assert.deepEqual(errors, [missing]);
+    assert.equal(result.badUrl.code, "WASM_LOAD_FAILED");
+    assert.ok(result.badUrl.message.includes(`${server.url}nowhere.wasm: HTTP 404`), result.badUrl.message);
+    assert.match(result.badUrl.message, /sessiontrail\/inline/);
+    // Vite and webpack copy the .wasm (a file, fetched); the others leave
+    // it, and the inlined copy is used (nothing fetched but the bad URL).
+    const copied = wasm.filter((p) => p !== "/nowhere.wasm");
+    if (bundler === "vite" || bundler === "webpack") assert.equal(copied.length, 1, copied.join(" "));
+    else assert.deepEqual(copied, []);
     assert.equal(result.error, undefined, result.error);
     assert.equal(result.beforeInit.code, "NOT_INITIALIZED");
     assert.match(result.beforeInit.message, /await init\(\)/);

@@ -19,6 +19,12 @@ async function run() {
   } catch (e) {
     result.beforeInit = { code: e.code, message: e.message };
   }
+  try {
+    await init({ module_or_path: new URL("./nowhere.wasm", location.href) });
+    result.badUrl = { code: null };
+  } catch (e) {
+    result.badUrl = { code: e.code, message: e.message };
+  }
   await init();
   const name = `pkg_${Date.now().toString(36)}_${Math.random().toString(16).slice(2, 8)}`;
   const hosts = {

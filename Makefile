@@ -8,7 +8,7 @@ CLI := target/release/sessiontrail
 
 # Every crate at once is `--workspace`; a bare cargo command at the root
 # covers the core crate alone.
-.PHONY: help setup demo test lint codegen msrv test-native test-compat test-wasm pkg test-js test-e2e bench www cli clean test-hook bench-hook test-view test-otlp fuzz test-www wheel test-py
+.PHONY: help setup demo test lint codegen msrv test-native test-compat test-wasm pkg test-js test-e2e test-packaging bench www cli clean test-hook bench-hook test-view test-otlp fuzz test-www wheel test-py
 
 help:
 	@echo "make demo    record a session through the crate, the CLI and Node; show it and check it"

@@ -6,10 +6,12 @@
 # and the pinned bundlers (package.json here) from the registry, builds
 # app/ with esbuild, Rollup (+node-resolve), Bun, Vite and webpack, each
 # with its plainest command, and runs every build in Chromium
-# (check.test.mjs).
+# (check.test.mjs). Then tsc on ts/ under the node16, nodenext and bundler
+# resolutions, without customConditions: Node code with Node types and no
+# DOM lib, browser code with the DOM lib and no Node types.
 #
-#   bash tests/packaging/run.sh              # every bundler
-#   bash tests/packaging/run.sh esbuild vite # some
+#   bash tests/packaging/run.sh              # every bundler, then tsc
+#   bash tests/packaging/run.sh esbuild vite # some, then tsc
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -29,6 +31,7 @@ rm -rf "$project"
 mkdir -p "$project"
 tarball=$(cd "$root/pkg" && npm pack --silent --pack-destination "$project")
 cp "$here/package.json" "$here/app/index.html" "$here/app/main.js" "$project/"
+cp -R "$here/ts" "$project/ts"
 cd "$project"
 echo "packaging: npm install $tarball and the bundlers in $project"
 npm install --no-audit --no-fund --loglevel=error "./$tarball"
@@ -53,3 +56,27 @@ done
 
 SESSIONTRAIL_PACKAGING_DIR=$project BUNDLERS="${bundlers[*]}" \
   node --test --test-reporter=spec "$here/check.test.mjs"
+
+# tsc: one folder per case, each with its tsconfig.json and its source.
+tscheck() {
+  local name=$1 module=$2 specifier=$3 source=$4 lib=$5 types=$6
+  mkdir -p "ts/$name"
+  sed "s|SPECIFIER|$specifier|" "ts/$source" > "ts/$name/app.ts"
+  cat > "ts/$name/tsconfig.json" <<JSON
+{
+  "compilerOptions": {
+    "module": "$module", "moduleResolution": "$( [ "$module" = esnext ] && echo bundler || echo "$module")",
+    "target": "es2022", "lib": $lib, "types": $types,
+    "strict": true, "noEmit": true, "skipLibCheck": false
+  },
+  "files": ["app.ts"]
+}
+JSON
+  echo "packaging: tsc $name"
+  npx tsc -p "ts/$name"
+}
+tscheck node16 node16 sessiontrail node-app.ts '["es2022"]' '["node"]'
+tscheck nodenext nodenext sessiontrail node-app.ts '["es2022"]' '["node"]'
+tscheck bundler-node esnext sessiontrail/node node-app.ts '["es2022"]' '["node"]'
+tscheck bundler-browser esnext sessiontrail browser-app.ts '["es2022", "dom"]' '[]'
+echo "packaging: every build ran in Chromium and every tsc case passed"

@@ -8,7 +8,10 @@
 # with its plainest command, and runs every build in Chromium
 # (check.test.mjs). Then tsc on ts/ under the node16, nodenext and bundler
 # resolutions, without customConditions: Node code with Node types and no
-# DOM lib, browser code with the DOM lib and no Node types.
+# DOM lib, browser code with the DOM lib and no Node types. Last, the npm
+# README's Node example (from the packed README) under Node, Bun and Deno
+# (with the permissions the README names): the same output, and the flock
+# lock taken in each.
 #
 #   bash tests/packaging/run.sh              # every bundler, then tsc
 #   bash tests/packaging/run.sh esbuild vite # some, then tsc
@@ -79,4 +82,34 @@ tscheck node16 node16 sessiontrail node-app.ts '["es2022"]' '["node"]'
 tscheck nodenext nodenext sessiontrail node-app.ts '["es2022"]' '["node"]'
 tscheck bundler-node esnext sessiontrail/node node-app.ts '["es2022"]' '["node"]'
 tscheck bundler-browser esnext sessiontrail browser-app.ts '["es2022", "dom"]' '[]'
-echo "packaging: every build ran in Chromium and every tsc case passed"
+
+# The README's Node example in each runtime, with its session directory
+# from the command line; then whether the log locks (koffi's flock).
+node -e '
+  const fs = require("fs");
+  const readme = fs.readFileSync("node_modules/sessiontrail/README.md", "utf8");
+  const node = readme.slice(readme.indexOf("## Node"));
+  const code = node.slice(node.indexOf("```js\n") + 6, node.indexOf("\n```", node.indexOf("```js\n")));
+  if (!code.includes("EventLog.open(\"/tmp/session-1\")")) throw new Error("the README example changed: update run.sh");
+  fs.writeFileSync("example.mjs", code.replace("\"/tmp/session-1\"", "process.argv[2]"));
+  fs.writeFileSync("locking.mjs",
+    "import { EventLog } from \"sessiontrail\";\nconsole.log(EventLog.open(process.argv[2]).locking);\n");
+'
+sessions=$(mktemp -d)
+trap 'rm -rf "$sessions"' EXIT
+deno_flags=(--allow-read --allow-write --allow-ffi --allow-sys)
+node example.mjs "$sessions/node" > example-node.txt
+for runtime in bun deno; do
+  case $runtime in
+    bun) run=(npx bun) ;;
+    deno) run=(npx deno run "${deno_flags[@]}") ;;
+  esac
+  echo "packaging: the README's Node example under $runtime: ${run[*]} example.mjs"
+  "${run[@]}" example.mjs "$sessions/$runtime" > "example-$runtime.txt"
+  diff -u example-node.txt "example-$runtime.txt" \
+    || { echo "packaging: $runtime printed something else than Node" >&2; exit 1; }
+  locking=$("${run[@]}" locking.mjs "$sessions/$runtime")
+  [ "$locking" = flock ] || { echo "packaging: $runtime: log.locking is '$locking', not flock" >&2; exit 1; }
+done
+grep -qx '0 1 2' example-node.txt || { echo "packaging: the example printed:" >&2; cat example-node.txt >&2; exit 1; }
+echo "packaging: every build ran in Chromium, every tsc case passed, Bun and Deno ran the Node example"

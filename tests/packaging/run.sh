@@ -11,7 +11,7 @@
 # DOM lib, browser code with the DOM lib and no Node types. Last, the npm
 # README's Node example (from the packed README) under Node, Bun and Deno
 # (with the permissions the README names): the same output, and the flock
-# lock taken in each.
+# lock taken in each. And `npm install --omit=optional` of the tarball.
 #
 #   bash tests/packaging/run.sh              # every bundler, then tsc
 #   bash tests/packaging/run.sh esbuild vite # some, then tsc
@@ -112,4 +112,28 @@ for runtime in bun deno; do
   [ "$locking" = flock ] || { echo "packaging: $runtime: log.locking is '$locking', not flock" >&2; exit 1; }
 done
 grep -qx '0 1 2' example-node.txt || { echo "packaging: the example printed:" >&2; cat example-node.txt >&2; exit 1; }
-echo "packaging: every build ran in Chromium, every tsc case passed, Bun and Deno ran the Node example"
+
+# --omit=optional: the install succeeds with no script run (koffi itself is
+# optional, so neither it nor its binary package is installed, and its
+# install script never tries to build from source), and EventLog.open then
+# refuses with LOCK_UNSUPPORTED, saying how to fix it.
+omit="$root/target/packaging/omit-optional"
+rm -rf "$omit"
+mkdir -p "$omit"
+cp "$tarball" "$omit/"
+printf '{ "private": true }\n' > "$omit/package.json"
+echo "packaging: npm install --omit=optional $tarball"
+(cd "$omit" && npm install --no-audit --no-fund --loglevel=error --omit=optional "./$tarball")
+[ ! -e "$omit/node_modules/koffi" ] || { echo "packaging: --omit=optional still installed koffi" >&2; exit 1; }
+(cd "$omit" && node -e '
+  const { EventLog } = require("sessiontrail");
+  try {
+    EventLog.open(process.argv[1]);
+  } catch (e) {
+    if (e.code !== "LOCK_UNSUPPORTED" || !/--omit=optional/.test(e.message) || !/lock: "none"/.test(e.message)) throw e;
+    console.log("packaging: --omit=optional: EventLog.open refuses with LOCK_UNSUPPORTED and says how to fix it");
+    process.exit(0);
+  }
+  throw new Error("EventLog.open succeeded without koffi");
+' "$sessions/omit")
+echo "packaging: every build ran in Chromium, every tsc case passed, Bun and Deno ran the Node example, --omit=optional installs"

@@ -85,6 +85,29 @@ if [ -n "${SESSIONTRAIL_WASM_OPT:-}" ]; then
   done
 fi
 
+# A one-file Node bundle (esbuild --bundle --platform=node) has no .wasm
+# beside it, and in ESM output no __dirname: the Node glue then reads an
+# inlined copy (CommonJS, base64), which only such a bundle ever loads.
+for name in sessiontrail sessiontrail_otlp; do
+  node -e '
+    const fs = require("fs");
+    const [dir, name] = process.argv.slice(1);
+    const glue = `${dir}/${name}.js`;
+    const read = `const wasmPath = \`\${__dirname}/${name}_bg.wasm\`;\nconst wasmBytes = require(\x27fs\x27).readFileSync(wasmPath);\n`;
+    const text = fs.readFileSync(glue, "utf8");
+    if (!text.includes(read)) throw new Error(`build-pkg: ${glue} no longer reads its .wasm as expected: update the rewrite`);
+    fs.writeFileSync(glue, text.replace(read,
+      "// scripts/build-pkg.sh: the .wasm beside this file or, in a one-file bundle\n" +
+      "// without it, the inlined copy.\n" +
+      "let wasmBytes;\n" +
+      `try { wasmBytes = require(\x27fs\x27).readFileSync(\`\${__dirname}/${name}_bg.wasm\`); }\n` +
+      `catch { wasmBytes = Buffer.from(require(\x27./${name}_bg_inline.js\x27), \x27base64\x27); }\n`));
+    fs.writeFileSync(`${dir}/${name}_bg_inline.js`,
+      `// ${name}_bg.wasm as base64, for one-file bundles; written by scripts/build-pkg.sh.\n` +
+      `module.exports = ${JSON.stringify(fs.readFileSync(`${dir}/${name}_bg.wasm`).toString("base64"))};\n`);
+  ' pkg/node "$name"
+done
+
 cp bindings/node/index.js bindings/node/index.mjs bindings/node/file-host.js \
   bindings/node/flock.js bindings/node/json-values.js bindings/node/group-commit.js \
   bindings/node/event-keys.js bindings/node/otlp.js bindings/node/otlp.mjs \

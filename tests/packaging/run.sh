@@ -11,7 +11,8 @@
 # DOM lib, browser code with the DOM lib and no Node types. Last, the npm
 # README's Node example (from the packed README) under Node, Bun and Deno
 # (with the permissions the README names): the same output, and the flock
-# lock taken in each. And `npm install --omit=optional` of the tarball.
+# lock taken in each; the example as a one-file esbuild Node bundle. And
+# `npm install --omit=optional` of the tarball.
 #
 #   bash tests/packaging/run.sh              # every bundler, then tsc
 #   bash tests/packaging/run.sh esbuild vite # some, then tsc
@@ -111,6 +112,27 @@ for runtime in bun deno; do
   locking=$("${run[@]}" locking.mjs "$sessions/$runtime")
   [ "$locking" = flock ] || { echo "packaging: $runtime: log.locking is '$locking', not flock" >&2; exit 1; }
 done
+# A one-file Node bundle (a hook script), in a folder of its own, with
+# esbuild's default format for Node (CommonJS): the .wasm comes from its
+# inlined copy; koffi, a native module, stays external (the one flag the
+# README names).
+cat > hook.mjs <<'JS'
+import { EventLog } from "sessiontrail";
+const log = EventLog.open(process.argv[2]);
+const stored = log.appendSync({
+  type: "agent.note", text: "from a bundle", session_id: "ssn_hook", agent_id: "agent://hook",
+  agent_instance_id: "ai_hook", agent_name: "hook", host_id: "node",
+});
+console.log(stored.sequence_no, log.locking, log.readAllSync().length);
+log.close();
+JS
+mkdir -p out-node
+echo "packaging: esbuild hook.mjs --bundle --platform=node --external:koffi"
+npx esbuild hook.mjs --bundle --platform=node --external:koffi --outfile=out-node/hook.cjs --log-level=warning
+ls out-node | grep -q '\.wasm$' && { echo "packaging: esbuild copied a .wasm; the test proves nothing" >&2; exit 1; }
+bundled=$(node out-node/hook.cjs "$sessions/bundle"; node out-node/hook.cjs "$sessions/bundle")
+[ "$bundled" = "$(printf '0 flock 1\n1 flock 2')" ] \
+  || { echo "packaging: the Node bundle printed: $bundled" >&2; exit 1; }
 grep -qx '0 1 2' example-node.txt || { echo "packaging: the example printed:" >&2; cat example-node.txt >&2; exit 1; }
 
 # --omit=optional: the install succeeds with no script run (koffi itself is

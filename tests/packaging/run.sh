@@ -5,7 +5,8 @@
 # pack, makes a fresh project under target/packaging/, installs the tarball
 # and the pinned bundlers (package.json here) from the registry, builds
 # app/ with esbuild, Rollup (+node-resolve), Bun, Vite and webpack, each
-# with its plainest command, and runs every build in Chromium
+# with its plainest command (and with Rollup into one file from
+# sessiontrail/inline), and runs every build in Chromium
 # (check.test.mjs). Then tsc on ts/ under the node16, nodenext and bundler
 # resolutions, without customConditions: Node code with Node types and no
 # DOM lib, browser code with the DOM lib and no Node types. Last, the npm
@@ -28,7 +29,7 @@ chromium=${CHROMIUM:-/usr/bin/chromium}
   || (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 
 bundlers=("$@")
-[ ${#bundlers[@]} -gt 0 ] || bundlers=(esbuild rollup bun vite webpack)
+[ ${#bundlers[@]} -gt 0 ] || bundlers=(esbuild rollup bun vite webpack rollup-inline)
 
 project="$root/target/packaging/project"
 rm -rf "$project"
@@ -53,6 +54,15 @@ for bundler in "${bundlers[@]}"; do
     rollup) build rollup npx rollup main.js --format es --dir out-rollup --plugin 'node-resolve={browser:true}' --silent ;;
     bun) build bun npx bun build main.js --target browser --outdir out-bun ;;
     vite) build vite npx vite build --outDir out-vite --logLevel warn ;;
+    # sessiontrail/inline, for the one output file it exists for.
+    rollup-inline)
+      sed 's|from "sessiontrail";|from "sessiontrail/inline";|' main.js > main-inline.js
+      grep -q 'sessiontrail/inline' main-inline.js
+      build rollup-inline npx rollup main-inline.js --format es --file out-rollup-inline/main.js \
+        --plugin 'node-resolve={browser:true}' --silent
+      [ "$(ls out-rollup-inline)" = "$(printf 'index.html\nmain.js')" ] \
+        || { echo "packaging: rollup-inline made more than one file: $(ls out-rollup-inline)" >&2; exit 1; }
+      ;;
     webpack) build webpack npx webpack --entry ./main.js --output-path out-webpack --mode production --no-stats ;;
     *) echo "packaging: unknown bundler $bundler" >&2; exit 2 ;;
   esac

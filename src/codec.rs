@@ -364,7 +364,7 @@ impl<'a> Parts<'a> {
         };
         let [_, _, _, _, _, parent_span_id, _, _, _, agent_role, _, tool_runtime_id, artifact_ref] =
             self.strs;
-        let event = SessionEvent {
+        let mut event = SessionEvent {
             session_id,
             event_id,
             timestamp,
@@ -382,7 +382,6 @@ impl<'a> Parts<'a> {
             artifact_ref,
             meta: self.meta,
         };
-        let mut event = event;
         // A trace id filled in is the session's own (one trace per session
         // when the writer gives no trace context), not a random one per event.
         if filled & (1 << (TRACE_ID - 1)) != 0 {

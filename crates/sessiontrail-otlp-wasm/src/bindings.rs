@@ -147,7 +147,10 @@ fn invalid_event(e: EventsError) -> JsValue {
     let err = js_sys::Error::new(&e.why());
     let set =
         |key: &str, value: JsValue| js_sys::Reflect::set(&err, &JsValue::from_str(key), &value);
-    let _ = set("code", JsValue::from_str("INVALID_EVENT"));
+    let _ = set(
+        "code",
+        JsValue::from_str(sessiontrail::ErrorKind::InvalidEvent.code()),
+    );
     let _ = set("index", JsValue::from(e.index as f64));
     err.into()
 }

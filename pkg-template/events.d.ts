@@ -88,6 +88,10 @@ export interface AgentCalledTool extends EventBase {
   tool_output_digest?: string;
   /** A non-negative integer. */
   duration_ms?: number;
+  /** `"succeeded"`, `"failed"` (the tool ran and reported an error)
+   *  or `"denied"` (it never ran: refused or blocked); absent when
+   *  not recorded (older events, writers that cannot tell). */
+  outcome?: string;
 }
 
 export interface AgentReadFile extends EventBase {

@@ -320,6 +320,27 @@ impl EventType {
     pub fn name(&self) -> &'static str {
         EVENT_TYPE_NAMES[self.index()]
     }
+
+    /// Whether what this event records failed: the one rule every reader
+    /// (the OTLP mapping's span status, the viewer's failures) applies.
+    /// `Some(true)` for a tool call whose `outcome` is `"failed"` or
+    /// `"denied"`, a process that exited non-zero and `agent.failed`;
+    /// `Some(false)` for a tool call that `"succeeded"`, a process that
+    /// exited 0 and `agent.completed`; `None` where the event does not say
+    /// (no outcome or exit code recorded, or a type with no outcome).
+    pub fn failed(&self) -> Option<bool> {
+        match self {
+            EventType::AgentCalledTool { outcome, .. } => match outcome.as_deref()? {
+                "failed" | "denied" => Some(true),
+                "succeeded" => Some(false),
+                _ => None,
+            },
+            EventType::AgentCompletedProcess { exit_code, .. } => Some((*exit_code)? != 0),
+            EventType::AgentFailed { .. } => Some(true),
+            EventType::AgentCompleted { .. } => Some(false),
+            _ => None,
+        }
+    }
 }
 
 /// The fields of the event type with this wire name.
@@ -464,6 +485,10 @@ event_types! {
         tool_input_digest: Option<String>,
         tool_output_digest: Option<String>,
         duration_ms: Option<u64>,
+        /// `"succeeded"`, `"failed"` (the tool ran and reported an error)
+        /// or `"denied"` (it never ran: refused or blocked); absent when
+        /// not recorded (older events, writers that cannot tell).
+        outcome: Option<String>,
     }
 
     "agent.read_file" => AgentReadFile {
@@ -519,5 +544,49 @@ event_types! {
         provider: Option<String>,
         summary: Option<String>,
         confidence: Option<f64>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventType;
+
+    fn tool(outcome: Option<&str>) -> EventType {
+        EventType::AgentCalledTool {
+            tool_name: "Edit".into(),
+            tool_input_digest: None,
+            tool_output_digest: None,
+            duration_ms: None,
+            outcome: outcome.map(Into::into),
+        }
+    }
+
+    fn process(exit_code: Option<i32>) -> EventType {
+        EventType::AgentCompletedProcess {
+            process_name: "cargo".into(),
+            exit_code,
+            duration_ms: None,
+            command: None,
+        }
+    }
+
+    #[test]
+    fn failed_reads_outcomes_exit_codes_and_agent_ends() {
+        assert_eq!(tool(Some("failed")).failed(), Some(true));
+        assert_eq!(tool(Some("denied")).failed(), Some(true));
+        assert_eq!(tool(Some("succeeded")).failed(), Some(false));
+        // An outcome this version does not know, or none, says nothing.
+        assert_eq!(tool(Some("timed out")).failed(), None);
+        assert_eq!(tool(None).failed(), None);
+        assert_eq!(process(Some(3)).failed(), Some(true));
+        assert_eq!(process(Some(-9)).failed(), Some(true));
+        assert_eq!(process(Some(0)).failed(), Some(false));
+        assert_eq!(process(None).failed(), None);
+        assert_eq!(EventType::AgentFailed { reason: None }.failed(), Some(true));
+        let completed = EventType::AgentCompleted {
+            termination_reason: None,
+        };
+        assert_eq!(completed.failed(), Some(false));
+        assert_eq!(EventType::SessionStarted.failed(), None);
     }
 }

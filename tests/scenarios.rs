@@ -929,6 +929,7 @@ fn a_hand_written_wire_line_is_read<F: Fixture>() {
             tool_input_digest: None,
             tool_output_digest: None,
             duration_ms: Some(7),
+            outcome: None,
         }
     );
     assert_eq!(append_note(&log, "next"), 1);

@@ -42,6 +42,7 @@ export const EVENT_TYPES = [
     { name: "tool_input_digest", kind: "text", required: false },
     { name: "tool_output_digest", kind: "text", required: false },
     { name: "duration_ms", kind: "u64", required: false },
+    { name: "outcome", kind: "text", required: false },
   ] },
   { name: "agent.read_file", fields: [
     { name: "file_path", kind: "text", required: true },

@@ -55,6 +55,7 @@ export const FIELD_LABELS = {
   tool_name: "Tool name",
   tool_input_digest: "Input digest",
   tool_output_digest: "Output digest",
+  outcome: "Outcome",
   file_path: "File path",
   operation: "Operation",
   additions: "Lines added",
@@ -90,6 +91,7 @@ export const FIELD_LABELS = {
 /** Fields the form shows otherwise than a box for their kind. */
 const FIELD_FORMS = {
   operation: { kind: "choice", options: ["created", "modified", "deleted"] },
+  outcome: { kind: "choice", options: ["succeeded", "failed", "denied"] },
   text: { multiline: true },
   summary: { multiline: true },
 };
@@ -163,7 +165,7 @@ export function summarize(e) {
     case "agent.failed":
       return e.reason ?? "";
     case "agent.called_tool":
-      return e.tool_name + ms(e.duration_ms);
+      return join(e.tool_name + ms(e.duration_ms), e.outcome);
     case "agent.read_file":
       return e.file_path;
     case "agent.wrote_file": {

@@ -79,6 +79,8 @@ pub(crate) mod types {
             tool_output_digest: Option<String>,
             #[serde(skip_serializing_if = "Option::is_none")]
             duration_ms: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            outcome: Option<String>,
         },
 
         #[serde(rename = "agent.read_file")]
@@ -253,6 +255,7 @@ macro_rules! samples {
                 tool_input_digest: s("sha256:00"),
                 tool_output_digest: s("sha256:ff"),
                 duration_ms: Some(0),
+                outcome: s("failed"),
             },
             EventType::AgentReadFile {
                 file_path: "/etc/hosts".into(),
@@ -327,6 +330,7 @@ macro_rules! samples {
                 tool_input_digest: None,
                 tool_output_digest: None,
                 duration_ms: None,
+                outcome: None,
             },
             EventType::AgentReadFile {
                 file_path: "a".into(),

@@ -164,6 +164,7 @@ fn written_samples() -> Vec<EventType> {
             tool_input_digest: s("sha256:in"),
             tool_output_digest: s("sha256:out"),
             duration_ms: Some(42),
+            outcome: s("failed"),
         },
         EventType::AgentReadFile {
             file_path: "/src/main.rs".into(),

@@ -474,6 +474,7 @@ fn a_multi_agent_session_arrives_whole() {
                     tool_input_digest: None,
                     tool_output_digest: None,
                     duration_ms: Some(25),
+                    outcome: None,
                 },
             ),
             event(

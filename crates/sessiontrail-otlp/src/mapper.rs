@@ -136,6 +136,8 @@ impl Mapper {
                 tool_input_digest,
                 tool_output_digest,
                 duration_ms,
+                // The span's status from it is the next change (issue 20).
+                outcome: _,
             } => {
                 // Recorded when the call returned: the span ends at the
                 // event and began `duration_ms` before it.

@@ -75,6 +75,7 @@ fn every_type() -> Vec<SessionEvent> {
             tool_input_digest: s("sha256:in"),
             tool_output_digest: s("sha256:out"),
             duration_ms: Some(42),
+            outcome: s("succeeded"),
         },
         EventType::AgentReadFile {
             file_path: "/src/main.rs".into(),
@@ -437,6 +438,7 @@ fn multi_agent() -> Vec<SessionEvent> {
                 tool_input_digest: None,
                 tool_output_digest: None,
                 duration_ms: Some(40),
+                outcome: None,
             },
         ),
         ev(
@@ -1002,6 +1004,7 @@ fn a_tool_call_carries_the_agent_s_call_id() {
             tool_input_digest: None,
             tool_output_digest: None,
             duration_ms: Some(2),
+            outcome: None,
         },
     );
     call.meta = Some(serde_json::json!({"tool_use_id": "toolu_01", "other": 1}));

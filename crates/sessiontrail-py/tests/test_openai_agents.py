@@ -30,16 +30,18 @@ def test_spans_become_events_with_tokens(recorded):
                 pass
             with function_span(name="lookup", input='{"q": "secret question"}', output="secret answer"):
                 pass
+            with function_span(name="refund", input="{}") as refund:
+                refund.set_error({"message": "not allowed", "data": None})
             with handoff_span(from_agent="triage", to_agent="billing"):
                 pass
         with agent_span(name="billing", parent=triage) as billing:
             billing.set_error({"message": "no invoice", "data": None})
     events = recorded.read_all()
     assert [e["type"] for e in events] == [
-        "agent.started", "agent.decision", "agent.called_tool", "agent.handoff",
+        "agent.started", "agent.decision", "agent.called_tool", "agent.called_tool", "agent.handoff",
         "agent.completed", "agent.started", "agent.failed",
     ]
-    started, decision, tool, handoff, completed, started2, failed = events
+    started, decision, tool, refused, handoff, completed, started2, failed = events
     assert all(e["trace_id"] == t.trace_id[len("trace_"):] for e in events)
     assert all(re.fullmatch(r"[0-9a-f]{16}", e["span_id"]) for e in events)
     assert started["agent_name"] == "triage" and started["agent_id"] == "agent://openai-agents/triage"
@@ -49,6 +51,8 @@ def test_spans_become_events_with_tokens(recorded):
     assert decision["parent_span_id"] == started["span_id"]
     assert tool["tool_name"] == "lookup"
     assert tool["tool_input_digest"].startswith("sha256:") and "secret" not in str(tool)
+    assert tool["outcome"] == "succeeded"
+    assert (refused["tool_name"], refused["outcome"]) == ("refund", "failed")
     assert handoff["from_agent_instance_id"] == started["agent_instance_id"]
     assert handoff["to_agent_instance_id"] == "agent://openai-agents/billing"
     assert completed["span_id"] == started["span_id"]

@@ -47,9 +47,11 @@ macro_rules! in_both {
 /// line. `who` names the writer (it lands in `agent_instance_id`) and `n`
 /// is the writer's own running index (it is the event id's 16 hex digits),
 /// so a reader can tell which writer wrote which line and in what order.
+/// Fields only one crate has (sessiontrail's `outcome`) follow as
+/// `field: value` after `n`, so the same literal builds both.
 #[macro_export]
 macro_rules! called_tool {
-    ($who:expr, $n:expr) => {
+    ($who:expr, $n:expr $(, $extra:ident: $value:expr)*) => {
         SessionEvent {
             session_id: "ssn_01JDQ4ZK7W9V3M5T8R".into(),
             event_id: $crate::indexed_event_id($n),
@@ -69,6 +71,7 @@ macro_rules! called_tool {
                 tool_input_digest: None,
                 tool_output_digest: None,
                 duration_ms: Some(1834),
+                $($extra: $value,)*
             },
             artifact_ref: None,
             meta: None,
@@ -84,7 +87,8 @@ pub fn indexed_event_id(n: u64) -> String {
 /// A sessiontrail `agent.called_tool` event; see [`called_tool!`].
 pub fn sl_called_tool(who: &str, n: u64) -> sessiontrail::SessionEvent {
     use sessiontrail::{EventType, SessionEvent};
-    called_tool!(who, n)
+    // treeship-core has no outcome: left out, the two lines are the same.
+    called_tool!(who, n, outcome: None)
 }
 
 /// The same event as treeship-core's type.

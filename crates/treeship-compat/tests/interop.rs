@@ -90,6 +90,34 @@ macro_rules! bare_event {
     };
 }
 
+/// `agent.called_tool` in both crates, sessiontrail's `outcome` (which
+/// treeship-core 0.32 lacks) left out so that the two lines are the same;
+/// [`an_outcome_is_a_field_treeship_reads_past`] covers it set.
+macro_rules! called_tool_in_both {
+    ($event:ident, $input:expr, $output:expr, $duration:expr) => {{
+        let ts = {
+            use ts::{EventType, SessionEvent};
+            $event!(EventType::AgentCalledTool {
+                tool_name: "Bash".into(),
+                tool_input_digest: $input,
+                tool_output_digest: $output,
+                duration_ms: $duration,
+            })
+        };
+        let sl = {
+            use sessiontrail::{EventType, SessionEvent};
+            $event!(EventType::AgentCalledTool {
+                tool_name: "Bash".into(),
+                tool_input_digest: $input,
+                tool_output_digest: $output,
+                duration_ms: $duration,
+                outcome: None,
+            })
+        };
+        (ts, sl)
+    }};
+}
+
 /// Every event type twice: every field set, then every optional field
 /// absent. Each pair is one struct literal expanded against both crates.
 fn event_pairs() -> Vec<(ts::SessionEvent, sessiontrail::SessionEvent)> {
@@ -147,18 +175,13 @@ fn event_pairs() -> Vec<(ts::SessionEvent, sessiontrail::SessionEvent)> {
             reason: Some("tool timed out".into()),
         })),
         in_both!(bare_event!(EventType::AgentFailed { reason: None })),
-        in_both!(full_event!(EventType::AgentCalledTool {
-            tool_name: "Bash".into(),
-            tool_input_digest: Some("sha256:aa".into()),
-            tool_output_digest: Some("sha256:bb".into()),
-            duration_ms: Some(42),
-        })),
-        in_both!(bare_event!(EventType::AgentCalledTool {
-            tool_name: "Bash".into(),
-            tool_input_digest: None,
-            tool_output_digest: None,
-            duration_ms: None,
-        })),
+        called_tool_in_both!(
+            full_event,
+            Some("sha256:aa".into()),
+            Some("sha256:bb".into()),
+            Some(42)
+        ),
+        called_tool_in_both!(bare_event, None, None, None),
         in_both!(full_event!(EventType::AgentReadFile {
             file_path: "/src/naïve dir/main.rs".into(),
             digest: Some("sha256:cc".into()),
@@ -269,6 +292,41 @@ fn every_event_type_serializes_to_the_same_bytes_in_both() {
         assert_eq!(serde_json::to_value(&ts_from_sl).unwrap(), value);
         assert_eq!(&sl_from_ts, sl_event);
     }
+}
+
+/// A field treeship-core 0.32 does not have (`outcome`, added after it):
+/// its reader skips it and reads the rest of the line, so a log
+/// sessiontrail writes with failed tool calls still reads whole there.
+#[test]
+fn an_outcome_is_a_field_treeship_reads_past() {
+    let tmp = TempDir::new(&base(), "compat-outcome");
+    let dir = tmp.path().join("session");
+    let (ts_event, _) = called_tool_in_both!(full_event, None, None, Some(42));
+    let mut sl_event = {
+        use sessiontrail::{EventType, SessionEvent};
+        full_event!(EventType::AgentCalledTool {
+            tool_name: "Bash".into(),
+            tool_input_digest: None,
+            tool_output_digest: None,
+            duration_ms: Some(42),
+            outcome: Some("failed".into()),
+        })
+    };
+    EventLog::open(&dir).unwrap().append(&mut sl_event).unwrap();
+    let (lines, _) = raw_lines(&dir);
+    assert!(String::from_utf8_lossy(&lines[0]).contains(r#""outcome":"failed""#));
+
+    let (events, skipped) = ts::EventLog::open(&dir)
+        .unwrap()
+        .read_all_with_stats()
+        .unwrap();
+    assert_eq!(skipped, 0);
+    assert_eq!(
+        serde_json::to_value(&events[0]).unwrap(),
+        serde_json::to_value(&ts_event).unwrap(),
+        "treeship-core reads everything but the outcome"
+    );
+    assert_eq!(sl_event.event_type.failed(), Some(true));
 }
 
 #[test]

@@ -508,6 +508,7 @@ impl Builder<'_, '_> {
                 tool_input_digest: Some(json_digest(input)),
                 tool_output_digest: (!failed && !response.is_null()).then(|| json_digest(response)),
                 duration_ms: duration,
+                outcome: Some(if failed { "failed" } else { "succeeded" }.into()),
             },
             meta,
         )
@@ -877,6 +878,7 @@ mod tests {
                 tool_input_digest: Some(digest(br#"{"pattern":"x"}"#)),
                 tool_output_digest: Some(digest(br#"{"matches":1}"#)),
                 duration_ms: Some(1000),
+                outcome: Some("succeeded".into()),
             }
         );
     }

@@ -84,6 +84,10 @@ class AgentCalledTool(EventBase):
     tool_output_digest: NotRequired[str]
     duration_ms: NotRequired[int]
     """A non-negative integer."""
+    outcome: NotRequired[str]
+    """`"succeeded"`, `"failed"` (the tool ran and reported an error)
+    or `"denied"` (it never ran: refused or blocked); absent when
+    not recorded (older events, writers that cannot tell)."""
 
 class AgentReadFile(EventBase):
     type: Literal["agent.read_file"]

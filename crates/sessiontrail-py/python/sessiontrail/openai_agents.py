@@ -15,7 +15,7 @@ spans start and end) that appends one event per span:
 | --- | --- |
 | agent, on start | ``agent.started`` (``parent_agent_instance_id``: the agent it runs under) |
 | agent, on end | ``agent.completed``, or ``agent.failed`` with the error's message |
-| function (a tool) | ``agent.called_tool``: the tool's name, ``duration_ms``, the SHA-256 digests of its input and output (never their text) |
+| function (a tool) | ``agent.called_tool``: the tool's name, ``duration_ms``, ``outcome`` (``failed`` when the span has an error), the SHA-256 digests of its input and output (never their text) |
 | handoff | ``agent.handoff`` from the agent's instance; ``to_agent_instance_id`` is the ``agent_id`` of the agent handed to (its instance starts after) |
 | generation, response | ``agent.decision``: the model, ``tokens_in`` and ``tokens_out`` from the usage |
 
@@ -181,6 +181,7 @@ class SessionTrailProcessor(TracingProcessor):
                                ("duration_ms", _millis(span.started_at, span.ended_at))):
                 if value is not None:
                     fields[key] = value
+            fields["outcome"] = "failed" if error else "succeeded"
             if error:
                 fields["meta"] = {"error": str(error.get("message", ""))}
             self._append(span, agent, fields)

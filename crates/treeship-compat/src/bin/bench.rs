@@ -1184,6 +1184,8 @@ fn session_event(rng: &mut Rng, n: u64, total: u64) -> SessionEvent {
                 tool_input_digest: rng.chance(35).then(|| rng.digest()),
                 tool_output_digest: rng.chance(10).then(|| rng.digest()),
                 duration_ms: Some(rng.below(30_000)),
+                // None keeps the generated sessions (and figures) as before.
+                outcome: None,
             },
             350..=549 => T::AgentReadFile {
                 file_path: file(rng),
@@ -1282,6 +1284,7 @@ fn session_event(rng: &mut Rng, n: u64, total: u64) -> SessionEvent {
                 tool_input_digest: Some(rng.digest()),
                 tool_output_digest: None,
                 duration_ms: Some(rng.below(5_000)),
+                outcome: None,
             },
         }
     };

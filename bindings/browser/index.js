@@ -52,7 +52,7 @@ import { initWasm, assertReady, markReady, bundledAsIs, decodeBase64 } from "./w
  *  WASM_LOAD_FAILED naming the URL. */
 export default async function init(options) {
   const url = new URL("./sessiontrail_bg.wasm", import.meta.url);
-  if (options == null && bundledAsIs(import.meta.url, url, "sessiontrail_bg.wasm")) {
+  if (options == null && bundledAsIs(import.meta.url, "index.js", url, "sessiontrail_bg.wasm")) {
     const { default: base64 } = await import("./sessiontrail_bg_inline.js");
     return initWasm(rawInit, undefined, () => decodeBase64(base64), "the inlined .wasm");
   }

@@ -184,7 +184,7 @@ export class OpfsHost {
     if (typeof Worker === "undefined") {
       throw new Error(`OpfsHost.open(${JSON.stringify(name)}): Workers are unavailable here; use IndexedDbHost`);
     }
-    if (workerUrl === null && bundledAsIs(import.meta.url, new URL("./opfs-worker.js", import.meta.url), "opfs-worker.js")) {
+    if (workerUrl === null && bundledAsIs(import.meta.url, "opfs-host.js", new URL("./opfs-worker.js", import.meta.url), "opfs-worker.js")) {
       useWorkerScript((await import("./opfs-worker-inline.js")).default);
     }
     this.#worker =

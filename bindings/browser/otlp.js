@@ -20,7 +20,7 @@ import { bundledAsIs, decodeBase64 } from "./wasm-init.js";
 
 // In a bundle that did not copy the .wasm (esbuild, Rollup, Bun: see
 // wasm-init.js), the inlined copy, a chunk of its own.
-if (bundledAsIs(import.meta.url, new URL("./sessiontrail_otlp_bg.wasm", import.meta.url), "sessiontrail_otlp_bg.wasm")) {
+if (bundledAsIs(import.meta.url, "otlp.js", new URL("./sessiontrail_otlp_bg.wasm", import.meta.url), "sessiontrail_otlp_bg.wasm")) {
   const { default: base64 } = await import("./sessiontrail_otlp_bg_inline.js");
   await init({ module_or_path: decodeBase64(base64) });
 } else {

@@ -12,17 +12,24 @@ let ready = false;
 const HERE = import.meta.url;
 
 /**
- * Whether `asset` (`new URL("./<file>", import.meta.url)` in the module whose
- * import.meta.url is `moduleUrl`) points at a file that is not there: the
- * module was bundled into one file with this one (the same import.meta.url)
- * and the bundler left the asset URL as written, not copying the file
- * (esbuild, Rollup, Bun). Vite and webpack rename the asset they copy
- * (webpack also makes import.meta.url the source file's); unbundled, each
- * module has its own URL and the file is beside it. The entries then use
- * the inlined copy, which always works.
+ * Whether `asset` (`new URL("./<file>", import.meta.url)` in the package's
+ * module `ownName`, whose import.meta.url is `moduleUrl`) points at a file
+ * that is not there: the module was bundled (its URL is a bundle's or a
+ * chunk's, not `…/ownName`; or it is one file with this module, when the
+ * bundle happens to be called `ownName`) and the bundler left the asset
+ * URL as written, not copying the file (esbuild, Rollup, Bun, Vite's dev
+ * server). Vite and webpack rename the asset they copy (webpack also makes
+ * import.meta.url the source file's); unbundled, each module keeps its
+ * name and the file is beside it. The entries then use the inlined copy,
+ * which always works.
+ *
+ * The module's own name, not only a shared URL: a build with several
+ * entries (a page and its Worker) puts modules used by both into a shared
+ * chunk, so the OTLP entry and this module can be in different files.
  */
-export function bundledAsIs(moduleUrl, asset, file) {
-  return moduleUrl === HERE && asset.pathname.endsWith(`/${file}`);
+export function bundledAsIs(moduleUrl, ownName, asset, file) {
+  if (!asset.pathname.endsWith(`/${file}`)) return false;
+  return moduleUrl === HERE || !new URL(moduleUrl).pathname.endsWith(`/${ownName}`);
 }
 
 function coded(code, message, cause) {

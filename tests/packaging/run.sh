@@ -29,13 +29,13 @@ chromium=${CHROMIUM:-/usr/bin/chromium}
   || (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 
 bundlers=("$@")
-[ ${#bundlers[@]} -gt 0 ] || bundlers=(esbuild rollup bun vite webpack rollup-inline)
+[ ${#bundlers[@]} -gt 0 ] || bundlers=(esbuild rollup bun vite vite-dev webpack rollup-inline)
 
 project="$root/target/packaging/project"
 rm -rf "$project"
 mkdir -p "$project"
 tarball=$(cd "$root/pkg" && npm pack --silent --pack-destination "$project")
-cp "$here/package.json" "$here/app/index.html" "$here/app/main.js" "$project/"
+cp "$here/package.json" "$here"/app/*.html "$here"/app/*.js "$project/"
 cp -R "$here/ts" "$project/ts"
 cd "$project"
 echo "packaging: npm install $tarball and the bundlers in $project"
@@ -50,26 +50,61 @@ build() {
 }
 for bundler in "${bundlers[@]}"; do
   case $bundler in
-    esbuild) build esbuild npx esbuild main.js --bundle --format=esm --outdir=out-esbuild --log-level=warning ;;
-    rollup) build rollup npx rollup main.js --format es --dir out-rollup --plugin 'node-resolve={browser:true}' --silent ;;
-    bun) build bun npx bun build main.js --target browser --outdir out-bun ;;
+    # The Worker is a second entry where the bundler does not follow
+    # `new Worker(new URL("./worker.js", import.meta.url))` itself (Vite and
+    # webpack do): what their docs tell a user to do.
+    esbuild) build esbuild npx esbuild main.js worker.js --bundle --format=esm --outdir=out-esbuild --log-level=warning ;;
+    rollup) build rollup npx rollup main.js worker.js --format es --dir out-rollup --plugin 'node-resolve={browser:true}' --silent ;;
+    bun) build bun npx bun build main.js worker.js --target browser --outdir out-bun ;;
     vite) build vite npx vite build --outDir out-vite --logLevel warn ;;
-    # sessiontrail/inline, for the one output file it exists for.
+    # The dev server, not a build: started below, checked with the others.
+    vite-dev) ;;
+    # sessiontrail/inline, for the one output file it exists for (one for
+    # the page, one for its Worker); the OTLP entry, which has no inline
+    # twin, left out.
     rollup-inline)
-      sed 's|from "sessiontrail";|from "sessiontrail/inline";|' main.js > main-inline.js
-      grep -q 'sessiontrail/inline' main-inline.js
+      for f in main worker; do
+        sed -e 's|from "sessiontrail";|from "sessiontrail/inline";|' \
+          -e 's|^import { toOtlpJson } from "sessiontrail/otlp";|const toOtlpJson = null;|' $f.js > $f-inline.js
+        grep -q 'sessiontrail/inline' $f-inline.js
+      done
+      ! grep -q 'sessiontrail/otlp"' main-inline.js
       build rollup-inline npx rollup main-inline.js --format es --file out-rollup-inline/main.js \
         --plugin 'node-resolve={browser:true}' --silent
-      [ "$(ls out-rollup-inline)" = "$(printf 'index.html\nmain.js')" ] \
-        || { echo "packaging: rollup-inline made more than one file: $(ls out-rollup-inline)" >&2; exit 1; }
+      npx rollup worker-inline.js --format es --file out-rollup-inline/worker.js \
+        --plugin 'node-resolve={browser:true}' --silent
+      [ "$(ls out-rollup-inline)" = "$(printf 'index.html\nmain.js\nworker.js')" ] \
+        || { echo "packaging: rollup-inline made more than one file each: $(ls out-rollup-inline)" >&2; exit 1; }
       ;;
     webpack) build webpack npx webpack --entry ./main.js --output-path out-webpack --mode production --no-stats ;;
     *) echo "packaging: unknown bundler $bundler" >&2; exit 2 ;;
   esac
 done
 
-SESSIONTRAIL_PACKAGING_DIR=$project BUNDLERS="${bundlers[*]}" \
+# Vite's dev server (`npx vite`), which serves the sources and the
+# package pre-bundled by its dependency optimizer, not a build.
+vite_dev_url=
+if [[ " ${bundlers[*]} " == *" vite-dev "* ]]; then
+  port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+  echo "packaging: vite-dev: npx vite --port $port"
+  npx vite --host 127.0.0.1 --port "$port" --strictPort --logLevel warn > vite-dev.log 2>&1 &
+  vite_pid=$!
+  trap 'kill "$vite_pid" 2>/dev/null || true' EXIT
+  vite_dev_url="http://127.0.0.1:$port/"
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$vite_dev_url" 2>/dev/null && break
+    kill -0 "$vite_pid" 2>/dev/null || { cat vite-dev.log >&2; exit 1; }
+    sleep 0.1
+  done
+fi
+
+SESSIONTRAIL_PACKAGING_DIR=$project BUNDLERS="${bundlers[*]}" VITE_DEV_URL=$vite_dev_url \
   node --test --test-reporter=spec "$here/check.test.mjs"
+if [ -n "$vite_dev_url" ]; then
+  kill "$vite_pid"
+  wait "$vite_pid" 2>/dev/null || true
+  trap - EXIT
+fi
 
 # tsc: one folder per case, each with its tsconfig.json and its source.
 tscheck() {

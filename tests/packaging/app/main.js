@@ -1,15 +1,25 @@
 // The page every bundler builds (tests/packaging/run.sh): what a new user
-// writes, `import ... from "sessiontrail"` with no bundler configuration.
-// It records in window.__result what happened, for check.test.mjs.
-import init, { EventLog, MemoryHost, IndexedDbHost, OpfsHost } from "sessiontrail";
+// writes, `import ... from "sessiontrail"` with no bundler configuration,
+// a module Worker that imports the package too (worker.js), and the OTLP
+// functions (`sessiontrail/otlp`, the second .wasm). It records in
+// window.__result what happened, for check.test.mjs.
+import init, * as sessiontrail from "sessiontrail";
+import { toOtlpJson } from "sessiontrail/otlp";
+import { exercise } from "./hosts.js";
 
-const AGENT = {
-  session_id: "ssn_packaging",
-  agent_id: "agent://packaging",
-  agent_instance_id: "ai_packaging",
-  agent_name: "packaging",
-  host_id: "chromium",
-};
+const { EventLog, MemoryHost } = sessiontrail;
+
+/** What worker.js posts back, or the error that stopped it. */
+function inWorker() {
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    worker.onmessage = ({ data }) => {
+      resolve(data);
+      worker.terminate();
+    };
+    worker.onerror = (e) => resolve({ error: `worker failed to start or threw: ${e.message ?? "no detail"}` });
+  });
+}
 
 async function run() {
   const result = {};
@@ -26,32 +36,13 @@ async function run() {
     result.badUrl = { code: e.code, message: e.message };
   }
   await init();
-  const name = `pkg_${Date.now().toString(36)}_${Math.random().toString(16).slice(2, 8)}`;
-  const hosts = {
-    memory: async () => new MemoryHost(),
-    indexeddb: () => IndexedDbHost.open(name),
-    opfs: () => OpfsHost.open(name),
-  };
-  for (const [kind, open] of Object.entries(hosts)) {
-    try {
-      const host = await open();
-      const log = EventLog.withHost(host);
-      const stored = await Promise.all(
-        [1, 2, 3].map((i) => log.append({ ...AGENT, type: "agent.note", text: `${kind} ${i}` })),
-      );
-      const read = await log.readAll();
-      result[kind] = {
-        stored: stored.map((e) => e.sequence_no),
-        read: read.map((e) => e.text),
-        ok: (await log.check()).ok,
-        mode: host.mode ?? null,
-      };
-      log.free();
-      await host.close?.();
-    } catch (e) {
-      result[kind] = { error: `${e.code ?? ""} ${e.message}` };
-    }
-  }
+  const { events, ...hosts } = await exercise(sessiontrail, "window");
+  Object.assign(result, hosts);
+  // The memory log's events as OTLP request bodies: check.test.mjs maps
+  // the same events in Node and compares the bytes.
+  result.events = events ?? [];
+  result.otlp = toOtlpJson === null ? null : toOtlpJson(result.events);
+  result.worker = await inWorker();
   return result;
 }
 

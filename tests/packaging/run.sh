@@ -7,12 +7,14 @@
 # app/ with esbuild, Rollup (+node-resolve), Bun, Vite and webpack, each
 # with its plainest command (and with Rollup into one file from
 # sessiontrail/inline), and runs every build in Chromium
-# (check.test.mjs). Then tsc on ts/ under the node16, nodenext and bundler
+# (check.test.mjs): the hosts in the page and in a module Worker, the
+# OTLP entry; and Vite's dev server serving the project. Then tsc on ts/ under the node16, nodenext and bundler
 # resolutions, without customConditions: Node code with Node types and no
 # DOM lib, browser code with the DOM lib and no Node types. Last, the npm
 # README's Node example (from the packed README) under Node, Bun and Deno
 # (with the permissions the README names): the same output, and the flock
-# lock taken in each; the example as a one-file esbuild Node bundle. And
+# lock taken in each; the example as a one-file esbuild Node bundle, in
+# CommonJS and in ESM. And
 # `npm install --omit=optional` of the tarball.
 #
 #   bash tests/packaging/run.sh              # every bundler, then tsc
@@ -178,6 +180,20 @@ ls out-node | grep -q '\.wasm$' && { echo "packaging: esbuild copied a .wasm; th
 bundled=$(node out-node/hook.cjs "$sessions/bundle"; node out-node/hook.cjs "$sessions/bundle")
 [ "$bundled" = "$(printf '0 flock 1\n1 flock 2')" ] \
   || { echo "packaging: the Node bundle printed: $bundled" >&2; exit 1; }
+# The same hook as an ES module bundle (--format=esm): the package's Node
+# code is CommonJS, whose require() of node builtins and koffi esbuild
+# cannot turn into imports, so the bundle is given a require of its own,
+# the one line the README names. Without it: "Dynamic require of
+# "node:fs" is not supported".
+banner="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+grep -qF "$banner" node_modules/sessiontrail/README.md \
+  || { echo "packaging: the npm README does not give the ESM bundle's banner line" >&2; exit 1; }
+echo "packaging: esbuild hook.mjs --bundle --platform=node --format=esm --external:koffi --banner:js=..."
+npx esbuild hook.mjs --bundle --platform=node --format=esm --external:koffi "--banner:js=$banner" \
+  --outfile=out-node/hook.mjs --log-level=warning
+bundled=$(node out-node/hook.mjs "$sessions/bundle-esm"; node out-node/hook.mjs "$sessions/bundle-esm")
+[ "$bundled" = "$(printf '0 flock 1\n1 flock 2')" ] \
+  || { echo "packaging: the ESM Node bundle printed: $bundled" >&2; exit 1; }
 grep -qx '0 1 2' example-node.txt || { echo "packaging: the example printed:" >&2; cat example-node.txt >&2; exit 1; }
 
 # --omit=optional: the install succeeds with no script run (koffi itself is

@@ -23,6 +23,8 @@ mod check;
 mod failure;
 #[cfg(feature = "hook")]
 mod hook;
+#[cfg(feature = "hook")]
+mod import;
 #[cfg(feature = "otlp")]
 mod otlp;
 mod session;
@@ -60,6 +62,8 @@ enum Command {
     Check(check::Args),
     #[cfg(feature = "hook")]
     Hook(hook::Args),
+    #[cfg(feature = "hook")]
+    Import(import::Args),
     #[cfg(feature = "view")]
     View(view::Args),
     #[cfg(feature = "otlp")]
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
         // uses it.
         #[cfg(feature = "hook")]
         Command::Hook(args) => return hook::main(args),
+        #[cfg(feature = "hook")]
+        Command::Import(args) => import::run(args),
         #[cfg(feature = "view")]
         Command::View(args) => view::run(args),
         #[cfg(feature = "otlp")]

@@ -15,12 +15,12 @@
 //! span ids every firing of a session agrees on; `pending.rs` keeps start
 //! times between firings; `place.rs` says where sessions live.
 
-mod claude_code;
+pub(crate) mod claude_code;
 mod edits;
 mod gemini_cli;
-mod ids;
-mod pending;
-mod place;
+pub(crate) mod ids;
+pub(crate) mod pending;
+pub(crate) mod place;
 
 use std::io::Read;
 use std::path::Path;
@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sessiontrail::{now_rfc3339, EventLog, LockWait, Options, EVENTS_FILE};
 
-use claude_code::{Context, Hook, Keep, Timing};
+use claude_code::{Context, Hook, Keep, Origin, Timing};
 use pending::Pending;
 
 const DEFAULT_TIMEOUT_MS: u64 = 5000;
@@ -86,9 +86,22 @@ struct HookOptions {
     print_settings: bool,
 }
 
-/// Runs `sessiontrail hook AGENT …`; the exit code is 0 or 1.
+/// Runs `sessiontrail hook AGENT …`; the exit code is 0 or 1, whatever
+/// happens: a panic (a bug) is caught and reported as one line with exit 1
+/// rather than Rust's 101, which Gemini CLI reads as "block the tool call".
 pub fn main(args: Args) -> ExitCode {
-    report(run(args))
+    // The default panic message is several lines with a backtrace hint;
+    // the message goes into the one line `report` writes instead.
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(|| run(args));
+    report(outcome.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!("internal error (a bug, please report it): {what}"))
+    }))
 }
 
 /// A command line the parser refused, reported as every hook failure is:
@@ -183,15 +196,32 @@ fn record(
         keep,
         first_in_session,
         started_ms,
+        origin: Origin::Hook,
     };
     let mut events = hook.events(&context);
+    let read = if agent == "claude-code" {
+        new_decisions(&hook, payload, &dir, &context, &mut events)
+    } else {
+        None
+    };
+    // Claude Code gives SessionEnd hooks 1.5 s: wait for the lock 1 s at
+    // most there, so the hook reports rather than being killed.
+    let timeout_ms = if hook.event_name == "SessionEnd" {
+        options.timeout_ms.min(SESSION_END_TIMEOUT_MS)
+    } else {
+        options.timeout_ms
+    };
     if !events.is_empty() {
         let log = EventLog::open_with(
             &dir,
-            Options::new().lock_wait(LockWait::Timeout(Duration::from_millis(options.timeout_ms))),
+            Options::new().lock_wait(LockWait::Timeout(Duration::from_millis(timeout_ms))),
         )
         .map_err(|e| e.to_string())?;
         log.append_batch(&mut events).map_err(|e| e.to_string())?;
+    }
+    // The cursor moves only once the decisions are in the log.
+    if let Some((key, end)) = read {
+        Pending::cursors(&dir).remember(&key, end)?;
     }
     match &timing {
         Timing::End(key) => pending.forget(key),
@@ -199,6 +229,47 @@ fn record(
         Timing::Start(_) | Timing::None => {}
     }
     Ok(())
+}
+
+/// The lock wait of a SessionEnd firing, at most.
+const SESSION_END_TIMEOUT_MS: u64 = 1000;
+
+/// Live tokens: at the end of a turn (Stop, StopFailure), of a subagent
+/// (SubagentStop, whose `agent_transcript_path` is the subagent's own) and
+/// of the session, the API responses the transcript gained since its cursor
+/// become `agent.decision`s, added to `events`; returns the cursor to keep
+/// once they are appended. Only the new bytes are read. Anything wrong with
+/// the transcript (missing, unreadable) leaves the decisions for the next
+/// firing or `sessiontrail import`: the firing's own events still go in.
+fn new_decisions(
+    hook: &Hook,
+    payload: &serde_json::Value,
+    dir: &Path,
+    ctx: &Context,
+    events: &mut Vec<sessiontrail::SessionEvent>,
+) -> Option<(String, u64)> {
+    let field = match hook.event_name {
+        "Stop" | "StopFailure" | "SessionEnd" => "transcript_path",
+        "SubagentStop" => "agent_transcript_path",
+        _ => return None,
+    };
+    let path = Path::new(payload.get(field)?.as_str()?);
+    let key = crate::import::cursor_key(path);
+    let from = Pending::cursors(dir).recall(&key).unwrap_or(0);
+    let (lines, end) = crate::import::read_new_lines(path, from).ok()?;
+    for (at_ms, response) in crate::import::responses_in(&lines) {
+        let ctx = Context {
+            now_ms: at_ms,
+            timestamp: sessiontrail::format_rfc3339_millis(at_ms),
+            host_id: ctx.host_id.clone(),
+            keep: ctx.keep,
+            first_in_session: false,
+            started_ms: None,
+            origin: Origin::Hook,
+        };
+        events.push(hook.decision(&ctx, &response));
+    }
+    Some((key, end))
 }
 
 /// Whether `events.jsonl` holds anything; a missing file holds nothing.

@@ -11,12 +11,20 @@
 //!
 //! The sidecar only ever adds a duration: when it is missing or unreadable
 //! the event is recorded without one.
+//!
+//! The same store of one number per key keeps the transcript cursors
+//! (`<session>/transcript-cursors/`, [`Pending::cursors`]): how far the
+//! hook and the importer have read each transcript of the session, in
+//! bytes. That folder outlives the session, so an import after the session
+//! ended and a hook firing after an import start where the other stopped.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The sidecar folder's name inside a session directory.
 pub const PENDING_DIR: &str = "hook-pending";
+/// The folder of transcript cursors inside a session directory.
+pub const CURSOR_DIR: &str = "transcript-cursors";
 
 pub struct Pending {
     dir: PathBuf,
@@ -26,6 +34,14 @@ impl Pending {
     pub fn new(session_dir: &Path) -> Self {
         Pending {
             dir: session_dir.join(PENDING_DIR),
+        }
+    }
+
+    /// The transcript cursors of a session, keyed by `ids::file_key(
+    /// "transcript", path)`.
+    pub fn cursors(session_dir: &Path) -> Self {
+        Pending {
+            dir: session_dir.join(CURSOR_DIR),
         }
     }
 

@@ -956,3 +956,51 @@ fn the_plugin_registers_the_same_hooks_as_the_printed_settings() {
     };
     assert_eq!(strip(hook_table(&hooks)), strip(hook_table(&printed)));
 }
+
+#[test]
+fn powershell_is_a_shell_like_bash() {
+    let tmp = TempDir::new("hook-powershell");
+    let root = tmp.path().join("sessions");
+    fire_fixture(&root, "post-tool-use-powershell");
+    let events = stored(&root);
+    assert_eq!(
+        types(&events),
+        ["agent.started_process", "agent.completed_process"]
+    );
+    let done = &events[1];
+    assert_eq!(done["process_name"], "Get-ChildItem");
+    assert_eq!(done["exit_code"], 0);
+    assert_eq!(done["duration_ms"], 310);
+    let raw = std::fs::read_to_string(session_dir(&root).join("events.jsonl")).unwrap();
+    assert!(!raw.contains("SECRET-"), "{raw}");
+}
+
+#[test]
+fn stop_failure_is_a_note_with_the_error_kind_only() {
+    let tmp = TempDir::new("hook-stop-failure");
+    let root = tmp.path().join("sessions");
+    fire_fixture(&root, "stop-failure");
+    let events = stored(&root);
+    assert_eq!(types(&events), ["agent.note"]);
+    assert_eq!(events[0]["text"], "turn failed (API error)");
+    assert_eq!(events[0]["meta"]["error"], "rate_limit");
+    let raw = std::fs::read_to_string(session_dir(&root).join("events.jsonl")).unwrap();
+    assert!(!raw.contains("SECRET-"), "{raw}");
+}
+
+#[test]
+fn session_end_waits_for_the_lock_one_second_at_most() {
+    use fs2::FileExt;
+    let tmp = TempDir::new("hook-session-end-lock");
+    let root = tmp.path().join("sessions");
+    fire_fixture(&root, "session-start");
+    let lock = std::fs::File::open(session_dir(&root).join("events.jsonl.lock")).unwrap();
+    lock.lock_exclusive().unwrap();
+    // Claude Code gives SessionEnd hooks 1.5 s: the default 5 s wait is cut
+    // to 1 s there, so the hook reports instead of being killed.
+    let out = hook_with(&root, &[], fixture("session-end").as_bytes());
+    FileExt::unlock(&lock).unwrap();
+    assert_refused(&out, "held lock at SessionEnd");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("within 1000 ms"), "{err}");
+}

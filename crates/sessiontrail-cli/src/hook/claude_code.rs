@@ -592,6 +592,10 @@ impl Builder<'_, '_> {
                 meta.insert("interrupted".into(), true.into());
             }
         }
+        // An MCP tool's server and tool names, where the payload gives them
+        // apart (Gemini CLI's `mcp_context`, via `gemini_cli.rs`).
+        copy_str(&mut meta, self.hook.payload, "mcp_server");
+        copy_str(&mut meta, self.hook.payload, "mcp_tool");
         if is_shell(tool) {
             let command = text(input, "command").unwrap_or("");
             let default = if tool == "Bash" { "bash" } else { "powershell" };
@@ -654,6 +658,11 @@ impl Builder<'_, '_> {
     fn exit_code(&self, meta: &mut Map<String, Value>, failed: bool) -> Option<i32> {
         let response = self.response();
         if failed {
+            // A translated payload's own code (Gemini's last `Exit Code:`
+            // line), else Claude Code's `Exit code N` error.
+            if let Some(code) = response.get("exit_code").and_then(Value::as_i64) {
+                return Some(i32::try_from(code).unwrap_or(i32::MAX));
+            }
             let error = self.hook.str("error").unwrap_or("");
             return error
                 .strip_prefix("Exit code ")

@@ -294,24 +294,43 @@ fn print_settings(agent: &str, options: &HookOptions) -> Result<(), String> {
     if options.timeout_ms != DEFAULT_TIMEOUT_MS {
         command.push_str(&format!(" --timeout-ms {}", options.timeout_ms));
     }
-    print!("{}", settings(agent, &command));
+    // Gemini CLI runs hooks with a sanitized environment that drops
+    // SESSIONTRAIL_ROOT, so its block sets the root it would use now.
+    let root = if agent == "gemini-cli" {
+        Some(place::sessions_root()?)
+    } else {
+        None
+    };
+    print!("{}", settings(agent, &command, root.as_deref()));
+    if agent == "claude-code" {
+        eprintln!(
+            "sessiontrail: add this block or install the plugin in integrations/claude-code, \
+             not both: with both, every event is recorded twice"
+        );
+    }
     Ok(())
 }
 
 /// The `hooks` block of the agent's settings.json that runs `command` for
 /// every hook event its module maps, as pretty JSON in the module's order
 /// (a `serde_json::Map` would sort the events by name). Claude Code takes
-/// its timeout in seconds, Gemini CLI in milliseconds and a hook `name`.
-pub fn settings(agent: &str, command: &str) -> String {
-    let (events, fields): (&[(&str, bool)], &str) = if agent == "gemini-cli" {
+/// its timeout in seconds, Gemini CLI in milliseconds, a hook `name` and
+/// the `env` that sets `root` (Gemini's hooks get no SESSIONTRAIL_ROOT of
+/// their own).
+pub fn settings(agent: &str, command: &str, root: Option<&Path>) -> String {
+    let (events, fields): (&[(&str, bool)], String) = if agent == "gemini-cli" {
+        let env = root.map_or_else(String::new, |root| {
+            let root = serde_json::Value::from(root.to_string_lossy().as_ref()).to_string();
+            format!(r#", "env": {{ "SESSIONTRAIL_ROOT": {root} }}"#)
+        });
         (
             &gemini_cli::HOOK_EVENTS,
-            r#""name": "sessiontrail", "type": "command", "timeout": 10000"#,
+            format!(r#""name": "sessiontrail", "type": "command", "timeout": 10000{env}"#),
         )
     } else {
         (
             &claude_code::HOOK_EVENTS,
-            r#""type": "command", "timeout": 10"#,
+            r#""type": "command", "timeout": 10"#.to_string(),
         )
     };
     let command = serde_json::Value::from(command).to_string();

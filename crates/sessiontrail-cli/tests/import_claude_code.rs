@@ -270,6 +270,11 @@ fn the_hook_appends_new_decisions_at_stop_and_import_adds_none_after() {
     // Nothing new: nothing added.
     hook(&root, &stop);
     assert_eq!(decisions(&root), 4);
+    // A lost cursor: the transcript is read again from the start, and the
+    // decisions the log holds are left out.
+    std::fs::remove_dir_all(root.join(SESSION).join("transcript-cursors")).unwrap();
+    hook(&root, &stop);
+    assert_eq!(decisions(&root), 4);
     // A new response, repeated over two entries, then a line still being
     // written (no newline yet): one decision, the partial line left.
     let entry = |block: &str| {

@@ -221,7 +221,7 @@ fn record(
     }
     // The cursor moves only once the decisions are in the log.
     if let Some((key, end)) = read {
-        Pending::cursors(&dir).remember(&key, end)?;
+        Pending::cursors(&dir).overwrite(&key, end)?;
     }
     match &timing {
         Timing::End(key) => pending.forget(key),
@@ -255,8 +255,14 @@ fn new_decisions(
     };
     let path = Path::new(payload.get(field)?.as_str()?);
     let key = crate::import::cursor_key(path);
-    let from = Pending::cursors(dir).recall(&key).unwrap_or(0);
-    let (lines, end) = crate::import::read_new_lines(path, from).ok()?;
+    let cursor = Pending::cursors(dir).recall(&key);
+    let (lines, end) = crate::import::read_new_lines(path, cursor.unwrap_or(0)).ok()?;
+    // Without a cursor (the session's first read, or a cursor lost) the
+    // log may hold some of these responses already: leave those out.
+    let known = match cursor {
+        Some(_) => std::collections::HashSet::new(),
+        None => crate::import::decision_ids(dir),
+    };
     for (at_ms, response) in crate::import::responses_in(&lines) {
         let ctx = Context {
             now_ms: at_ms,
@@ -267,7 +273,10 @@ fn new_decisions(
             started_ms: None,
             origin: Origin::Hook,
         };
-        events.push(hook.decision(&ctx, &response));
+        let event = hook.decision(&ctx, &response);
+        if !known.contains(&event.event_id) {
+            events.push(event);
+        }
     }
     Some((key, end))
 }

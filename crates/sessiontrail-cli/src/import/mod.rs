@@ -211,7 +211,7 @@ fn import_one(
     if dir.is_dir() {
         let cursors = Pending::cursors(&dir);
         for (path, end) in &read.cursors {
-            cursors.remember(&cursor_key(path), *end)?;
+            cursors.overwrite(&cursor_key(path), *end)?;
         }
     }
     Ok(())
@@ -234,6 +234,21 @@ fn existing_ids(dir: &Path) -> Result<(HashSet<String>, bool), String> {
         ids.insert(event.event_id);
     }
     Ok((ids, hook))
+}
+
+/// The ids of the decisions `dir` holds (none when it cannot be read).
+pub fn decision_ids(dir: &Path) -> HashSet<String> {
+    let Ok(log) = EventLog::open(dir) else {
+        return HashSet::new();
+    };
+    let Ok(events) = log.iter() else {
+        return HashSet::new();
+    };
+    events
+        .filter_map(Result::ok)
+        .filter(|e| matches!(e.event_type, EventType::AgentDecision { .. }))
+        .map(|e| e.event_id)
+        .collect()
 }
 
 /// The cursor key of a transcript: its canonical path, so the hook's

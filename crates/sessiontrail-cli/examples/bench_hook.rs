@@ -214,7 +214,10 @@ fn measure(
         },
         hook("hook claude-code, PostToolUse Grep", bin, &grep),
         hook("hook claude-code, PostToolUse Read 64 KiB", bin, &read),
-        stop_hook("hook claude-code, Stop, 10 MB transcript, 1 new response", bin),
+        stop_hook(
+            "hook claude-code, Stop, 10 MB transcript, 1 new response",
+            bin,
+        ),
     ];
     if let Some(baseline) = baseline {
         contenders.push(hook(

@@ -225,8 +225,11 @@ fn printed_gemini_settings_register_every_mapped_event() {
             .ends_with(" hook gemini-cli"));
         // Gemini CLI drops SESSIONTRAIL_ROOT from a hook's environment:
         // the block sets the root this machine uses.
-        assert!(hook["env"]["SESSIONTRAIL_ROOT"]
-            .as_str()
-            .is_some_and(|r| r.ends_with("sessions")), "{hook}");
+        assert!(
+            hook["env"]["SESSIONTRAIL_ROOT"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("sessions")),
+            "{hook}"
+        );
     }
 }

@@ -49,7 +49,9 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn transcript(projects: &Path) -> PathBuf {
-    projects.join("-home-dev-app").join(format!("{SESSION}.jsonl"))
+    projects
+        .join("-home-dev-app")
+        .join(format!("{SESSION}.jsonl"))
 }
 
 fn import(root: &Path, args: &[&Path]) -> Output {
@@ -108,7 +110,11 @@ fn a_transcript_becomes_a_session_with_its_tokens() {
         .args(["check", dir.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 
     // `cat` shows the tokens: one decision per response (msg_01 is written
     // as two entries, counted once), input = fresh + cache written + read.
@@ -130,7 +136,10 @@ fn a_transcript_becomes_a_session_with_its_tokens() {
     assert_eq!(first["meta"]["cache_read_input_tokens"], 15000);
     assert_eq!(first["meta"]["cache_creation_input_tokens"], 2000);
     assert_eq!(first["meta"]["message_id"], "msg_01");
-    let total_out: u64 = decisions.iter().map(|d| d["tokens_out"].as_u64().unwrap()).sum();
+    let total_out: u64 = decisions
+        .iter()
+        .map(|d| d["tokens_out"].as_u64().unwrap())
+        .sum();
     assert_eq!(total_out, 120 + 80 + 60 + 200 + 40 + 50 + 30 + 25 + 5);
     // The API error row is a note, not a decision of model <synthetic>.
     assert!(decisions.iter().all(|d| d["model"] != "<synthetic>"));
@@ -167,14 +176,23 @@ fn a_transcript_becomes_a_session_with_its_tokens() {
     assert_eq!(main["type"], "agent.started");
     let spawned = of_type(&events, "agent.spawned");
     assert_eq!(spawned.len(), 2);
-    let explore = spawned.iter().find(|e| e["agent_name"] == "Explore").unwrap();
+    let explore = spawned
+        .iter()
+        .find(|e| e["agent_name"] == "Explore")
+        .unwrap();
     let nested = spawned
         .iter()
         .find(|e| e["agent_name"] == "general-purpose")
         .unwrap();
-    assert_eq!(explore["spawned_by_agent_instance_id"], main["agent_instance_id"]);
+    assert_eq!(
+        explore["spawned_by_agent_instance_id"],
+        main["agent_instance_id"]
+    );
     assert_eq!(explore["parent_span_id"], main["span_id"]);
-    assert_eq!(nested["spawned_by_agent_instance_id"], explore["agent_instance_id"]);
+    assert_eq!(
+        nested["spawned_by_agent_instance_id"],
+        explore["agent_instance_id"]
+    );
     assert_eq!(nested["parent_span_id"], explore["span_id"]);
     let read = of_type(&events, "agent.read_file")[0];
     assert_eq!(read["agent_instance_id"], nested["agent_instance_id"]);
@@ -243,7 +261,10 @@ fn a_session_recorded_by_the_hook_and_imported_holds_each_happening_once() {
         assert_eq!(of_type(&events, kind).len(), 1, "{kind}");
     }
     // The hook's own records stand (its duration, not the transcript's).
-    assert_eq!(of_type(&events, "agent.completed_process")[0]["duration_ms"], 4187);
+    assert_eq!(
+        of_type(&events, "agent.completed_process")[0]["duration_ms"],
+        4187
+    );
     // What the hook could not see came in: the tokens, the other calls.
     assert_eq!(of_type(&events, "agent.decision").len(), 9);
     assert_eq!(of_type(&events, "agent.spawned").len(), 2);
@@ -263,7 +284,8 @@ fn the_hook_appends_new_decisions_at_stop_and_import_adds_none_after() {
     let stop = json!({"session_id": SESSION, "transcript_path": path.to_str().unwrap(),
                       "cwd": "/home/dev/app", "hook_event_name": "Stop", "stop_hook_active": false});
     hook(&root, &stop);
-    let decisions = |root: &Path| of_type(&stored_lines(&root.join(SESSION)), "agent.decision").len();
+    let decisions =
+        |root: &Path| of_type(&stored_lines(&root.join(SESSION)), "agent.decision").len();
     // The main transcript's four responses (the subagents' come with
     // their SubagentStop or an import).
     assert_eq!(decisions(&root), 4);
@@ -282,7 +304,10 @@ fn the_hook_appends_new_decisions_at_stop_and_import_adds_none_after() {
             r#"{{"type":"assistant","requestId":"req_05","sessionId":"{SESSION}","uuid":"a-{block}","timestamp":"2026-12-01T09:03:00.000Z","message":{{"id":"msg_05","role":"assistant","model":"claude-opus-4-5","content":[{{"type":"text","text":"x"}}],"usage":{{"input_tokens":7,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":9}}}}}}"#
         )
     };
-    let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
     writeln!(file, "{}\n{}", entry("1"), entry("2")).unwrap();
     write!(file, "{}", &entry("3")[..40]).unwrap();
     drop(file);
@@ -352,6 +377,10 @@ fn the_default_is_claude_config_dir_projects() {
         .env("CLAUDE_CONFIG_DIR", &config)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(root.join(SESSION).join("events.jsonl").is_file());
 }

@@ -483,7 +483,7 @@ impl Builder<'_, '_> {
     /// agent id names.
     fn event_id(&self, event_type: &EventType, meta: &Map<String, Value>) -> String {
         let key = match event_type {
-            EventType::SessionStarted { .. }
+            EventType::SessionStarted
             | EventType::AgentStarted { .. }
             | EventType::SessionClosed { .. }
             | EventType::AgentCompleted { .. } => Some("session".to_string()),

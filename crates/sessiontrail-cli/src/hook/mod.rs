@@ -10,12 +10,14 @@
 //! is read and checked whole before anything is written; the events of one
 //! firing go in as one batch; the lock wait is bounded (`--timeout-ms`).
 //!
-//! `claude_code.rs` maps payloads to events, `gemini_cli.rs` rewrites Gemini
-//! CLI's payloads into Claude Code's shape first; `ids.rs` derives the trace and
+//! `claude_code.rs` maps payloads to events, `gemini_cli.rs` and `codex.rs`
+//! rewrite Gemini CLI's and Codex CLI's payloads into Claude Code's shape
+//! first; `ids.rs` derives the trace and
 //! span ids every firing of a session agrees on; `pending.rs` keeps start
 //! times between firings; `place.rs` says where sessions live.
 
 pub(crate) mod claude_code;
+mod codex;
 mod edits;
 mod gemini_cli;
 pub(crate) mod ids;
@@ -62,6 +64,8 @@ enum Agent {
     ClaudeCode(HookOptions),
     /// Gemini CLI's hooks (their payloads are read as Claude Code's)
     GeminiCli(HookOptions),
+    /// Codex CLI's hooks (~/.codex/hooks.json; Claude Code's event names)
+    Codex(HookOptions),
 }
 
 #[derive(clap::Args)]
@@ -142,6 +146,7 @@ fn run(args: Args) -> Result<(), String> {
     let (agent, options) = match args.agent {
         Agent::ClaudeCode(options) => ("claude-code", options),
         Agent::GeminiCli(options) => ("gemini-cli", options),
+        Agent::Codex(options) => ("codex", options),
     };
     if options.print_settings {
         return print_settings(agent, &options);
@@ -154,6 +159,8 @@ fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("the payload is not valid JSON: {e}"))?;
     if agent == "gemini-cli" {
         payload = gemini_cli::to_claude_shape(payload);
+    } else if agent == "codex" {
+        payload = codex::to_claude_shape(payload);
     }
     record(agent, &payload, &options)
 }
@@ -335,6 +342,12 @@ pub fn settings(agent: &str, command: &str, root: Option<&Path>) -> String {
         (
             &gemini_cli::HOOK_EVENTS,
             format!(r#""name": "sessiontrail", "type": "command", "timeout": 10000{env}"#),
+        )
+    } else if agent == "codex" {
+        // ~/.codex/hooks.json: Claude Code's layout, timeouts in seconds.
+        (
+            &codex::HOOK_EVENTS,
+            r#""type": "command", "timeout": 10"#.to_string(),
         )
     } else {
         (

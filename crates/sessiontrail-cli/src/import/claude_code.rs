@@ -323,7 +323,13 @@ impl Reader<'_> {
         let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
             return;
         };
-        self.record(json!({"hook_event_name": "SubagentStart"}), Some(agent), first, None, None);
+        self.record(
+            json!({"hook_event_name": "SubagentStart"}),
+            Some(agent),
+            first,
+            None,
+            None,
+        );
         for entry in entries {
             if entry.is_null() {
                 self.skip("line that is not JSON");
@@ -389,7 +395,11 @@ impl Reader<'_> {
     fn entry(&mut self, entry: &Value, agent: Option<&Agent>) {
         let kind = entry.get("type").and_then(Value::as_str).unwrap_or("");
         let Some(at) = entry_ms(entry) else {
-            self.skip(if kind.is_empty() { "entry without a type" } else { kind });
+            self.skip(if kind.is_empty() {
+                "entry without a type"
+            } else {
+                kind
+            });
             return;
         };
         let uuid = entry.get("uuid").and_then(Value::as_str);
@@ -404,7 +414,9 @@ impl Reader<'_> {
         match kind {
             "assistant" => self.assistant(entry, agent, at, uuid),
             "user" => self.user(entry, agent, at, uuid),
-            "system" if entry.get("subtype").and_then(Value::as_str) == Some("compact_boundary") => {
+            "system"
+                if entry.get("subtype").and_then(Value::as_str) == Some("compact_boundary") =>
+            {
                 let trigger = entry
                     .get("compactMetadata")
                     .and_then(|m| m.get("trigger"))
@@ -415,9 +427,13 @@ impl Reader<'_> {
             }
             "system" => {
                 let subtype = entry.get("subtype").and_then(Value::as_str).unwrap_or("");
-                self.skip(&format!("system {subtype}").trim_end().to_string());
+                self.skip(format!("system {subtype}").trim_end());
             }
-            other => self.skip(if other.is_empty() { "entry without a type" } else { other }),
+            other => self.skip(if other.is_empty() {
+                "entry without a type"
+            } else {
+                other
+            }),
         }
     }
 
@@ -499,7 +515,11 @@ impl Reader<'_> {
         };
         let failed = block.get("is_error") == Some(&Value::Bool(true));
         let mut payload = Map::new();
-        let event = if failed { "PostToolUseFailure" } else { "PostToolUse" };
+        let event = if failed {
+            "PostToolUseFailure"
+        } else {
+            "PostToolUse"
+        };
         payload.insert("hook_event_name".into(), event.into());
         payload.insert("tool_name".into(), use_.name.into());
         payload.insert("tool_input".into(), use_.input);

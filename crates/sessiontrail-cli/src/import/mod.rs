@@ -183,7 +183,7 @@ fn import_one(
                 summary.present += 1;
             }
             let note = matches!(e.event_type, EventType::AgentNote { .. });
-            !already && !(hook_recorded && note) && seen.insert(e.event_id.clone())
+            !(already || hook_recorded && note) && seen.insert(e.event_id.clone())
         })
         .collect();
     for e in &events {
@@ -227,10 +227,7 @@ fn existing_ids(dir: &Path) -> Result<(HashSet<String>, bool), String> {
     let log = EventLog::open(dir).map_err(|e| e.to_string())?;
     for event in log.iter().map_err(|e| e.to_string())? {
         let event = event.map_err(|e| e.to_string())?;
-        hook |= event
-            .meta
-            .as_ref()
-            .is_some_and(|m| m.get("hook").is_some());
+        hook |= event.meta.as_ref().is_some_and(|m| m.get("hook").is_some());
         ids.insert(event.event_id);
     }
     Ok((ids, hook))

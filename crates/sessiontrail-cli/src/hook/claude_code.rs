@@ -412,7 +412,7 @@ impl<'a> Hook<'a> {
                     model: response.model.clone(),
                     tokens_in: Some(response.tokens_in()),
                     tokens_out: Some(response.output),
-                    provider: Some("anthropic".into()),
+                    provider: Some(response.provider.into()),
                     summary: None,
                     confidence: None,
                 },
@@ -872,6 +872,8 @@ pub struct Response {
     pub cache_creation: u64,
     pub cache_read: u64,
     pub output: u64,
+    /// The model's provider, as `agent.decision.provider` names it.
+    pub provider: &'static str,
 }
 
 impl Response {

@@ -79,6 +79,7 @@ pub fn response_of(entry: &Value) -> Option<Response> {
         cache_creation: n("cache_creation_input_tokens"),
         cache_read: n("cache_read_input_tokens"),
         output: n("output_tokens"),
+        provider: "anthropic",
     })
 }
 
@@ -564,13 +565,21 @@ fn content_text(content: Option<&Value>) -> String {
 /// files of a project folder, or of each project folder of a projects
 /// folder (never a subagent's file, which its main transcript reads).
 pub fn main_transcripts(path: &Path) -> Result<Vec<PathBuf>, String> {
+    transcripts_under(path, 2)
+}
+
+/// `path` itself when it is a file, else the `*.jsonl` files at most
+/// `depth` folders down (a folder beside a `<name>.jsonl` of its own name is
+/// that transcript's and is not entered).
+pub fn transcripts_under(path: &Path, depth: u32) -> Result<Vec<PathBuf>, String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
-    collect(path, 2, &mut out).map_err(|e| format!("could not list {}: {e}", path.display()))?;
+    collect(path, depth, &mut out)
+        .map_err(|e| format!("could not list {}: {e}", path.display()))?;
     out.sort();
     Ok(out)
 }

@@ -6,7 +6,7 @@
 //! Each transcript becomes `$SESSIONTRAIL_ROOT/<session_id>/` with the ids
 //! the live hook derives (`hook/ids.rs`), one module per agent's format
 //! (`claude_code.rs`) rewriting entries into hook payloads for the one
-//! mapping (`hook/claude_code.rs`).
+//! mapping (`hook/claude_code.rs`); `codex.rs` reads Codex CLI's rollouts.
 //!
 //! Merging with what is there: every event the importer makes has an id
 //! derived from the agent's own (a tool_use_id, a response's message id and
@@ -20,6 +20,7 @@
 //! the hook's next Stop reads only what the transcript gained since.
 
 mod claude_code;
+mod codex;
 
 pub use claude_code::{read_new_lines, responses_in};
 
@@ -49,6 +50,9 @@ enum Agent {
     /// Claude Code's transcripts (default: $CLAUDE_CONFIG_DIR/projects, else
     /// ~/.claude/projects)
     ClaudeCode(ImportOptions),
+    /// Codex CLI's rollouts (default: $CODEX_HOME/sessions, else
+    /// ~/.codex/sessions)
+    Codex(ImportOptions),
 }
 
 #[derive(clap::Args)]
@@ -66,16 +70,34 @@ struct ImportOptions {
 /// A progress line on stderr after every this many bytes read.
 const PROGRESS_BYTES: u64 = 32 << 20;
 
+/// Reads one transcript file into a session's events.
+type ReadSession = fn(&Path, Keep, &str) -> Result<claude_code::SessionRead, String>;
+
 pub fn run(args: Args) -> Result<(), Failure> {
-    let Agent::ClaudeCode(options) = args.agent;
+    type Find = fn(&Path) -> Result<Vec<PathBuf>, String>;
+    let (options, find, read, default): (_, Find, ReadSession, fn() -> Result<PathBuf, Failure>) =
+        match args.agent {
+            Agent::ClaudeCode(options) => (
+                options,
+                claude_code::main_transcripts,
+                claude_code::read_session,
+                default_claude_projects,
+            ),
+            Agent::Codex(options) => (
+                options,
+                codex::rollouts,
+                codex::read_session,
+                default_codex_sessions,
+            ),
+        };
     let paths = if options.paths.is_empty() {
-        vec![default_claude_projects()?]
+        vec![default()?]
     } else {
         options.paths
     };
     let mut transcripts = Vec::new();
     for path in &paths {
-        transcripts.extend(claude_code::main_transcripts(path).map_err(Failure::Usage)?);
+        transcripts.extend(find(path).map_err(Failure::Usage)?);
     }
     let root = place::sessions_root().map_err(Failure::Usage)?;
     let host = place::host_name();
@@ -87,7 +109,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut summary = Summary::default();
     let mut next_progress = PROGRESS_BYTES;
     for transcript in &transcripts {
-        match import_one(transcript, &root, keep, &host, &mut summary) {
+        match import_one(read, transcript, &root, keep, &host, &mut summary) {
             Ok(()) => {}
             Err(why) => {
                 eprintln!("sessiontrail import: {why}; that session was not imported");
@@ -113,6 +135,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// `$CODEX_HOME/sessions`, else `~/.codex/sessions`.
+fn default_codex_sessions() -> Result<PathBuf, Failure> {
+    if let Some(dir) = std::env::var_os("CODEX_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir).join("sessions"));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Failure::Usage("HOME is not set; name the rollouts' PATH".into()))?;
+    Ok(PathBuf::from(home).join(".codex").join("sessions"))
 }
 
 /// `$CLAUDE_CONFIG_DIR/projects`, else `~/.claude/projects`.
@@ -160,13 +193,14 @@ impl std::fmt::Display for Summary {
 }
 
 fn import_one(
+    read_session: ReadSession,
     transcript: &Path,
     root: &Path,
     keep: Keep,
     host: &str,
     summary: &mut Summary,
 ) -> Result<(), String> {
-    let read = claude_code::read_session(transcript, keep, host)?;
+    let read = read_session(transcript, keep, host)?;
     summary.bytes += read.bytes;
     for (kind, n) in &read.skipped {
         *summary.skipped.entry(kind.clone()).or_default() += n;

@@ -64,11 +64,7 @@ fn a_codex_session_is_recorded_as_its_own_agent() {
     // unknown, not 0.
     assert!(done.get("exit_code").is_none(), "{done}");
     assert!(done["duration_ms"].is_u64(), "{done}");
-    let check = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
-        .args(["check", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(check.status.success());
+    common::hook::assert_check_ok(&dir);
     let raw = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
     assert!(!raw.contains("SECRET-"), "{raw}");
 }

@@ -17,6 +17,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::hook::of_type;
 use common::hook::{finish, spawn_hook, stored_lines};
 use common::TempDir;
 use serde_json::{json, Value};
@@ -67,10 +68,6 @@ fn import(root: &Path, args: &[&Path]) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    events.iter().filter(|e| e["type"] == kind).collect()
 }
 
 fn hook(root: &Path, payload: &Value) {

@@ -11,8 +11,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::hook::of_type;
 use common::TempDir;
-use serde_json::Value;
 
 const SESSION: &str = "019a1b2c-3d4e-7f60-8a9b-0c1d2e3f4a5b";
 
@@ -36,10 +36,6 @@ fn import(root: &Path, envs: &[(&str, &Path)], args: &[&Path]) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    events.iter().filter(|e| e["type"] == kind).collect()
 }
 
 #[test]
@@ -72,11 +68,7 @@ fn a_rollout_becomes_a_session_with_its_tokens() {
     assert_eq!(done["exit_code"], 101);
     assert_eq!(done["duration_ms"], 5300);
     assert_eq!(done["meta"]["tool_use_id"], "call_7a8b9c");
-    let check = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
-        .args(["check", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(check.status.success());
+    common::hook::assert_check_ok(&dir);
     let raw = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
     assert!(!raw.contains("SECRET"), "{raw}");
 

@@ -73,25 +73,35 @@ const PROGRESS_BYTES: u64 = 32 << 20;
 /// Reads one transcript file into a session's events.
 type ReadSession = fn(&Path, Keep, &str) -> Result<claude_code::SessionRead, String>;
 
+/// One agent's transcripts: where they are and how they are read.
+struct Format {
+    /// The transcripts under a PATH the user named.
+    find: fn(&Path) -> Result<Vec<PathBuf>, String>,
+    read: ReadSession,
+    /// The folder read when no PATH is named.
+    default: fn() -> Result<PathBuf, Failure>,
+}
+
+const CLAUDE_CODE: Format = Format {
+    find: claude_code::main_transcripts,
+    read: claude_code::read_session,
+    default: default_claude_projects,
+};
+
+const CODEX: Format = Format {
+    find: codex::rollouts,
+    read: codex::read_session,
+    default: default_codex_sessions,
+};
+
 pub fn run(args: Args) -> Result<(), Failure> {
-    type Find = fn(&Path) -> Result<Vec<PathBuf>, String>;
-    let (options, find, read, default): (_, Find, ReadSession, fn() -> Result<PathBuf, Failure>) =
-        match args.agent {
-            Agent::ClaudeCode(options) => (
-                options,
-                claude_code::main_transcripts,
-                claude_code::read_session,
-                default_claude_projects,
-            ),
-            Agent::Codex(options) => (
-                options,
-                codex::rollouts,
-                codex::read_session,
-                default_codex_sessions,
-            ),
-        };
+    let (options, format) = match args.agent {
+        Agent::ClaudeCode(options) => (options, CLAUDE_CODE),
+        Agent::Codex(options) => (options, CODEX),
+    };
+    let (find, read) = (format.find, format.read);
     let paths = if options.paths.is_empty() {
-        vec![default()?]
+        vec![(format.default)()?]
     } else {
         options.paths
     };
@@ -139,24 +149,28 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
 /// `$CODEX_HOME/sessions`, else `~/.codex/sessions`.
 fn default_codex_sessions() -> Result<PathBuf, Failure> {
-    if let Some(dir) = std::env::var_os("CODEX_HOME").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(dir).join("sessions"));
-    }
-    let home = std::env::var_os("HOME")
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Failure::Usage("HOME is not set; name the rollouts' PATH".into()))?;
-    Ok(PathBuf::from(home).join(".codex").join("sessions"))
+    agent_folder("CODEX_HOME", ".codex", "sessions")
 }
 
 /// `$CLAUDE_CONFIG_DIR/projects`, else `~/.claude/projects`.
 fn default_claude_projects() -> Result<PathBuf, Failure> {
-    if let Some(dir) = std::env::var_os("CLAUDE_CONFIG_DIR").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(dir).join("projects"));
+    agent_folder("CLAUDE_CONFIG_DIR", ".claude", "projects")
+}
+
+/// `$<var>/<tail>` when the agent's own variable is set, else
+/// `~/<dot_dir>/<tail>`.
+fn agent_folder(var: &str, dot_dir: &str, tail: &str) -> Result<PathBuf, Failure> {
+    if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir).join(tail));
     }
     let home = std::env::var_os("HOME")
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| Failure::Usage("HOME is not set; name the transcripts' PATH".into()))?;
-    Ok(PathBuf::from(home).join(".claude").join("projects"))
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "neither {var} nor HOME is set; name the PATH to read"
+            ))
+        })?;
+    Ok(PathBuf::from(home).join(dot_dir).join(tail))
 }
 
 #[derive(Default)]

@@ -381,3 +381,38 @@ fn the_default_is_claude_config_dir_projects() {
     );
     assert!(root.join(SESSION).join("events.jsonl").is_file());
 }
+
+#[test]
+fn a_refused_command_is_a_denied_call_not_a_process() {
+    let tmp = TempDir::new("import-denied");
+    let root = tmp.path().join("sessions");
+    let project = tmp.path().join("projects").join("-home-dev-app");
+    std::fs::create_dir_all(&project).unwrap();
+    // A Bash call refused at the permission prompt, as the transcript tells
+    // it: the tool_result is an error with Claude Code's refusal text.
+    let session = "6c1d2e3f-0000-4000-8000-000000000001";
+    let lines = [
+        json!({"type": "assistant", "sessionId": session, "uuid": "a1", "requestId": "req_1",
+               "timestamp": "2026-12-01T10:00:00.000Z",
+               "message": {"id": "msg_1", "role": "assistant", "model": "claude-sonnet-4-6",
+                           "content": [{"type": "tool_use", "id": "toolu_D1", "name": "Bash",
+                                        "input": {"command": "rm -rf build SECRET-CMD-8181"}}],
+                           "usage": {"input_tokens": 5, "output_tokens": 9}}}),
+        json!({"type": "user", "sessionId": session, "uuid": "u1",
+               "timestamp": "2026-12-01T10:00:04.000Z",
+               "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_D1", "is_error": true,
+                           "content": "The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if it was a file edit, the new_string was NOT written to the file). STOP what you are doing and wait for the user to tell you how to proceed."}]},
+               "toolUseResult": "Error: The user doesn't want to proceed with this tool use."}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(project.join(format!("{session}.jsonl")), text).unwrap();
+    import(&root, &[&project]);
+    let events = stored_lines(&root.join(session));
+    assert!(of_type(&events, "agent.started_process").is_empty());
+    assert!(of_type(&events, "agent.completed_process").is_empty());
+    let denied = of_type(&events, "agent.called_tool");
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0]["tool_name"], "Bash");
+    assert_eq!(denied[0]["outcome"], "denied");
+    assert!(denied[0]["meta"]["reason_digest"].is_string());
+}

@@ -181,7 +181,7 @@ impl<'a> Hook<'a> {
         };
         if matches!(
             hook.event_name,
-            "PreToolUse" | "PostToolUse" | "PostToolUseFailure"
+            "PreToolUse" | "PostToolUse" | "PostToolUseFailure" | "PermissionDenied"
         ) {
             required("tool_name")?;
         }
@@ -204,7 +204,9 @@ impl<'a> Hook<'a> {
             "SessionStart" if first_in_session => Timing::Start(SESSION_KEY.into()),
             "SessionEnd" => Timing::EndSession(SESSION_KEY.into()),
             "PreToolUse" => tool().map_or(Timing::None, Timing::Start),
-            "PostToolUse" | "PostToolUseFailure" => tool().map_or(Timing::None, Timing::End),
+            "PostToolUse" | "PostToolUseFailure" | "PermissionDenied" => {
+                tool().map_or(Timing::None, Timing::End)
+            }
             "SubagentStart" => Timing::Start(agent()),
             "SubagentStop" => Timing::End(agent()),
             _ => Timing::None,
@@ -372,6 +374,12 @@ impl<'a> Hook<'a> {
             "PreToolUse" => Vec::new(),
             "PostToolUse" => b.post_tool(duration, false),
             "PostToolUseFailure" => b.post_tool(duration, true),
+            // A call that never ran (refused at the permission prompt or by
+            // a rule): a called tool whose outcome says so, whatever the
+            // tool, so a refused command is no process. The importer
+            // rewrites a transcript's refusals into this; Claude Code's
+            // own PermissionDenied hook event is read the same way.
+            "PermissionDenied" => vec![b.denied()],
             // A hook event this version does not know (Claude Code adds
             // some from time to time): a note naming it, nothing from its
             // payload, so the timeline shows it happened.
@@ -648,6 +656,24 @@ impl Builder<'_, '_> {
             },
             meta,
         )]
+    }
+
+    /// A tool call that never ran.
+    fn denied(&self) -> SessionEvent {
+        let mut meta = self.meta();
+        if let Some(reason) = self.hook.str("reason").filter(|r| !r.is_empty()) {
+            describe_text(&mut meta, "reason", reason);
+        }
+        self.tool_event(
+            EventType::AgentCalledTool {
+                tool_name: self.tool_name().to_string(),
+                tool_input_digest: Some(json_digest(self.input())),
+                tool_output_digest: None,
+                duration_ms: None,
+                outcome: Some("denied".into()),
+            },
+            meta,
+        )
     }
 
     /// A finished Bash call's exit code: 0 for PostToolUse (Claude Code

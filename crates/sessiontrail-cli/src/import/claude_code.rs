@@ -515,11 +515,13 @@ impl Reader<'_> {
             return;
         };
         let failed = block.get("is_error") == Some(&Value::Bool(true));
+        let error = content_text(block.get("content"));
+        let denied = failed && is_refusal(&error);
         let mut payload = Map::new();
-        let event = if failed {
-            "PostToolUseFailure"
-        } else {
-            "PostToolUse"
+        let event = match (failed, denied) {
+            (_, true) => "PermissionDenied",
+            (true, false) => "PostToolUseFailure",
+            (false, _) => "PostToolUse",
         };
         payload.insert("hook_event_name".into(), event.into());
         payload.insert("tool_name".into(), use_.name.into());
@@ -533,14 +535,25 @@ impl Reader<'_> {
             }
             _ => {}
         }
-        if failed {
-            payload.insert("error".into(), content_text(block.get("content")).into());
+        if denied {
+            payload.insert("reason".into(), error.into());
+        } else if failed {
+            payload.insert("error".into(), error.into());
         }
         if let Some(started) = use_.at_ms {
             payload.insert("duration_ms".into(), at.saturating_sub(started).into());
         }
         self.record(Value::Object(payload), agent, at, use_.at_ms, None);
     }
+}
+
+/// Whether a failed tool result is Claude Code's word that the call never
+/// ran: the user refused it at the prompt, or a permission rule denied it
+/// (the texts Claude Code writes for those, as transcripts show them).
+fn is_refusal(text: &str) -> bool {
+    text.starts_with("The user doesn't want to proceed with this tool use")
+        || text.starts_with("Permission to use ") && text.contains(" has been denied")
+        || text.contains("requested permissions to use") && text.contains("haven't granted it yet")
 }
 
 /// The text of an entry's message: a string content, or its `text` blocks

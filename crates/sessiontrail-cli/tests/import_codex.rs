@@ -98,3 +98,38 @@ fn the_hook_and_the_rollout_name_one_shell_call_alike() {
     }
     assert_eq!(of_type(&events, "agent.decision").len(), 2);
 }
+
+#[test]
+fn the_codex_hook_reads_new_token_counts_at_stop() {
+    let tmp = TempDir::new("codex-live-tokens");
+    let root = tmp.path().join("sessions");
+    let rollout = rollouts()
+        .join("2026/12/01")
+        .join(format!("rollout-2026-12-01T11-00-00-{SESSION}.jsonl"));
+    // Codex's Stop payload (its stop.command.input schema's fields).
+    let stop = serde_json::json!({
+        "session_id": SESSION, "transcript_path": rollout.to_str().unwrap(),
+        "cwd": "/home/dev/app", "model": "gpt-5.1-codex", "permission_mode": "default",
+        "turn_id": "turn-1", "hook_event_name": "Stop", "stop_hook_active": false,
+        "last_assistant_message": null
+    });
+    for _ in 0..2 {
+        let child = common::hook::spawn_hook("codex", &root, &[]);
+        let out = common::hook::finish(child, stop.to_string().as_bytes());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let events = common::hook::stored_lines(&root.join(SESSION));
+    let decisions = of_type(&events, "agent.decision");
+    // Two counts (one written twice), read once though Stop fired twice.
+    assert_eq!(decisions.len(), 2);
+    assert_eq!(decisions[1]["model"], "gpt-5.1-codex");
+    assert_eq!(decisions[1]["meta"]["reasoning_output_tokens"], 30);
+    import(&root, &[], &[&rollouts()]);
+    let events = common::hook::stored_lines(&root.join(SESSION));
+    assert_eq!(of_type(&events, "agent.decision").len(), 2);
+}

@@ -412,6 +412,9 @@ impl<'a> Hook<'a> {
             ] {
                 meta.insert(name.into(), n.into());
             }
+            if let Some(n) = response.reasoning {
+                meta.insert("reasoning_output_tokens".into(), n.into());
+            }
             let mut event = b.event(
                 &actor,
                 ids.response_span(&response.key()),
@@ -900,6 +903,8 @@ pub struct Response {
     pub output: u64,
     /// The model's provider, as `agent.decision.provider` names it.
     pub provider: &'static str,
+    /// Reasoning tokens counted apart from `output` (OpenAI's), if told.
+    pub reasoning: Option<u64>,
 }
 
 impl Response {

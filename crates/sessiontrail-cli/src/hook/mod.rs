@@ -206,10 +206,10 @@ fn record(
         origin: Origin::Hook,
     };
     let mut events = hook.events(&context);
-    let read = if agent == "claude-code" {
-        new_decisions(&hook, payload, &dir, &context, &mut events)
+    let read = if agent == "gemini-cli" {
+        None // its transcript_path is a chat file of another format
     } else {
-        None
+        new_decisions(agent, &hook, payload, &dir, &context, &mut events)
     };
     // Claude Code gives SessionEnd hooks 1.5 s: wait for the lock 1 s at
     // most there, so the hook reports rather than being killed.
@@ -244,11 +244,13 @@ const SESSION_END_TIMEOUT_MS: u64 = 1000;
 /// Live tokens: at the end of a turn (Stop, StopFailure), of a subagent
 /// (SubagentStop, whose `agent_transcript_path` is the subagent's own) and
 /// of the session, the API responses the transcript gained since its cursor
+/// (Claude Code's transcript, or Codex's rollout and its `token_count`s)
 /// become `agent.decision`s, added to `events`; returns the cursor to keep
 /// once they are appended. Only the new bytes are read. Anything wrong with
 /// the transcript (missing, unreadable) leaves the decisions for the next
 /// firing or `sessiontrail import`: the firing's own events still go in.
 fn new_decisions(
+    agent: &str,
     hook: &Hook,
     payload: &serde_json::Value,
     dir: &Path,
@@ -270,7 +272,13 @@ fn new_decisions(
         Some(_) => std::collections::HashSet::new(),
         None => crate::import::decision_ids(dir),
     };
-    for (at_ms, response) in crate::import::responses_in(&lines) {
+    let responses = if agent == "codex" {
+        let model = payload.get("model").and_then(serde_json::Value::as_str);
+        crate::import::codex_responses_in(&lines, model)
+    } else {
+        crate::import::responses_in(&lines)
+    };
+    for (at_ms, response) in responses {
         let ctx = Context {
             now_ms: at_ms,
             timestamp: sessiontrail::format_rfc3339_millis(at_ms),

@@ -80,6 +80,7 @@ pub fn response_of(entry: &Value) -> Option<Response> {
         cache_read: n("cache_read_input_tokens"),
         output: n("output_tokens"),
         provider: "anthropic",
+        reasoning: None,
     })
 }
 

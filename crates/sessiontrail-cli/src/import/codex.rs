@@ -44,7 +44,7 @@ pub fn read_session(path: &Path, keep: Keep, host_id: &str) -> Result<SessionRea
     let mut session_id: Option<String> = None;
     let mut provider = "openai";
     let mut model: Option<String> = None;
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut calls: HashMap<String, (String, Value, u64)> = HashMap::new();
     let mut events = Vec::new();
     let context = |at: u64, started: Option<u64>| Context {
@@ -102,39 +102,14 @@ pub fn read_session(path: &Path, keep: Keep, host_id: &str) -> Result<SessionRea
                     .map(str::to_string);
             }
             ("event_msg", "token_count") => {
-                let Some(info) = payload.get("info").filter(|i| !i.is_null()) else {
+                let Some(response) = token_response(payload, model.as_deref(), provider) else {
                     continue; // a rate-limit update before any response
                 };
-                let n = |usage: &str, name: &str| {
-                    info.get(usage)
-                        .and_then(|u| u.get(name))
-                        .and_then(Value::as_u64)
-                        .unwrap_or(0)
-                };
-                let total = n("total_token_usage", "total_tokens");
-                if !seen.insert(total) {
+                if !seen.insert(response.message_id.clone()) {
                     continue;
                 }
-                let input = n("last_token_usage", "input_tokens");
-                let cached = n("last_token_usage", "cached_input_tokens").min(input);
-                let response = Response {
-                    message_id: format!("total-{total}"),
-                    request_id: String::new(),
-                    model: model.clone(),
-                    input: input - cached,
-                    cache_creation: 0,
-                    cache_read: cached,
-                    output: n("last_token_usage", "output_tokens"),
-                    provider,
-                };
-                let payload = base();
-                if let Ok(hook) = Hook::parse(AGENT, &payload) {
-                    let mut event = hook.decision(&context(at, None), &response);
-                    if let Some(Value::Object(meta)) = &mut event.meta {
-                        let reasoning = n("last_token_usage", "reasoning_output_tokens");
-                        meta.insert("reasoning_output_tokens".into(), reasoning.into());
-                    }
-                    events.push(event);
+                if let Ok(hook) = Hook::parse(AGENT, &base()) {
+                    events.push(hook.decision(&context(at, None), &response));
                 }
             }
             ("response_item", "function_call") => {
@@ -203,6 +178,58 @@ pub fn read_session(path: &Path, keep: Keep, host_id: &str) -> Result<SessionRea
         skipped,
         bytes: end,
     })
+}
+
+/// The response a `token_count` payload tells of, or `None` before the
+/// first (an `info` of null). Named by the running total it brought.
+fn token_response(
+    payload: &Value,
+    model: Option<&str>,
+    provider: &'static str,
+) -> Option<Response> {
+    let info = payload.get("info").filter(|i| !i.is_null())?;
+    let n = |usage: &str, name: &str| {
+        info.get(usage)
+            .and_then(|u| u.get(name))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    let input = n("last_token_usage", "input_tokens");
+    let cached = n("last_token_usage", "cached_input_tokens").min(input);
+    Some(Response {
+        message_id: format!("total-{}", n("total_token_usage", "total_tokens")),
+        request_id: String::new(),
+        model: model.map(str::to_string),
+        input: input - cached,
+        cache_creation: 0,
+        cache_read: cached,
+        output: n("last_token_usage", "output_tokens"),
+        provider,
+        reasoning: Some(n("last_token_usage", "reasoning_output_tokens")),
+    })
+}
+
+/// The responses in `lines` (a rollout's new lines), each once, with their
+/// times; `model` is the hook payload's (the rollout's `turn_context` may
+/// lie before the lines read).
+pub fn responses_in(lines: &[u8], model: Option<&str>) -> Vec<(u64, Response)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for line in lines.split(|&b| b == b'\n') {
+        if !line.windows(13).any(|w| w == b"\"token_count\"") {
+            continue;
+        }
+        let Ok(line) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        let payload = line.get("payload").unwrap_or(&Value::Null);
+        if let (Some(r), Some(at)) = (token_response(payload, model, "openai"), entry_ms(&line)) {
+            if seen.insert(r.message_id.clone()) {
+                out.push((at, r));
+            }
+        }
+    }
+    out
 }
 
 /// A shell call's command line: `command` as an argv array (`["bash",

@@ -23,6 +23,7 @@ mod claude_code;
 mod codex;
 
 pub use claude_code::{read_new_lines, responses_in};
+pub use codex::responses_in as codex_responses_in;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};

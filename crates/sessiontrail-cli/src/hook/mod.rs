@@ -19,7 +19,7 @@
 pub(crate) mod claude_code;
 mod codex;
 mod edits;
-mod gemini_cli;
+pub(crate) mod gemini_cli;
 pub(crate) mod ids;
 pub(crate) mod pending;
 pub(crate) mod place;

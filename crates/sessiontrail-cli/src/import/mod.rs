@@ -6,7 +6,8 @@
 //! Each transcript becomes `$SESSIONTRAIL_ROOT/<session_id>/` with the ids
 //! the live hook derives (`hook/ids.rs`), one module per agent's format
 //! (`claude_code.rs`) rewriting entries into hook payloads for the one
-//! mapping (`hook/claude_code.rs`); `codex.rs` reads Codex CLI's rollouts.
+//! mapping (`hook/claude_code.rs`); `codex.rs` reads Codex CLI's rollouts,
+//! `gemini_cli.rs` Gemini CLI's chat recordings.
 //!
 //! Merging with what is there: every event the importer makes has an id
 //! derived from the agent's own (a tool_use_id, a response's message id and
@@ -21,6 +22,7 @@
 
 mod claude_code;
 mod codex;
+mod gemini_cli;
 
 pub use claude_code::{read_new_lines, responses_in};
 pub use codex::responses_in as codex_responses_in;
@@ -54,6 +56,8 @@ enum Agent {
     /// Codex CLI's rollouts (default: $CODEX_HOME/sessions, else
     /// ~/.codex/sessions)
     Codex(ImportOptions),
+    /// Gemini CLI's chat recordings (default: ~/.gemini/tmp)
+    GeminiCli(ImportOptions),
 }
 
 #[derive(clap::Args)]
@@ -99,6 +103,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let (options, format) = match args.agent {
         Agent::ClaudeCode(options) => (options, CLAUDE_CODE),
         Agent::Codex(options) => (options, CODEX),
+        Agent::GeminiCli(options) => (options, GEMINI_CLI),
     };
     let (find, read) = (format.find, format.read);
     let paths = if options.paths.is_empty() {
@@ -146,6 +151,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+const GEMINI_CLI: Format = Format {
+    find: gemini_cli::recordings,
+    read: gemini_cli::read_session,
+    default: default_gemini_tmp,
+};
+
+/// `~/.gemini/tmp`, where Gemini CLI keeps each project's `chats/`.
+fn default_gemini_tmp() -> Result<PathBuf, Failure> {
+    let home = std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Failure::Usage("HOME is not set; name the PATH to read".into()))?;
+    Ok(PathBuf::from(home).join(".gemini").join("tmp"))
 }
 
 /// `$CODEX_HOME/sessions`, else `~/.codex/sessions`.

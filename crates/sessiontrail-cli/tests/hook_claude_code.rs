@@ -872,6 +872,12 @@ fn printed_settings_cover_every_hook_and_their_command_records() {
         .output()
         .unwrap();
     assert!(out.status.success());
+    // The plugin and this block both would record every event twice.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not both"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let settings: Value = serde_json::from_slice(&out.stdout).unwrap();
     let table = hook_table(&settings);
     let events: BTreeSet<&str> = table.iter().map(|(e, _, _)| e.as_str()).collect();

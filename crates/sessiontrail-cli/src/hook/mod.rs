@@ -97,15 +97,19 @@ pub fn main(args: Args) -> ExitCode {
     // The default panic message is several lines with a backtrace hint;
     // the message goes into the one line `report` writes instead.
     std::panic::set_hook(Box::new(|_| {}));
-    let outcome = std::panic::catch_unwind(|| run(args));
-    report(outcome.unwrap_or_else(|panic| {
+    report(guarded(|| run(args)))
+}
+
+/// `f`'s result, or a panic in it as an error naming the panic's message.
+fn guarded(f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         Err(format!("internal error (a bug, please report it): {what}"))
-    }))
+    })
 }
 
 /// A command line the parser refused, reported as every hook failure is:
@@ -384,5 +388,20 @@ fn shell_word(word: &str) -> String {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_naming_it() {
+        assert_eq!(guarded(|| Ok(())), Ok(()));
+        assert_eq!(guarded(|| Err("x".into())), Err("x".to_string()));
+        let err = guarded(|| panic!("index {} out of range", 3)).unwrap_err();
+        assert!(err.contains("index 3 out of range"), "{err}");
+        let err = guarded(|| panic!("static")).unwrap_err();
+        assert!(err.contains("static"), "{err}");
     }
 }

@@ -93,7 +93,7 @@ bench: setup cli pkg
 # and the hook module's unit tests. test-native runs them too; this target
 # runs only them.
 test-hook:
-	$(CARGO) test -p sessiontrail-cli --test hook_claude_code --test hook_gemini_cli
+	$(CARGO) test -p sessiontrail-cli --test hook_claude_code --test hook_gemini_cli --test import_claude_code --test hook_codex --test import_codex --test import_gemini_cli
 	$(CARGO) test -p sessiontrail-cli --bin sessiontrail hook::
 
 # One hook process against `true` and `sessiontrail append` (docs/benchmarks.md).

@@ -9,6 +9,12 @@
 //! build of `sessiontrail` (say, of main) whose hook runs interleaved with
 //! this one's, so a change's cost is measured under the same load.
 //!
+//! The Stop contender is the live-token path: its session's transcript is
+//! 10 MB, and before each run one new API response (two entries, as Claude
+//! Code writes them) is appended to it, outside the timed part; the hook
+//! reads only the bytes after its cursor, so its time must not grow with
+//! the transcript.
+//!
 //! Every contender gets its stdin from a file (no pipe to feed) and its
 //! output sent to /dev/null; contenders take turns in chunks of 50 runs so
 //! that a change in machine load hits them all alike.
@@ -27,10 +33,24 @@ struct Contender {
     env: Vec<(&'static str, PathBuf)>,
     stdin: PathBuf,
     micros: Vec<u64>,
+    /// A transcript to append one new response to before each run.
+    grow: Option<PathBuf>,
+    grown: u64,
 }
 
 impl Contender {
     fn run_once(&mut self) -> Result<(), String> {
+        if let Some(path) = &self.grow {
+            use std::io::Write;
+            self.grown += 1;
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map_err(|e| e.to_string())?;
+            let entries = format!("{}{}", response(self.grown, 1), response(self.grown, 2));
+            file.write_all(entries.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
         let stdin = File::open(&self.stdin).map_err(|e| e.to_string())?;
         let mut command = Command::new(&self.program);
         command
@@ -61,6 +81,24 @@ impl Contender {
         let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
         sorted[rank - 1]
     }
+}
+
+/// One transcript entry of API response `n` (block `block` of it), in the
+/// shape of tests/fixtures/claude-code-transcripts/, with filler text.
+fn response(n: u64, block: u32) -> String {
+    format!(
+        concat!(
+            r#"{{"parentUuid":"p","isSidechain":false,"cwd":"/home/dev/app","sessionId":"ssn_bench_stop","#,
+            r#""type":"assistant","requestId":"req_{n}","uuid":"u-{n}-{block}","timestamp":"2026-12-01T09:00:00.000Z","#,
+            r#""message":{{"id":"msg_{n}","role":"assistant","model":"claude-sonnet-4-6","#,
+            r#""content":[{{"type":"text","text":"{filler}"}}],"#,
+            r#""usage":{{"input_tokens":10,"cache_creation_input_tokens":200,"cache_read_input_tokens":15000,"output_tokens":120}}}}}}"#,
+            "\n"
+        ),
+        n = n,
+        block = block,
+        filler = "lorem ipsum ".repeat(40)
+    )
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -120,6 +158,34 @@ fn measure(
         env: vec![("SESSIONTRAIL_ROOT", root.clone())],
         stdin: stdin.to_path_buf(),
         micros: Vec::new(),
+        grow: None,
+        grown: 0,
+    };
+    // A session whose transcript is 10 MB when the runs start.
+    let transcript = base.join("ssn_bench_stop.jsonl");
+    {
+        let mut text = String::new();
+        let mut n = 0u64;
+        while text.len() < 10 << 20 {
+            n += 1;
+            text.push_str(&response(n, 1));
+        }
+        std::fs::write(&transcript, text)?;
+    }
+    let stop = base.join("stop.json");
+    std::fs::write(
+        &stop,
+        serde_json::json!({
+            "session_id": "ssn_bench_stop", "hook_event_name": "Stop",
+            "transcript_path": transcript, "cwd": "/home/dev/app", "stop_hook_active": false
+        })
+        .to_string(),
+    )?;
+    let stop_hook = |name: &str, program: &Path| Contender {
+        grow: Some(transcript.clone()),
+        // Past the responses the file was made with.
+        grown: 1_000_000,
+        ..hook(name, program, &stop)
     };
     let mut contenders = vec![
         Contender {
@@ -129,6 +195,8 @@ fn measure(
             env: Vec::new(),
             stdin: empty.clone(),
             micros: Vec::new(),
+            grow: None,
+            grown: 0,
         },
         Contender {
             name: "sessiontrail append DIR EVENT".into(),
@@ -141,9 +209,15 @@ fn measure(
             env: Vec::new(),
             stdin: empty,
             micros: Vec::new(),
+            grow: None,
+            grown: 0,
         },
         hook("hook claude-code, PostToolUse Grep", bin, &grep),
         hook("hook claude-code, PostToolUse Read 64 KiB", bin, &read),
+        stop_hook(
+            "hook claude-code, Stop, 10 MB transcript, 1 new response",
+            bin,
+        ),
     ];
     if let Some(baseline) = baseline {
         contenders.push(hook(

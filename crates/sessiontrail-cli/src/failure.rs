@@ -28,6 +28,10 @@ pub enum Failure {
     /// Sessions could not be shipped (`otlp`).
     #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     Ship(String),
+    /// Transcripts could not be read or recorded (`import`; each reason is
+    /// already printed, this one says how many).
+    #[cfg_attr(not(feature = "hook"), allow(dead_code))]
+    Import(String),
 }
 
 impl From<std::io::Error> for Failure {
@@ -52,6 +56,7 @@ impl Failure {
             Failure::Usage(_) | Failure::Input(_) => 2,
             Failure::Log(e) => e.kind().exit_code(),
             Failure::Ship(_) => 4,
+            Failure::Import(_) => 3,
         }
     }
 
@@ -67,6 +72,7 @@ impl Failure {
             }
             Failure::Log(e) => eprintln!("sessiontrail: {e}"),
             Failure::Ship(why) => eprintln!("sessiontrail otlp: {why}"),
+            Failure::Import(why) => eprintln!("sessiontrail import: {why}"),
         }
     }
 }
@@ -105,5 +111,6 @@ mod tests {
         assert_eq!(Failure::Log(io()).exit_code(), 3);
         assert_eq!(Failure::from(std::io::Error::other("x")).exit_code(), 3);
         assert_eq!(Failure::Ship("s".into()).exit_code(), 4);
+        assert_eq!(Failure::Import("i".into()).exit_code(), 3);
     }
 }

@@ -8,8 +8,8 @@
 //! This file is the command line (clap's derive: each command's options and
 //! their help are the `Args` struct of its module) and the dispatch; each
 //! command lives in its own module (`append`, `cat`, `check`, `hook/`,
-//! `view/`, `otlp`), and `failure` alone turns an error into a message and
-//! an exit code. `sessiontrail --help` and `sessiontrail COMMAND --help`
+//! `import/`, `view/`, `otlp`), and `failure` alone turns an error into a
+//! message and an exit code. `sessiontrail --help` and `sessiontrail COMMAND --help`
 //! print the usage.
 
 // Native only: under wasm (a `--workspace` build for wasm32) this is an
@@ -23,6 +23,8 @@ mod check;
 mod failure;
 #[cfg(feature = "hook")]
 mod hook;
+#[cfg(feature = "hook")]
+mod import;
 #[cfg(feature = "otlp")]
 mod otlp;
 mod session;
@@ -60,6 +62,8 @@ enum Command {
     Check(check::Args),
     #[cfg(feature = "hook")]
     Hook(hook::Args),
+    #[cfg(feature = "hook")]
+    Import(import::Args),
     #[cfg(feature = "view")]
     View(view::Args),
     #[cfg(feature = "otlp")]
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
         // uses it.
         #[cfg(feature = "hook")]
         Command::Hook(args) => return hook::main(args),
+        #[cfg(feature = "hook")]
+        Command::Import(args) => import::run(args),
         #[cfg(feature = "view")]
         Command::View(args) => view::run(args),
         #[cfg(feature = "otlp")]

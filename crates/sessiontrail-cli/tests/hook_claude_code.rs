@@ -107,8 +107,13 @@ fn sorted_json(value: &Value) -> String {
 const SCRIPT: &[(&str, &[&str])] = &[
     ("session-start", &["session.started", "agent.started"]),
     ("user-prompt-submit", &["agent.note"]),
-    ("pre-tool-use-bash", &["agent.started_process"]),
-    ("post-tool-use-bash", &["agent.completed_process"]),
+    // A command is recorded once it ran: a denied one never gets its
+    // PostToolUse and so is no process.
+    ("pre-tool-use-bash", &[]),
+    (
+        "post-tool-use-bash",
+        &["agent.started_process", "agent.completed_process"],
+    ),
     ("pre-tool-use-read", &[]),
     ("post-tool-use-read", &["agent.read_file"]),
     ("post-tool-use-write-create", &["agent.wrote_file"]),
@@ -116,15 +121,19 @@ const SCRIPT: &[(&str, &[&str])] = &[
     ("post-tool-use-edit", &["agent.wrote_file"]),
     ("post-tool-use-multiedit", &["agent.wrote_file"]),
     ("post-tool-use-notebookedit", &["agent.wrote_file"]),
+    ("post-tool-use-notebookedit-replace", &["agent.wrote_file"]),
     ("post-tool-use-webfetch", &["agent.connected_network"]),
     ("post-tool-use-websearch", &["agent.called_tool"]),
     ("post-tool-use-mcp", &["agent.called_tool"]),
     ("post-tool-use-grep", &["agent.called_tool"]),
     (
         "post-tool-use-bash-interrupted",
-        &["agent.completed_process"],
+        &["agent.started_process", "agent.completed_process"],
     ),
-    ("post-tool-use-failure-bash", &["agent.completed_process"]),
+    (
+        "post-tool-use-failure-bash",
+        &["agent.started_process", "agent.completed_process"],
+    ),
     ("post-tool-use-failure-edit", &["agent.called_tool"]),
     ("subagent-start", &["agent.spawned"]),
     ("subagent-post-tool-use-glob", &["agent.called_tool"]),
@@ -164,6 +173,19 @@ fn by_fixture<'a>(events: &'a [(&str, Value)], name: &str) -> &'a Value {
     event
 }
 
+/// The event of type `kind` that fixture `name` made.
+fn by_fixture_type<'a>(events: &'a [(&str, Value)], name: &str, kind: &str) -> &'a Value {
+    let mut found = events
+        .iter()
+        .filter(|(n, e)| *n == name && e["type"] == kind)
+        .map(|(_, e)| e);
+    let event = found
+        .next()
+        .unwrap_or_else(|| panic!("no {kind} from {name}"));
+    assert!(found.next().is_none(), "{name} made more than one {kind}");
+    event
+}
+
 #[test]
 fn a_scripted_session_is_recorded_in_order_and_checks_ok() {
     let tmp = TempDir::new("hook-script");
@@ -189,7 +211,12 @@ fn each_fixture_gives_the_documented_fields() {
     let tmp = TempDir::new("hook-fields");
     let root = tmp.path().join("sessions");
     let events = run_script(&root, &[]);
-    let get = |name| by_fixture(&events, name);
+    let get = |name| match name {
+        "post-tool-use-bash" | "post-tool-use-bash-interrupted" | "post-tool-use-failure-bash" => {
+            by_fixture_type(&events, name, "agent.completed_process")
+        }
+        _ => by_fixture(&events, name),
+    };
 
     let started = &events[0].1;
     assert_eq!(events[0].0, "session-start");
@@ -206,10 +233,13 @@ fn each_fixture_gives_the_documented_fields() {
     assert_eq!(note["meta"]["prompt_bytes"], prompt.len());
     assert_eq!(note["meta"]["prompt_digest"], sha256(prompt.as_bytes()));
 
-    let started_process = get("pre-tool-use-bash");
+    let started_process = by_fixture_type(&events, "post-tool-use-bash", "agent.started_process");
     assert_eq!(started_process["process_name"], "cargo");
     assert!(started_process.get("command").is_none());
     let bash = get("post-tool-use-bash");
+    // The start is timed the command's duration before its end.
+    let at = |e: &Value| e["timestamp"].as_str().unwrap().to_string();
+    assert!(at(started_process) <= at(bash), "{started_process} {bash}");
     assert_eq!(bash["process_name"], "cargo");
     assert_eq!(bash["exit_code"], 0);
     assert!(bash["duration_ms"].is_u64(), "{bash}");
@@ -297,7 +327,22 @@ fn each_fixture_gives_the_documented_fields() {
             "/home/dev/app/analysis.ipynb".into(),
             "modified".into(),
             some(2),
-            Value::Null
+            some(0)
+        )
+    );
+    // Claude Code's own duration_ms wins over the sidecar's timing.
+    assert_eq!(
+        get("post-tool-use-notebookedit-replace")["meta"]["duration_ms"],
+        12
+    );
+    // A replaced cell: its old source is in the response.
+    assert_eq!(
+        wrote("post-tool-use-notebookedit-replace"),
+        (
+            "/home/dev/app/analysis.ipynb".into(),
+            "modified".into(),
+            some(1),
+            some(3)
         )
     );
     let written = fixture_value("post-tool-use-write-create")["tool_input"]["content"]
@@ -383,13 +428,14 @@ fn tool_calls_sit_under_their_agent_in_one_trace() {
         assert_eq!(parent(e), Some(span(main)), "{name}");
         assert_eq!(e["agent_instance_id"], main_instance, "{name}");
     }
-    // One span for a Bash call, from its PreToolUse and PostToolUse processes.
+    // One span for a Bash call's two process events.
+    let bash = |kind| by_fixture_type(&events, "post-tool-use-bash", kind);
     assert_eq!(
-        span(get("pre-tool-use-bash")),
-        span(get("post-tool-use-bash"))
+        span(bash("agent.started_process")),
+        span(bash("agent.completed_process"))
     );
     assert_ne!(
-        span(get("post-tool-use-bash")),
+        span(bash("agent.completed_process")),
         span(get("post-tool-use-read"))
     );
 
@@ -438,11 +484,12 @@ fn keep_stores_the_chosen_texts_and_only_those() {
     let root = tmp.path().join("sessions");
     let events = run_script(&root, &["--keep", "command,prompt"]);
     let command = fixture_value("pre-tool-use-bash")["tool_input"]["command"].clone();
-    assert_eq!(by_fixture(&events, "pre-tool-use-bash")["command"], command);
-    assert_eq!(
-        by_fixture(&events, "post-tool-use-bash")["command"],
-        command
-    );
+    for kind in ["agent.started_process", "agent.completed_process"] {
+        assert_eq!(
+            by_fixture_type(&events, "post-tool-use-bash", kind)["command"],
+            command
+        );
+    }
     assert_eq!(
         by_fixture(&events, "user-prompt-submit")["text"],
         fixture_value("user-prompt-submit")["prompt"]
@@ -825,6 +872,12 @@ fn printed_settings_cover_every_hook_and_their_command_records() {
         .output()
         .unwrap();
     assert!(out.status.success());
+    // The plugin and this block both would record every event twice.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not both"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let settings: Value = serde_json::from_slice(&out.stdout).unwrap();
     let table = hook_table(&settings);
     let events: BTreeSet<&str> = table.iter().map(|(e, _, _)| e.as_str()).collect();
@@ -838,6 +891,7 @@ fn printed_settings_cover_every_hook_and_their_command_records() {
         "SubagentStart",
         "SubagentStop",
         "Stop",
+        "StopFailure",
         "Notification",
         "PreCompact",
     ]
@@ -865,7 +919,7 @@ fn printed_settings_cover_every_hook_and_their_command_records() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let out = finish(child, fixture("pre-tool-use-bash").as_bytes());
+    let out = finish(child, fixture("post-tool-use-bash").as_bytes());
     assert!(
         out.status.success(),
         "{}",
@@ -874,7 +928,7 @@ fn printed_settings_cover_every_hook_and_their_command_records() {
     let events = stored(&root);
     assert_eq!(
         events[0]["command"],
-        fixture_value("pre-tool-use-bash")["tool_input"]["command"]
+        fixture_value("post-tool-use-bash")["tool_input"]["command"]
     );
 }
 
@@ -907,4 +961,52 @@ fn the_plugin_registers_the_same_hooks_as_the_printed_settings() {
             .collect::<Vec<_>>()
     };
     assert_eq!(strip(hook_table(&hooks)), strip(hook_table(&printed)));
+}
+
+#[test]
+fn powershell_is_a_shell_like_bash() {
+    let tmp = TempDir::new("hook-powershell");
+    let root = tmp.path().join("sessions");
+    fire_fixture(&root, "post-tool-use-powershell");
+    let events = stored(&root);
+    assert_eq!(
+        types(&events),
+        ["agent.started_process", "agent.completed_process"]
+    );
+    let done = &events[1];
+    assert_eq!(done["process_name"], "Get-ChildItem");
+    assert_eq!(done["exit_code"], 0);
+    assert_eq!(done["duration_ms"], 310);
+    let raw = std::fs::read_to_string(session_dir(&root).join("events.jsonl")).unwrap();
+    assert!(!raw.contains("SECRET-"), "{raw}");
+}
+
+#[test]
+fn stop_failure_is_a_note_with_the_error_kind_only() {
+    let tmp = TempDir::new("hook-stop-failure");
+    let root = tmp.path().join("sessions");
+    fire_fixture(&root, "stop-failure");
+    let events = stored(&root);
+    assert_eq!(types(&events), ["agent.note"]);
+    assert_eq!(events[0]["text"], "turn failed (API error)");
+    assert_eq!(events[0]["meta"]["error"], "rate_limit");
+    let raw = std::fs::read_to_string(session_dir(&root).join("events.jsonl")).unwrap();
+    assert!(!raw.contains("SECRET-"), "{raw}");
+}
+
+#[test]
+fn session_end_waits_for_the_lock_one_second_at_most() {
+    use fs2::FileExt;
+    let tmp = TempDir::new("hook-session-end-lock");
+    let root = tmp.path().join("sessions");
+    fire_fixture(&root, "session-start");
+    let lock = std::fs::File::open(session_dir(&root).join("events.jsonl.lock")).unwrap();
+    lock.lock_exclusive().unwrap();
+    // Claude Code gives SessionEnd hooks 1.5 s: the default 5 s wait is cut
+    // to 1 s there, so the hook reports instead of being killed.
+    let out = hook_with(&root, &[], fixture("session-end").as_bytes());
+    FileExt::unlock(&lock).unwrap();
+    assert_refused(&out, "held lock at SessionEnd");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("within 1000 ms"), "{err}");
 }

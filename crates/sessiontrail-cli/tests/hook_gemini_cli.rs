@@ -36,8 +36,22 @@ fn stored(root: &Path) -> Vec<Value> {
 const SCRIPT: &[(&str, &[&str])] = &[
     ("session-start", &["session.started", "agent.started"]),
     ("before-agent", &["agent.note"]),
-    ("before-tool-shell", &["agent.started_process"]),
-    ("after-tool-shell", &["agent.completed_process"]),
+    // A command is recorded once it ran (as for Claude Code).
+    ("before-tool-shell", &[]),
+    (
+        "after-tool-shell",
+        &["agent.started_process", "agent.completed_process"],
+    ),
+    // The current shell tool: no `Exit Code:` line on success.
+    (
+        "after-tool-shell-current",
+        &["agent.started_process", "agent.completed_process"],
+    ),
+    // Output holding its own `Exit Code: 0` before the real one.
+    (
+        "after-tool-shell-spoof",
+        &["agent.started_process", "agent.completed_process"],
+    ),
     ("before-tool-read", &[]),
     ("after-tool-read", &["agent.read_file"]),
     ("after-tool-write", &["agent.wrote_file"]),
@@ -45,7 +59,10 @@ const SCRIPT: &[(&str, &[&str])] = &[
     ("after-tool-web-search", &["agent.called_tool"]),
     ("after-tool-mcp", &["agent.called_tool"]),
     ("after-tool-read-error", &["agent.called_tool"]),
-    ("after-tool-shell-failed", &["agent.completed_process"]),
+    (
+        "after-tool-shell-failed",
+        &["agent.started_process", "agent.completed_process"],
+    ),
     ("notification", &["agent.note"]),
     ("pre-compress", &["agent.note"]),
     ("after-agent", &["agent.note"]),
@@ -76,9 +93,11 @@ fn a_scripted_gemini_session_is_recorded_and_checks_ok() {
     let tmp = TempDir::new("gemini-script");
     let root = tmp.path().join("sessions");
     let events = run_script(&root);
+    // The last event a fixture made (a shell call's completed_process).
     let get = |name: &str| {
         events
             .iter()
+            .rev()
             .find(|(n, _)| *n == name)
             .map(|(_, e)| e)
             .unwrap()
@@ -91,8 +110,14 @@ fn a_scripted_gemini_session_is_recorded_and_checks_ok() {
     assert_eq!(shell["exit_code"], 0);
     // Paired with its BeforeTool by name and input: one span, a duration.
     assert!(shell["duration_ms"].is_u64(), "{shell}");
-    assert_eq!(shell["span_id"], get("before-tool-shell")["span_id"]);
+    let started = events
+        .iter()
+        .find(|(n, e)| *n == "after-tool-shell" && e["type"] == "agent.started_process")
+        .unwrap();
+    assert_eq!(shell["span_id"], started.1["span_id"]);
     assert_eq!(get("after-tool-shell-failed")["exit_code"], 1);
+    assert_eq!(get("after-tool-shell-current")["exit_code"], 0);
+    assert_eq!(get("after-tool-shell-spoof")["exit_code"], 3);
 
     let read = get("after-tool-read");
     assert_eq!(read["file_path"], "/home/dev/app/src/index.ts");
@@ -111,10 +136,10 @@ fn a_scripted_gemini_session_is_recorded_and_checks_ok() {
         get("after-tool-web-search")["tool_name"],
         "google_web_search"
     );
-    assert_eq!(
-        get("after-tool-mcp")["tool_name"],
-        "mcp__github__list_issues"
-    );
+    let mcp = get("after-tool-mcp");
+    assert_eq!(mcp["tool_name"], "mcp_github_list_issues");
+    assert_eq!(mcp["meta"]["mcp_server"], "github");
+    assert_eq!(mcp["meta"]["mcp_tool"], "list_issues");
     let failed = get("after-tool-read-error");
     assert_eq!(failed["tool_name"], "read_file");
     assert_eq!(failed["meta"]["hook"], "PostToolUseFailure");
@@ -198,5 +223,13 @@ fn printed_gemini_settings_register_every_mapped_event() {
             .as_str()
             .unwrap()
             .ends_with(" hook gemini-cli"));
+        // Gemini CLI drops SESSIONTRAIL_ROOT from a hook's environment:
+        // the block sets the root this machine uses.
+        assert!(
+            hook["env"]["SESSIONTRAIL_ROOT"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("sessions")),
+            "{hook}"
+        );
     }
 }

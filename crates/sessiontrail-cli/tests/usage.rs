@@ -272,10 +272,10 @@ fn the_hook_with_a_bad_argument_exits_1_not_2_naming_it() {
         (vec!["hook", "claude-code", "--bogus"], "'--bogus'"),
         (vec!["hook", "claude-code", "stray"], "'stray'"),
         (
-            vec!["hook", "codex"],
-            "known agents: claude-code, gemini-cli",
+            vec!["hook", "cursor"],
+            "known agents: claude-code, gemini-cli, codex",
         ),
-        (vec!["hook"], "known agents: claude-code, gemini-cli"),
+        (vec!["hook"], "known agents: claude-code, gemini-cli, codex"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
             .args(&args)

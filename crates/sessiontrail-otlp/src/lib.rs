@@ -31,6 +31,9 @@ pub use model::{
     SCOPE_NAME, SCOPE_VERSION, SEVERITY_ERROR, SEVERITY_INFO,
 };
 pub use text::{events_from_lines, EventsError};
+/// RFC 3339 to nanoseconds since the epoch (also the CLI's transcript
+/// importer reads agents' timestamps with it: one reader of dates).
+pub use time::unix_nanos;
 
 use sessiontrail::SessionEvent;
 

@@ -10,7 +10,7 @@
 /// Nanoseconds since 1970-01-01T00:00:00Z, or `None` when `text` is not an
 /// RFC 3339 date-time, is before the epoch, or is past what a u64 of
 /// nanoseconds holds (the year 2554).
-pub(crate) fn unix_nanos(text: &str) -> Option<u64> {
+pub fn unix_nanos(text: &str) -> Option<u64> {
     let b = text.as_bytes();
     let num = |from: usize, len: usize| -> Option<i64> {
         let digits = b.get(from..from + len)?;

@@ -8,7 +8,13 @@
 //! (`mod.rs`) supplies the few things a payload cannot say: the time, a
 //! start time kept by an earlier firing, and whether the session is new.
 //!
-//! The mapping table of `docs/hooks.md` is the specification of this file;
+//! The transcript importer (`src/import/`) goes through this same mapping:
+//! it rewrites a transcript's tool_use/tool_result pair into the PostToolUse
+//! payload Claude Code would have sent, and its API responses into
+//! [`Hook::decision`], so one tool call gives the same events (with the same
+//! derived ids) whether a hook saw it or a transcript told of it.
+//!
+//! The mapping table of `docs/agents.md` is the specification of this file;
 //! keep the two together.
 
 use serde_json::{Map, Value};
@@ -19,7 +25,7 @@ use super::ids::{self, digest, json_digest, SessionIds};
 
 /// Hook events `--print-settings` registers, each with whether it takes a
 /// tool-name matcher.
-pub const HOOK_EVENTS: [(&str, bool); 11] = [
+pub const HOOK_EVENTS: [(&str, bool); 12] = [
     ("SessionStart", false),
     ("UserPromptSubmit", false),
     ("PreToolUse", true),
@@ -30,8 +36,15 @@ pub const HOOK_EVENTS: [(&str, bool); 11] = [
     ("Notification", false),
     ("PreCompact", false),
     ("Stop", false),
+    ("StopFailure", false),
     ("SessionEnd", false),
 ];
+
+/// The tools whose calls are processes: Bash, and PowerShell (its Windows
+/// twin, with the same `command` input and the same response fields).
+pub fn is_shell(tool: &str) -> bool {
+    matches!(tool, "Bash" | "PowerShell")
+}
 
 /// Which texts are stored verbatim instead of as a digest and a length.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -91,6 +104,19 @@ pub struct Context {
     pub first_in_session: bool,
     /// The start time kept under [`Hook::timing`]'s key by an earlier firing.
     pub started_ms: Option<u64>,
+    /// Who tells of the events: a hook firing or a transcript.
+    pub origin: Origin,
+}
+
+/// Where a payload came from; it decides what `meta` says of the event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A hook firing: `meta.hook` names the hook event.
+    Hook,
+    /// Rewritten from a transcript entry: `meta.source` is `transcript`,
+    /// and `entry` (the entry's own `uuid`) derives the id of an event
+    /// no agent id names (a prompt note).
+    Transcript { entry: Option<String> },
 }
 
 /// What a firing does with the sidecar of start times (see `pending.rs`).
@@ -116,6 +142,10 @@ pub struct Hook<'a> {
     /// Set inside a subagent, and on SubagentStart/Stop (the subagent's id).
     agent_id: Option<&'a str>,
     agent_type: Option<&'a str>,
+    /// The agent that spawned a subagent, when the payload says (the
+    /// importer does, from the subagent's `.meta.json`; Claude Code's
+    /// hook payloads do not): else the main agent.
+    parent_agent_id: Option<&'a str>,
     payload: &'a Map<String, Value>,
 }
 
@@ -146,11 +176,12 @@ impl<'a> Hook<'a> {
             event_name: required("hook_event_name")?,
             agent_id: optional_str(payload, "agent_id")?.filter(|s| !s.is_empty()),
             agent_type: optional_str(payload, "agent_type")?.filter(|s| !s.is_empty()),
+            parent_agent_id: optional_str(payload, "parent_agent_id")?.filter(|s| !s.is_empty()),
             payload,
         };
         if matches!(
             hook.event_name,
-            "PreToolUse" | "PostToolUse" | "PostToolUseFailure"
+            "PreToolUse" | "PostToolUse" | "PostToolUseFailure" | "PermissionDenied"
         ) {
             required("tool_name")?;
         }
@@ -173,7 +204,9 @@ impl<'a> Hook<'a> {
             "SessionStart" if first_in_session => Timing::Start(SESSION_KEY.into()),
             "SessionEnd" => Timing::EndSession(SESSION_KEY.into()),
             "PreToolUse" => tool().map_or(Timing::None, Timing::Start),
-            "PostToolUse" | "PostToolUseFailure" => tool().map_or(Timing::None, Timing::End),
+            "PostToolUse" | "PostToolUseFailure" | "PermissionDenied" => {
+                tool().map_or(Timing::None, Timing::End)
+            }
             "SubagentStart" => Timing::Start(agent()),
             "SubagentStop" => Timing::End(agent()),
             _ => Timing::None,
@@ -188,7 +221,14 @@ impl<'a> Hook<'a> {
             ctx,
             ids: &ids,
         };
-        let duration = ctx.started_ms.map(|t| ctx.now_ms.saturating_sub(t));
+        // Claude Code's own `duration_ms` (PostToolUse, PostToolUseFailure;
+        // it leaves out time spent waiting for a permission prompt) when
+        // given, else the time since the start kept in the sidecar.
+        let duration = self
+            .payload
+            .get("duration_ms")
+            .and_then(Value::as_u64)
+            .or_else(|| ctx.started_ms.map(|t| ctx.now_ms.saturating_sub(t)));
         let main = b.actor(None);
         match self.event_name {
             "SessionStart" => {
@@ -247,22 +287,23 @@ impl<'a> Hook<'a> {
             }
             "SubagentStart" | "SubagentStop" => {
                 let sub = b.actor(Some(self.agent_id.unwrap_or("")));
+                let parent = b.actor(self.parent_agent_id);
                 let mut meta = b.meta();
                 if let Some(id) = self.agent_id {
                     meta.insert("claude_agent_id".into(), id.into());
                 }
                 let event_type = if self.event_name == "SubagentStart" {
                     EventType::AgentSpawned {
-                        spawned_by_agent_instance_id: main.instance.clone(),
+                        spawned_by_agent_instance_id: parent.instance.clone(),
                         reason: self.agent_type.map(str::to_string),
                     }
                 } else {
                     insert_opt(&mut meta, "duration_ms", duration);
                     EventType::AgentReturned {
-                        returned_to_agent_instance_id: main.instance.clone(),
+                        returned_to_agent_instance_id: parent.instance.clone(),
                     }
                 };
-                vec![b.event(&sub, sub.span.clone(), sub.parent.clone(), event_type, meta)]
+                vec![b.event(&sub, sub.span.clone(), Some(parent.span), event_type, meta)]
             }
             "UserPromptSubmit" => {
                 let actor = b.actor(self.agent_id);
@@ -307,9 +348,38 @@ impl<'a> Hook<'a> {
                 let actor = b.actor(self.agent_id);
                 vec![b.note(&actor, Some("turn finished".into()), b.meta())]
             }
-            "PreToolUse" => b.pre_tool().into_iter().collect(),
-            "PostToolUse" => vec![b.post_tool(duration, false)],
-            "PostToolUseFailure" => vec![b.post_tool(duration, true)],
+            // A turn that ended on an API error (a rate limit, an overloaded
+            // server, a refused request); the transcript's API error rows
+            // are rewritten into this too. The session goes on, so a note,
+            // not `agent.failed`.
+            "StopFailure" => {
+                let actor = b.actor(self.agent_id);
+                let mut meta = b.meta();
+                let error = self
+                    .payload
+                    .get("error")
+                    .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_string))
+                    .unwrap_or_default();
+                if is_error_kind(&error) {
+                    meta.insert("error".into(), error.into());
+                } else if !error.is_empty() {
+                    describe_text(&mut meta, "error", &error);
+                }
+                vec![b.note(&actor, Some("turn failed (API error)".into()), meta)]
+            }
+            // Nothing is recorded before a tool ran: a call refused at the
+            // permission prompt never gets its PostToolUse, so a process
+            // recorded here would be one that never ended. PreToolUse only
+            // keeps its start time (`timing`).
+            "PreToolUse" => Vec::new(),
+            "PostToolUse" => b.post_tool(duration, false),
+            "PostToolUseFailure" => b.post_tool(duration, true),
+            // A call that never ran (refused at the permission prompt or by
+            // a rule): a called tool whose outcome says so, whatever the
+            // tool, so a refused command is no process. The importer
+            // rewrites a transcript's refusals into this; Claude Code's
+            // own PermissionDenied hook event is read the same way.
+            "PermissionDenied" => vec![b.denied()],
             // A hook event this version does not know (Claude Code adds
             // some from time to time): a note naming it, nothing from its
             // payload, so the timeline shows it happened.
@@ -317,6 +387,50 @@ impl<'a> Hook<'a> {
                 let actor = b.actor(self.agent_id);
                 vec![b.note(&actor, Some(other.to_string()), b.meta())]
             }
+        }
+    }
+
+    /// An `agent.decision` for one API response the transcript holds, by
+    /// this payload's agent (the subagent of a SubagentStop, else the main
+    /// agent), timed at the response's entry (`ctx.timestamp`).
+    pub fn decision(&self, ctx: &Context, response: &Response) -> SessionEvent {
+        {
+            let ids = SessionIds::new(self.session_id);
+            let b = Builder {
+                hook: self,
+                ctx,
+                ids: &ids,
+            };
+            let actor = b.actor(self.agent_id);
+            let mut meta = b.meta();
+            meta.insert("message_id".into(), response.message_id.clone().into());
+            meta.insert("request_id".into(), response.request_id.clone().into());
+            for (name, n) in [
+                ("input_tokens", response.input),
+                ("cache_creation_input_tokens", response.cache_creation),
+                ("cache_read_input_tokens", response.cache_read),
+            ] {
+                meta.insert(name.into(), n.into());
+            }
+            if let Some(n) = response.reasoning {
+                meta.insert("reasoning_output_tokens".into(), n.into());
+            }
+            let mut event = b.event(
+                &actor,
+                ids.response_span(&response.key()),
+                Some(actor.span.clone()),
+                EventType::AgentDecision {
+                    model: response.model.clone(),
+                    tokens_in: Some(response.tokens_in()),
+                    tokens_out: Some(response.output),
+                    provider: Some(response.provider.into()),
+                    summary: None,
+                    confidence: None,
+                },
+                meta,
+            );
+            event.event_id = ids.event_id(&response.key(), event.event_type.name());
+            event
         }
     }
 }
@@ -364,11 +478,41 @@ impl Builder<'_, '_> {
         }
     }
 
-    /// `meta` with the hook event's name; every event carries it.
+    /// `meta` with the hook event's name (every hook event carries it), or
+    /// `source: transcript` for what the importer rewrote.
     fn meta(&self) -> Map<String, Value> {
         let mut meta = Map::new();
-        meta.insert("hook".into(), self.hook.event_name.into());
+        match self.ctx.origin {
+            Origin::Hook => meta.insert("hook".into(), self.hook.event_name.into()),
+            Origin::Transcript { .. } => meta.insert("source".into(), "transcript".into()),
+        };
         meta
+    }
+
+    /// The event id: derived from what the agent calls the happening (see
+    /// `ids.rs`), so the hook and the importer agree; random for what no
+    /// agent id names.
+    fn event_id(&self, event_type: &EventType, meta: &Map<String, Value>) -> String {
+        let key = match event_type {
+            EventType::SessionStarted
+            | EventType::AgentStarted { .. }
+            | EventType::SessionClosed { .. }
+            | EventType::AgentCompleted { .. } => Some("session".to_string()),
+            EventType::AgentSpawned { .. } | EventType::AgentReturned { .. } => {
+                self.hook.agent_id.map(|id| format!("agent:{id}"))
+            }
+            _ => match meta.get("tool_use_id").and_then(Value::as_str) {
+                Some(id) => Some(format!("tool:{id}")),
+                None => match &self.ctx.origin {
+                    Origin::Transcript { entry: Some(uuid) } => Some(format!("entry:{uuid}")),
+                    _ => None,
+                },
+            },
+        };
+        match key {
+            Some(key) => self.ids.event_id(&key, event_type.name()),
+            None => generate_event_id(),
+        }
     }
 
     fn event(
@@ -381,7 +525,7 @@ impl Builder<'_, '_> {
     ) -> SessionEvent {
         SessionEvent {
             session_id: self.hook.session_id.to_string(),
-            event_id: generate_event_id(),
+            event_id: self.event_id(&event_type, &meta),
             timestamp: self.ctx.timestamp.clone(),
             sequence_no: 0,
             trace_id: self.ids.trace_id.clone(),
@@ -438,39 +582,16 @@ impl Builder<'_, '_> {
         self.event(&actor, span, Some(actor.span.clone()), event_type, meta)
     }
 
-    /// PreToolUse records only a Bash command's start; other tools are
-    /// recorded once, after they ran (the sidecar keeps their start time).
-    fn pre_tool(&self) -> Option<SessionEvent> {
-        if self.tool_name() != "Bash" {
-            return None;
-        }
-        let command = self
-            .input()
-            .get("command")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let mut meta = self.meta();
-        self.command_meta(&mut meta, command);
-        if self.input().get("run_in_background") == Some(&Value::Bool(true)) {
-            meta.insert("background".into(), true.into());
-        }
-        Some(self.tool_event(
-            EventType::AgentStartedProcess {
-                process_name: program_name(command),
-                pid: None,
-                command: self.ctx.keep.command.then(|| command.to_string()),
-            },
-            meta,
-        ))
-    }
-
     fn command_meta(&self, meta: &mut Map<String, Value>, command: &str) {
         if !self.ctx.keep.command {
             describe_text(meta, "command", command);
         }
     }
 
-    fn post_tool(&self, duration: Option<u64>, failed: bool) -> SessionEvent {
+    /// A finished tool call. A shell command is two events, written
+    /// together once it ran: `agent.started_process`, timed `duration` before
+    /// now, and `agent.completed_process`.
+    fn post_tool(&self, duration: Option<u64>, failed: bool) -> Vec<SessionEvent> {
         let mut meta = self.meta();
         let input = self.input();
         let response = self.response();
@@ -482,33 +603,77 @@ impl Builder<'_, '_> {
                 meta.insert("interrupted".into(), true.into());
             }
         }
-        if tool == "Bash" {
+        // An MCP tool's server and tool names, where the payload gives them
+        // apart (Gemini CLI's `mcp_context`, via `gemini_cli.rs`).
+        copy_str(&mut meta, self.hook.payload, "mcp_server");
+        copy_str(&mut meta, self.hook.payload, "mcp_tool");
+        if is_shell(tool) {
             let command = text(input, "command").unwrap_or("");
+            let default = if tool == "Bash" { "bash" } else { "powershell" };
+            let process_name = program_name(command, default);
             self.command_meta(&mut meta, command);
-            return self.tool_event(
+            let mut start_meta = meta.clone();
+            if input.get("run_in_background") == Some(&Value::Bool(true)) {
+                start_meta.insert("background".into(), true.into());
+            }
+            let mut started = self.tool_event(
+                EventType::AgentStartedProcess {
+                    process_name: process_name.clone(),
+                    pid: None,
+                    command: self.ctx.keep.command.then(|| command.to_string()),
+                },
+                start_meta,
+            );
+            if let Some(d) = duration {
+                started.timestamp =
+                    sessiontrail::format_rfc3339_millis(self.ctx.now_ms.saturating_sub(d));
+            }
+            let completed = self.tool_event(
                 EventType::AgentCompletedProcess {
-                    process_name: program_name(command),
+                    process_name,
                     exit_code: self.exit_code(&mut meta, failed),
                     duration_ms: duration,
                     command: self.ctx.keep.command.then(|| command.to_string()),
                 },
                 meta,
             );
+            return vec![started, completed];
         }
         if !failed {
             insert_opt(&mut meta, "duration_ms", duration);
             if let Some(event_type) = self.side_effect(tool, input, response, &mut meta) {
-                return self.tool_event(event_type, meta);
+                return vec![self.tool_event(event_type, meta)];
             }
             meta.remove("duration_ms");
+            if matches!(tool, "Agent" | "Task") {
+                agent_tool_meta(response, &mut meta);
+            }
         }
-        self.tool_event(
+        vec![self.tool_event(
             EventType::AgentCalledTool {
                 tool_name: tool.to_string(),
                 tool_input_digest: Some(json_digest(input)),
                 tool_output_digest: (!failed && !response.is_null()).then(|| json_digest(response)),
                 duration_ms: duration,
                 outcome: Some(if failed { "failed" } else { "succeeded" }.into()),
+            },
+            meta,
+        )]
+    }
+
+    /// A tool call that never ran.
+    fn denied(&self) -> SessionEvent {
+        let mut meta = self.meta();
+        if let Some(reason) = self.hook.str("reason").filter(|r| !r.is_empty()) {
+            describe_text(&mut meta, "reason", reason);
+        }
+        self.tool_event(
+            EventType::AgentCalledTool {
+                tool_name: self.tool_name().to_string(),
+                tool_input_digest: Some(json_digest(self.input())),
+                tool_output_digest: None,
+                duration_ms: None,
+                outcome: Some("denied".into()),
             },
             meta,
         )
@@ -522,6 +687,11 @@ impl Builder<'_, '_> {
     fn exit_code(&self, meta: &mut Map<String, Value>, failed: bool) -> Option<i32> {
         let response = self.response();
         if failed {
+            // A translated payload's own code (Gemini's last `Exit Code:`
+            // line), else Claude Code's `Exit code N` error.
+            if let Some(code) = response.get("exit_code").and_then(Value::as_i64) {
+                return Some(i32::try_from(code).unwrap_or(i32::MAX));
+            }
             let error = self.hook.str("error").unwrap_or("");
             return error
                 .strip_prefix("Exit code ")
@@ -643,10 +813,13 @@ impl Builder<'_, '_> {
             }
             "NotebookEdit" => {
                 let added = text(input, "new_source").map(edits::lines);
+                // The response's `old_source` is the cell as it was (absent
+                // for an inserted cell).
+                let removed = text(response, "old_source").map(edits::lines);
                 let (additions, deletions) = match text(input, "edit_mode") {
-                    // The deleted cell's source is not in the payload.
-                    Some("delete") => (Some(0), None),
-                    _ => (added, None),
+                    Some("delete") => (Some(0), removed),
+                    Some("insert") => (added, Some(0)),
+                    _ => (added, removed),
                 };
                 Some(EventType::AgentWroteFile {
                     file_path: path()?,
@@ -669,7 +842,7 @@ impl Builder<'_, '_> {
 /// after any `NAME=value` assignments, without its directory, at most 64
 /// characters; `bash` when there is none. The rest of the command line is
 /// kept only with `--keep command`.
-pub fn program_name(command: &str) -> String {
+pub fn program_name(command: &str, default: &str) -> String {
     let is_assignment = |word: &str| {
         word.split_once('=').is_some_and(|(name, _)| {
             !name.is_empty()
@@ -683,7 +856,7 @@ pub fn program_name(command: &str) -> String {
         .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
         .map(|w| w.rsplit('/').next().unwrap_or(w))
         .filter(|w| !w.is_empty())
-        .map_or_else(|| "bash".to_string(), |w| w.chars().take(64).collect())
+        .map_or_else(|| default.to_string(), |w| w.chars().take(64).collect())
 }
 
 /// The host of a URL, lowercased, and its port (explicit, or 443 / 80 for
@@ -716,6 +889,71 @@ pub fn host_and_port(url: &str) -> Option<(String, Option<u16>)> {
         },
     };
     Some((host.to_ascii_lowercase(), port))
+}
+
+/// One API response of a transcript: what an `agent.decision` records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub message_id: String,
+    pub request_id: String,
+    pub model: Option<String>,
+    pub input: u64,
+    pub cache_creation: u64,
+    pub cache_read: u64,
+    pub output: u64,
+    /// The model's provider, as `agent.decision.provider` names it.
+    pub provider: &'static str,
+    /// Reasoning tokens counted apart from `output` (OpenAI's), if told.
+    pub reasoning: Option<u64>,
+}
+
+impl Response {
+    /// What names the response among its repeats (Claude Code writes one
+    /// entry per content block, each with the whole message's usage).
+    pub fn key(&self) -> String {
+        format!("response:{}:{}", self.message_id, self.request_id)
+    }
+
+    /// Every input token the request was billed for: fresh, written to the
+    /// cache and read from it.
+    pub fn tokens_in(&self) -> u64 {
+        self.input
+            .saturating_add(self.cache_creation)
+            .saturating_add(self.cache_read)
+    }
+}
+
+/// What the Agent tool (called Task before) reports of the subagent's run:
+/// its total tokens and tool uses, and the model it resolved to. Kept in
+/// `meta`, not as a decision: the subagent's own transcript gives its
+/// responses one by one, and counting the total too would count it twice.
+fn agent_tool_meta(response: &Value, meta: &mut Map<String, Value>) {
+    for (from, to) in [
+        ("totalTokens", "total_tokens"),
+        ("totalToolUseCount", "total_tool_uses"),
+        ("totalDurationMs", "total_duration_ms"),
+    ] {
+        if let Some(n) = response.get(from).and_then(Value::as_u64) {
+            meta.insert(to.into(), n.into());
+        }
+    }
+    if let Some(model) = ["resolvedModel", "model"]
+        .iter()
+        .find_map(|k| text(response, k))
+    {
+        meta.insert("resolved_model".into(), model.into());
+    }
+    if let Some(id) = text(response, "agentId") {
+        meta.insert("claude_agent_id".into(), id.into());
+    }
+}
+
+/// Whether a StopFailure's `error` is a kind (`rate_limit`,
+/// `server_error`), kept as is, rather than a message, kept as a digest.
+fn is_error_kind(error: &str) -> bool {
+    !error.is_empty()
+        && error.len() <= 40
+        && error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
 /// The string field `name` of `value`, if it is one.
@@ -780,6 +1018,7 @@ mod tests {
             keep: Keep::default(),
             first_in_session: true,
             started_ms: Some(9_000),
+            origin: Origin::Hook,
         }
     }
 
@@ -815,6 +1054,7 @@ mod tests {
 
     #[test]
     fn program_names_skip_assignments_and_directories() {
+        let program_name = |c| program_name(c, "bash");
         assert_eq!(program_name("npm test --runInBand"), "npm");
         assert_eq!(
             program_name("  RUST_LOG=debug FOO=1 /usr/bin/cargo test"),

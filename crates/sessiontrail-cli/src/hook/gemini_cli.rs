@@ -11,8 +11,15 @@
 //! one call are paired by a hash of the tool name and its input, so two
 //! identical calls running at once may swap durations), subagents, file
 //! operations (a `write_file` has no created/modified) and a structured
-//! shell exit code (read from the `Exit Code: N` line of the tool's output
-//! when there is one, else unknown).
+//! shell exit code. That is read from the LAST `Exit Code: N` line of the
+//! tool's output (`packages/core/src/tools/shell.ts` appends it after the
+//! command's own output, so an earlier one is the command's output and
+//! must not decide); the current shell tool writes none on success, so a
+//! call with no such line and no `error` exited 0.
+//!
+//! MCP tools are named `mcp_<server>_<tool>` by Gemini CLI; a server or tool
+//! name may hold `_`, so the two are taken from the payload's
+//! `mcp_context` (`server_name`, `tool_name`) into `meta`, never split.
 
 use serde_json::{Map, Value};
 
@@ -57,6 +64,13 @@ pub fn to_claude_shape(payload: Value) -> Value {
     }
     if let Some(error) = error {
         map.insert("error".into(), error.into());
+    }
+    if let Some(Value::Object(mcp)) = map.get("mcp_context").cloned() {
+        for (from, to) in [("server_name", "mcp_server"), ("tool_name", "mcp_tool")] {
+            if let Some(Value::String(name)) = mcp.get(from) {
+                map.insert(to.into(), name.clone().into());
+            }
+        }
     }
     map.insert("hook_event_name".into(), claude_event.into());
     Value::Object(map)
@@ -119,7 +133,12 @@ fn translate_tool(map: &mut Map<String, Value>, failed: bool) {
     let response = match (claude_name, text) {
         ("Read", Some(text)) => serde_json::json!({ "file": { "content": text } }),
         ("Bash", text) => {
-            let code = text.as_deref().and_then(exit_code_line);
+            let code = match text.as_deref().map(exit_code_line) {
+                Some(Line::Code(n)) => Some(n),
+                // No `Exit Code:` line: the current shell tool's success.
+                Some(Line::None) | None if !failed => Some(0),
+                _ => None,
+            };
             let mut response = Map::new();
             if let Some(text) = text {
                 response.insert("stdout".into(), text.into());
@@ -132,11 +151,28 @@ fn translate_tool(map: &mut Map<String, Value>, failed: bool) {
     map.insert("tool_response".into(), response);
 }
 
-/// The `N` of an `Exit Code: N` line in a shell tool's output.
-fn exit_code_line(text: &str) -> Option<i64> {
-    text.lines()
+/// What the last `Exit Code:` line of a shell tool's output says.
+#[derive(Debug, PartialEq)]
+enum Line {
+    Code(i64),
+    /// A line whose value is no number (`Exit Code: (none)`: killed by a
+    /// signal).
+    Unknown,
+    /// No such line.
+    None,
+}
+
+/// The LAST `Exit Code:` line decides: the shell tool writes its own after
+/// the command's output, which may hold any text.
+fn exit_code_line(text: &str) -> Line {
+    match text
+        .lines()
+        .rev()
         .find_map(|line| line.trim().strip_prefix("Exit Code:"))
-        .and_then(|rest| rest.trim().parse().ok())
+    {
+        Some(rest) => rest.trim().parse().map_or(Line::Unknown, Line::Code),
+        None => Line::None,
+    }
 }
 
 #[cfg(test)]
@@ -172,10 +208,15 @@ mod tests {
     fn shell_exit_codes_come_from_the_output_or_are_unknown() {
         assert_eq!(
             exit_code_line("Output: x\nExit Code: 3\nSignal: (none)"),
-            Some(3)
+            Line::Code(3)
         );
-        assert_eq!(exit_code_line("Exit Code: (none)"), None);
-        assert_eq!(exit_code_line("just output"), None);
+        // Output that prints its own `Exit Code: 0` cannot spoof the code.
+        assert_eq!(
+            exit_code_line("Output: Exit Code: 0\nExit Code: 0\nExit Code: 3"),
+            Line::Code(3)
+        );
+        assert_eq!(exit_code_line("Exit Code: (none)"), Line::Unknown);
+        assert_eq!(exit_code_line("just output"), Line::None);
         let failed = to_claude_shape(json!({
             "session_id": "s", "hook_event_name": "AfterTool",
             "tool_name": "run_shell_command", "tool_input": {"command": "false"},

@@ -6,7 +6,15 @@
 //! knows: the session id, the subagent's `agent_id`, the `tool_use_id`. The
 //! PreToolUse and PostToolUse processes of one tool call thus name the same
 //! span, and a subagent's tool calls sit under the subagent's span, with no
-//! coordination. Event ids stay random (`generate_event_id`).
+//! coordination.
+//!
+//! Event ids are derived the same way wherever the agent gives an id of its
+//! own (a `tool_use_id`, a subagent's `agent_id`, an API response's
+//! `message.id` + `requestId`, the session itself): the hook and the
+//! transcript importer (`src/import/`) then name one happening with one
+//! event id, and the second writer sees the id already in the log and
+//! leaves it out. Events with no agent id behind them (a prompt note) keep
+//! a random id (`generate_event_id`).
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -127,6 +135,21 @@ impl<'a> SessionIds<'a> {
     pub fn tool_span(&self, tool_use_id: &str) -> String {
         derive(&[self.session_id, "span", "tool", tool_use_id], 8)
     }
+
+    /// The span of one API response (`Response::key`), under its agent's.
+    pub fn response_span(&self, key: &str) -> String {
+        derive(&[self.session_id, "span", key], 8)
+    }
+
+    /// `evt_` and 16 hex digits for the event of type `type_name` about
+    /// `key` (what the agent calls it: `tool:<tool_use_id>`,
+    /// `agent:<agent_id>`, `session`, `response:<message.id>:<requestId>`).
+    pub fn event_id(&self, key: &str, type_name: &str) -> String {
+        format!(
+            "evt_{}",
+            derive(&[self.session_id, "event", key, type_name], 8)
+        )
+    }
 }
 
 /// A file name for a sidecar key: 32 hex digits, whatever the key holds.
@@ -179,6 +202,11 @@ mod tests {
         }
         assert_eq!(a.agent_instance(Some("x")), a.agent_instance(Some("x")));
         assert_ne!(a.agent_instance(None), a.agent_instance(Some("x")));
+        let id = a.event_id("tool:x", "agent.called_tool");
+        assert_eq!(id, a.event_id("tool:x", "agent.called_tool"));
+        assert_ne!(id, a.event_id("tool:x", "agent.wrote_file"));
+        assert_ne!(id, b.event_id("tool:x", "agent.called_tool"));
+        assert!(id.starts_with("evt_") && id.len() == 20);
         assert!(a.agent_instance(None).starts_with("ai_"));
         // The separator keeps part boundaries.
         assert_ne!(derive(&["a", "bc"], 8), derive(&["ab", "c"], 8));

@@ -46,3 +46,21 @@ pub fn stored_lines(dir: &Path) -> Vec<Value> {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
 }
+
+/// The events of type `kind` among `events`.
+pub fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["type"] == kind).collect()
+}
+
+/// `sessiontrail check DIR` passes.
+pub fn assert_check_ok(dir: &Path) {
+    let check = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
+        .args(["check", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}

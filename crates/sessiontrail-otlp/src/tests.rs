@@ -199,7 +199,19 @@ fn every_type_gives_one_log_record_with_the_event_in_it() {
             "{name}"
         );
         assert_eq!(log.trace_id.as_deref(), Some(TRACE));
-        assert_eq!(log.span_id.as_deref(), Some(event.span_id.as_str()));
+        // The span the record belongs to, which is exported: the one the
+        // event makes or starts, ends, or happened in.
+        let belongs = match event.sequence_no {
+            // The second start of the open agent span, the handoff, the
+            // collaboration, the note, the return that ends the span.
+            2 | 3 | 4 | 12 | 14 => span_hex(2),
+            // completed_process ends the process started by event 10.
+            11 => span_hex(11),
+            // After the agent's span ended: the session's.
+            n if n >= 15 => span_hex(1),
+            n => span_hex(n + 1),
+        };
+        assert_eq!(log.span_id.as_deref(), Some(belongs.as_str()), "{name}");
         let a = &log.attributes;
         assert_eq!(str_attr(a, "session.id"), Some("ssn_otlp"));
         assert_eq!(
@@ -215,23 +227,36 @@ fn every_type_gives_one_log_record_with_the_event_in_it() {
         assert_eq!(str_attr(a, "sessiontrail.tool_runtime_id"), Some("rt_1"));
         assert_eq!(str_attr(a, "sessiontrail.artifact_ref"), Some("art_0"));
         assert_eq!(str_attr(a, "host.id"), Some("host_1"));
-        // The type's own fields, each one, sorted by name.
-        let own: Vec<&str> = a
-            .iter()
-            .filter_map(|kv| kv.key.strip_prefix("sessiontrail."))
-            .filter(|k| {
-                sessiontrail::fields_of(name)
-                    .unwrap()
-                    .iter()
-                    .any(|f| f.name == *k)
-            })
-            .collect();
-        let mut want: Vec<&str> = sessiontrail::fields_of(name)
+        // The type's own fields, each one, sorted by field name: under
+        // the conventions' name where one means the same.
+        let mut fields: Vec<&str> = sessiontrail::fields_of(name)
             .unwrap()
             .iter()
             .map(|f| f.name)
             .collect();
-        want.sort();
+        fields.sort();
+        let want: Vec<String> = fields
+            .iter()
+            .map(|f| match (name, *f) {
+                ("agent.called_tool", "tool_name") => "gen_ai.tool.name".into(),
+                ("agent.read_file" | "agent.wrote_file", "file_path") => "file.path".into(),
+                ("agent.connected_network", "destination") => "server.address".into(),
+                (_, "port") => "server.port".into(),
+                ("agent.opened_port", "protocol") => "network.transport".into(),
+                (_, "process_name") => "process.executable.name".into(),
+                (_, "pid") => "process.pid".into(),
+                (_, "exit_code") => "process.exit.code".into(),
+                ("agent.decision", "model") => "gen_ai.request.model".into(),
+                ("agent.decision", "tokens_in") => "gen_ai.usage.input_tokens".into(),
+                ("agent.decision", "tokens_out") => "gen_ai.usage.output_tokens".into(),
+                (_, f) => format!("sessiontrail.{f}"),
+            })
+            .collect();
+        let own: Vec<&str> = a
+            .iter()
+            .map(|kv| kv.key.as_ref())
+            .filter(|k| want.iter().any(|w| w == k))
+            .collect();
         assert_eq!(own, want, "{name}");
         // meta is the body, as OTLP values.
         let body = serde_json::to_value(log.body.as_ref().unwrap()).unwrap();
@@ -254,9 +279,12 @@ fn every_type_gives_one_log_record_with_the_event_in_it() {
         Some(&AnyValue::Double(0.75))
     );
     assert_eq!(
-        attr(decision, "sessiontrail.tokens_in"),
+        attr(decision, "gen_ai.usage.input_tokens"),
         Some(&AnyValue::Int(1200))
     );
+    let port = &batch.logs[8].attributes;
+    assert_eq!(attr(port, "server.port"), Some(&AnyValue::Int(8080)));
+    assert_eq!(str_attr(port, "network.transport"), Some("tcp"));
     let handoff = &batch.logs[3].attributes;
     assert_eq!(
         attr(handoff, "sessiontrail.artifacts"),
@@ -272,14 +300,19 @@ fn every_type_gives_the_spans_of_the_table() {
     let events = every_type();
     let batch = to_otlp(&events);
     let names: Vec<&str> = batch.spans.iter().map(|s| s.name.as_str()).collect();
-    // In order of their ends: the tool call, the process, the decision, the
-    // agent (started, then returned: one span although also spawned), and
-    // the session at its close. completed and failed end nothing: the
-    // agent's span had already ended at agent.returned.
+    // In order of their ends: the tool calls (called_tool, and the file,
+    // port and network events, which are tool calls too), the process, the
+    // decision, the agent (started, then returned: one span although also
+    // spawned), and the session at its close. completed and failed end
+    // nothing: the agent's span had already ended at agent.returned.
     assert_eq!(
         names,
         [
             "execute_tool Bash",
+            "execute_tool read_file",
+            "execute_tool write_file",
+            "execute_tool open_port",
+            "execute_tool connect_network",
             "process npm",
             "chat claude-sonnet-4",
             "invoke_agent lead",
@@ -329,6 +362,11 @@ fn every_type_gives_the_spans_of_the_table() {
         Some("ai_lead")
     );
     assert_eq!(agent.status, Status::default());
+    assert_eq!(
+        str_attr(&agent.attributes, "gen_ai.provider.name"),
+        Some("anthropic"),
+        "from the agent's decision"
+    );
 
     let tool = span_named(&batch, "execute_tool Bash");
     assert_eq!(tool.span_id, span_hex(6));
@@ -352,6 +390,46 @@ fn every_type_gives_the_spans_of_the_table() {
         Some(span_hex(2).as_str()),
         "its agent"
     );
+
+    // A tool whose effect has its own type: the same GenAI attributes, its
+    // fields under the conventions' names, the duration the hooks keep in
+    // meta (none here: zero length).
+    for (name, seq) in [
+        ("execute_tool read_file", 6),
+        ("execute_tool write_file", 7),
+        ("execute_tool open_port", 8),
+        ("execute_tool connect_network", 9),
+    ] {
+        let span = span_named(&batch, name);
+        assert_eq!(span.span_id, span_hex(seq + 1), "{name}");
+        assert_eq!(span.kind, SpanKind::Internal);
+        assert_eq!(span.start_time_unix_nano, span.end_time_unix_nano);
+        assert_eq!(span.end_time_unix_nano, T0 + seq * 10_000_000);
+        let a = &span.attributes;
+        assert_eq!(str_attr(a, "gen_ai.operation.name"), Some("execute_tool"));
+        assert_eq!(
+            str_attr(a, "gen_ai.tool.name"),
+            name.strip_prefix("execute_tool ")
+        );
+        assert_eq!(str_attr(a, "gen_ai.tool.type"), Some("function"));
+        assert_eq!(span.parent_span_id.as_deref(), Some(span_hex(2).as_str()));
+        assert_eq!(span.status, Status::default());
+    }
+    let read = &span_named(&batch, "execute_tool read_file").attributes;
+    assert_eq!(str_attr(read, "file.path"), Some("/src/main.rs"));
+    assert_eq!(str_attr(read, "sessiontrail.digest"), Some("sha256:r"));
+    let wrote = &span_named(&batch, "execute_tool write_file").attributes;
+    assert_eq!(str_attr(wrote, "file.path"), Some("/src/lib.rs"));
+    assert_eq!(
+        attr(wrote, "sessiontrail.additions"),
+        Some(&AnyValue::Int(3))
+    );
+    let port = &span_named(&batch, "execute_tool open_port").attributes;
+    assert_eq!(attr(port, "server.port"), Some(&AnyValue::Int(8080)));
+    assert_eq!(str_attr(port, "network.transport"), Some("tcp"));
+    let net = &span_named(&batch, "execute_tool connect_network").attributes;
+    assert_eq!(str_attr(net, "server.address"), Some("api.example.com"));
+    assert_eq!(attr(net, "server.port"), Some(&AnyValue::Int(443)));
 
     let chat = span_named(&batch, "chat claude-sonnet-4");
     assert_eq!(chat.kind, SpanKind::Client);
@@ -384,9 +462,13 @@ fn every_type_gives_the_spans_of_the_table() {
         Some(&AnyValue::Int(0))
     );
     assert_eq!(
-        str_attr(&process.attributes, "process.command_line"),
-        Some("npm test")
+        attr(&process.attributes, "process.command_args"),
+        Some(&AnyValue::Array(vec![
+            AnyValue::string("npm"),
+            AnyValue::string("test")
+        ]))
     );
+    assert_eq!(str_attr(&process.attributes, "process.command_line"), None);
     assert_eq!(process.status, Status::default());
     assert_eq!(process.kind, SpanKind::Client, "a program run by the agent");
     assert_eq!(str_attr(&process.attributes, "error.type"), None);
@@ -695,9 +777,12 @@ fn processes_pair_oldest_first_and_a_failed_exit_is_an_error() {
         }
     );
     assert_eq!(
-        str_attr(&first.attributes, "process.command_line"),
-        Some("sh -c x")
+        attr(&first.attributes, "process.command_args"),
+        Some(&AnyValue::Array(
+            ["sh", "-c", "x"].map(AnyValue::string).to_vec()
+        ))
     );
+    assert_eq!(str_attr(&first.attributes, "process.command_line"), None);
     assert_eq!(str_attr(&first.attributes, "error.type"), Some("3"));
     assert_eq!(str_attr(&second.attributes, "error.type"), None);
     assert_eq!(
@@ -816,7 +901,9 @@ fn the_json_is_otlp_json() {
     assert_eq!(failed["severityNumber"], 17);
     assert_eq!(failed["severityText"], "ERROR");
     assert_eq!(failed["traceId"], TRACE);
-    assert_eq!(failed["spanId"], span_hex(0x14));
+    // The worker's span, which agent.failed ends (not the event's own
+    // span id, which no span has).
+    assert_eq!(failed["spanId"], span_hex(0x12));
     assert!(failed.get("body").is_none(), "no meta, no body");
     // No snake_case key anywhere.
     fn keys(v: &Value, out: &mut Vec<String>) {

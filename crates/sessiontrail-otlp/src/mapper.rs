@@ -812,42 +812,45 @@ fn push_str<'a>(attrs: &mut Vec<KeyValue<'a>>, key: &'static str, value: Option<
 }
 
 /// A string attribute of a span, which outlives its events.
+/// The conventions' well-known `gen_ai.provider.name` values (v1.37.0),
+/// and other spellings met in the wild.
+pub(crate) const WELL_KNOWN: [&str; 15] = [
+    "anthropic",
+    "aws.bedrock",
+    "azure.ai.inference",
+    "azure.ai.openai",
+    "cohere",
+    "deepseek",
+    "gcp.gemini",
+    "gcp.gen_ai",
+    "gcp.vertex_ai",
+    "groq",
+    "ibm.watsonx.ai",
+    "mistral_ai",
+    "openai",
+    "perplexity",
+    "x_ai",
+];
+pub(crate) const ALIASES: [(&str, &str); 12] = [
+    ("google", "gcp.gemini"),
+    ("gemini", "gcp.gemini"),
+    ("vertex", "gcp.vertex_ai"),
+    ("vertexai", "gcp.vertex_ai"),
+    ("vertex_ai", "gcp.vertex_ai"),
+    ("bedrock", "aws.bedrock"),
+    ("azure", "azure.ai.openai"),
+    ("azure_openai", "azure.ai.openai"),
+    ("mistral", "mistral_ai"),
+    ("mistralai", "mistral_ai"),
+    ("xai", "x_ai"),
+    ("watsonx", "ibm.watsonx.ai"),
+];
+
 /// A provider as `gen_ai.provider.name` names it: one of the conventions'
 /// well-known values when `given` is one, in any case, or a common other
 /// spelling of one (`Google` → `gcp.gemini`, `bedrock` → `aws.bedrock`);
 /// anything else as given.
 pub(crate) fn provider_name(given: &str) -> &str {
-    const WELL_KNOWN: [&str; 15] = [
-        "anthropic",
-        "aws.bedrock",
-        "azure.ai.inference",
-        "azure.ai.openai",
-        "cohere",
-        "deepseek",
-        "gcp.gemini",
-        "gcp.gen_ai",
-        "gcp.vertex_ai",
-        "groq",
-        "ibm.watsonx.ai",
-        "mistral_ai",
-        "openai",
-        "perplexity",
-        "x_ai",
-    ];
-    const ALIASES: [(&str, &str); 12] = [
-        ("google", "gcp.gemini"),
-        ("gemini", "gcp.gemini"),
-        ("vertex", "gcp.vertex_ai"),
-        ("vertexai", "gcp.vertex_ai"),
-        ("vertex_ai", "gcp.vertex_ai"),
-        ("bedrock", "aws.bedrock"),
-        ("azure", "azure.ai.openai"),
-        ("azure_openai", "azure.ai.openai"),
-        ("mistral", "mistral_ai"),
-        ("mistralai", "mistral_ai"),
-        ("xai", "x_ai"),
-        ("watsonx", "ibm.watsonx.ai"),
-    ];
     let key = given.trim().to_ascii_lowercase().replace(['-', ' '], "_");
     WELL_KNOWN
         .iter()

@@ -1106,3 +1106,369 @@ fn a_tool_call_carries_the_agent_s_call_id() {
         Some("function")
     );
 }
+
+/// A coding agent's session as its hook records it: `claude-code` and a
+/// subagent, tools with the agent's call ids in `meta`, a file read whose
+/// duration is in `meta`, a failed and a denied call, a note, and a note
+/// written in another trace.
+fn coding_session() -> Vec<SessionEvent> {
+    let tool = |name: &str, outcome: Option<&str>| EventType::AgentCalledTool {
+        tool_name: name.into(),
+        tool_input_digest: None,
+        tool_output_digest: None,
+        duration_ms: Some(5),
+        outcome: outcome.map(str::to_owned),
+    };
+    let mut events = vec![
+        ev(
+            0,
+            "claude-code",
+            0,
+            &span_hex(1),
+            None,
+            EventType::SessionStarted,
+        ),
+        ev(
+            1,
+            "claude-code",
+            1,
+            &span_hex(2),
+            None,
+            EventType::AgentStarted {
+                parent_agent_instance_id: None,
+            },
+        ),
+        ev(
+            2,
+            "claude-code",
+            100,
+            &span_hex(3),
+            None,
+            tool("Grep", Some("succeeded")),
+        ),
+        ev(
+            3,
+            "claude-code",
+            200,
+            &span_hex(4),
+            None,
+            EventType::AgentReadFile {
+                file_path: "/repo/src/lib.rs".into(),
+                digest: None,
+            },
+        ),
+        ev(
+            4,
+            "claude-code",
+            300,
+            &span_hex(5),
+            None,
+            tool("Edit", Some("failed")),
+        ),
+        ev(
+            5,
+            "claude-code",
+            400,
+            &span_hex(6),
+            None,
+            tool("WebFetch", Some("denied")),
+        ),
+        ev(
+            6,
+            "claude-code",
+            450,
+            &span_hex(7),
+            None,
+            EventType::AgentNote { text: None },
+        ),
+        ev(
+            7,
+            "claude-code",
+            460,
+            &span_hex(8),
+            None,
+            EventType::AgentNote { text: None },
+        ),
+        ev(
+            8,
+            "Explore",
+            500,
+            &span_hex(9),
+            None,
+            EventType::AgentSpawned {
+                spawned_by_agent_instance_id: "ai_claude-code".into(),
+                reason: None,
+            },
+        ),
+        ev(
+            9,
+            "Explore",
+            600,
+            &span_hex(10),
+            None,
+            EventType::AgentReturned {
+                returned_to_agent_instance_id: "ai_claude-code".into(),
+            },
+        ),
+        ev(
+            10,
+            "claude-code",
+            700,
+            &span_hex(11),
+            None,
+            EventType::AgentCompleted {
+                termination_reason: None,
+            },
+        ),
+        ev(
+            11,
+            "claude-code",
+            800,
+            &span_hex(12),
+            None,
+            EventType::SessionClosed {
+                summary: None,
+                duration_ms: None,
+            },
+        ),
+    ];
+    for (i, e) in events.iter_mut().enumerate() {
+        if (2..=5).contains(&i) {
+            e.meta = Some(
+                json!({"hook": "PostToolUse", "tool_use_id": format!("toolu_{i}"), "duration_ms": 30}),
+            );
+        }
+    }
+    events[7].trace_id = "1".repeat(32);
+    events[8].agent_id = "agent://claude-code/Explore".into();
+    events[9].agent_id = "agent://claude-code/Explore".into();
+    events
+}
+
+#[test]
+fn every_tool_call_is_a_span_and_failed_ones_are_errors() {
+    let events = coding_session();
+    let batch = to_otlp(&events);
+    for (name, seq) in [
+        ("execute_tool Grep", 2),
+        ("execute_tool read_file", 3),
+        ("execute_tool Edit", 4),
+        ("execute_tool WebFetch", 5),
+    ] {
+        let span = span_named(&batch, name);
+        let a = &span.attributes;
+        let call_id = format!("toolu_{seq}");
+        assert_eq!(str_attr(a, "gen_ai.tool.call.id"), Some(call_id.as_str()));
+        assert_eq!(str_attr(a, "gen_ai.operation.name"), Some("execute_tool"));
+        assert_eq!(span.parent_span_id.as_deref(), Some(span_hex(2).as_str()));
+        // called_tool's own duration_ms (5) wins over meta's (30); the file
+        // read has only meta's.
+        let ms = if seq == 3 { 30 } else { 5 };
+        assert_eq!(
+            span.end_time_unix_nano - span.start_time_unix_nano,
+            ms * 1_000_000,
+            "{name}"
+        );
+    }
+    let read = span_named(&batch, "execute_tool read_file");
+    assert_eq!(
+        str_attr(&read.attributes, "file.path"),
+        Some("/repo/src/lib.rs")
+    );
+
+    let ok = span_named(&batch, "execute_tool Grep");
+    assert_eq!(ok.status, Status::default());
+    assert_eq!(str_attr(&ok.attributes, "error.type"), None);
+    for (name, outcome) in [
+        ("execute_tool Edit", "failed"),
+        ("execute_tool WebFetch", "denied"),
+    ] {
+        let span = span_named(&batch, name);
+        assert_eq!(span.status.code, StatusCode::Error, "{name}");
+        assert_eq!(str_attr(&span.attributes, "error.type"), Some(outcome));
+        assert_eq!(
+            str_attr(&span.attributes, "sessiontrail.outcome"),
+            Some(outcome)
+        );
+    }
+
+    // The provider from the agent's name, the subagent's from its id.
+    for name in ["invoke_agent claude-code", "invoke_agent Explore"] {
+        let agent = span_named(&batch, name);
+        assert_eq!(
+            str_attr(&agent.attributes, "gen_ai.provider.name"),
+            Some("anthropic"),
+            "{name}"
+        );
+    }
+
+    // Log records point at exported spans only: the note at its agent's
+    // span; the note of another trace at none; the return at the span it
+    // ended; agent.completed at the agent's span.
+    let span_of = |i: usize| batch.logs[i].span_id.as_deref();
+    assert_eq!(span_of(6), Some(span_hex(2).as_str()));
+    assert_eq!(span_of(7), None);
+    assert_eq!(
+        batch.logs[7].trace_id.as_deref(),
+        Some("1".repeat(32).as_str())
+    );
+    assert_eq!(span_of(9), Some(span_hex(9).as_str()));
+    assert_eq!(span_of(10), Some(span_hex(2).as_str()));
+    assert_eq!(span_of(11), Some(span_hex(1).as_str()));
+    let exported: Vec<&str> = batch.spans.iter().map(|s| s.span_id.as_str()).collect();
+    for log in &batch.logs {
+        if let Some(id) = &log.span_id {
+            assert!(
+                exported.contains(&id.as_ref()),
+                "{id} of {}",
+                log.event_name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_decision_s_provider_wins_over_the_agent_s_name() {
+    let mut events = coding_session();
+    events.insert(
+        2,
+        ev(
+            99,
+            "claude-code",
+            50,
+            &span_hex(99),
+            None,
+            EventType::AgentDecision {
+                model: None,
+                tokens_in: None,
+                tokens_out: None,
+                provider: Some("Bedrock".into()),
+                summary: None,
+                confidence: None,
+            },
+        ),
+    );
+    let batch = to_otlp(&events);
+    let agent = span_named(&batch, "invoke_agent claude-code");
+    assert_eq!(
+        str_attr(&agent.attributes, "gen_ai.provider.name"),
+        Some("aws.bedrock")
+    );
+    let mut other = coding_session();
+    for e in &mut other {
+        e.agent_name = "my-agent".into();
+        e.agent_id = "agent://my-agent".into();
+    }
+    let batch = to_otlp(&other);
+    let agent = span_named(&batch, "invoke_agent my-agent");
+    assert_eq!(str_attr(&agent.attributes, "gen_ai.provider.name"), None);
+}
+
+/// The semantic conventions' attribute registry the mapping names its
+/// attributes from (`semconv/attributes.txt`, written from the
+/// conventions' YAML by scripts/semconv-attributes.py).
+fn conventions() -> std::collections::HashMap<&'static str, (&'static str, Vec<&'static str>)> {
+    let text = include_str!("../semconv/attributes.txt");
+    assert!(
+        text.lines().next().unwrap().contains(&format!(
+            "conventions v{}",
+            SCHEMA_URL.rsplit('/').next().unwrap()
+        )),
+        "the list is of the schemaUrl's version"
+    );
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let mut cols = l.split('\t');
+            let name = cols.next().unwrap();
+            let kind = cols.next().unwrap();
+            let values = cols
+                .next()
+                .map(|v| v.split(',').collect())
+                .unwrap_or_default();
+            (name, (kind, values))
+        })
+        .collect()
+}
+
+#[test]
+fn attributes_are_the_conventions() {
+    let registry = conventions();
+    // Enums the conventions leave open: any value, the listed ones where
+    // they apply (provider names are checked below against the list).
+    let open = ["error.type", "gen_ai.provider.name"];
+    let mut sessions = vec![every_type(), multi_agent(), coding_session()];
+    let mut decision = every_type();
+    for e in &mut decision {
+        if let EventType::AgentDecision { provider, .. } = &mut e.event_type {
+            *provider = Some("a-provider-of-our-own".into());
+        }
+    }
+    sessions.push(decision);
+    let mut seen = std::collections::BTreeSet::<String>::new();
+    for events in &sessions {
+        let batch = to_otlp(events);
+        let spans = batch.spans.iter().map(|s| (s.name.as_str(), &s.attributes));
+        let logs = batch.logs.iter().map(|l| (l.event_name, &l.attributes));
+        let resource = std::iter::once(("resource", &batch.resource));
+        for (owner, attrs) in spans.chain(logs).chain(resource) {
+            for kv in attrs.iter() {
+                let key = kv.key.as_ref();
+                if key.starts_with("sessiontrail.") {
+                    continue;
+                }
+                let Some((kind, values)) = registry.get(key) else {
+                    panic!("{owner}: {key} is not an attribute of the conventions");
+                };
+                let fits = match (*kind, &kv.value) {
+                    ("string", AnyValue::String(_)) => true,
+                    ("int", AnyValue::Int(_)) => true,
+                    ("double", AnyValue::Double(_)) => true,
+                    ("boolean", AnyValue::Bool(_)) => true,
+                    ("string[]", AnyValue::Array(items)) => {
+                        items.iter().all(|i| matches!(i, AnyValue::String(_)))
+                    }
+                    ("enum", AnyValue::String(v)) => {
+                        open.contains(&key) || values.contains(&v.as_ref())
+                    }
+                    _ => false,
+                };
+                assert!(
+                    fits,
+                    "{owner}: {key} = {:?} is not a {kind} {values:?}",
+                    kv.value
+                );
+                seen.insert(key.to_owned());
+            }
+        }
+    }
+    // The walk met every conventions attribute the mapping emits.
+    for key in [
+        "error.type",
+        "file.path",
+        "gen_ai.operation.name",
+        "gen_ai.provider.name",
+        "gen_ai.tool.call.id",
+        "gen_ai.tool.type",
+        "network.transport",
+        "process.command_args",
+        "process.exit.code",
+        "server.address",
+        "server.port",
+        "service.name",
+    ] {
+        assert!(seen.contains(key), "{key} never emitted");
+    }
+    // Every well-known provider value is one of the conventions' and names
+    // itself; every other spelling names one of them.
+    let (_, members) = &registry["gen_ai.provider.name"];
+    let mut known: Vec<&str> = mapper::WELL_KNOWN.to_vec();
+    let mut listed = members.clone();
+    known.sort();
+    listed.sort();
+    assert_eq!(known, listed);
+    for (alias, name) in mapper::ALIASES {
+        assert!(members.contains(&name), "{alias} -> {name}");
+        assert_eq!(mapper::provider_name(alias), name);
+    }
+}

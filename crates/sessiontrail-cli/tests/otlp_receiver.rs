@@ -568,19 +568,23 @@ fn a_multi_agent_session_arrives_whole() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("shipped events 0..11: 6 spans, 11 log records"),
+        text(&out.stdout).contains("shipped events 0..11: 7 spans, 11 log records"),
         "{}",
         text(&out.stdout)
     );
-    rotel.wait_for(11, 6);
+    rotel.wait_for(11, 7);
 
     let logs = rotel.logs();
+    // Each record points at the span it belongs to, which is exported: the
+    // one its event starts or makes, or the one it ends (the process, the
+    // tester's, the lead's, the session).
+    let belongs = [0x10, 0x11, 0x12, 0x13, 0x14, 0x14, 0x12, 0x17, 0x18, 0x11, 0x10];
     let types: Vec<&str> = logs.iter().map(|l| l.field("EventName")).collect();
     assert_eq!(types[0], "session.started");
     assert_eq!(types[10], "session.closed");
     for (i, log) in logs.iter().enumerate() {
         assert_eq!(log.field("Trace ID"), TRACE);
-        assert_eq!(log.field("Span ID"), span_hex(0x10 + i as u64));
+        assert_eq!(log.field("Span ID"), span_hex(belongs[i]));
         assert_eq!(log.attr("sessiontrail.sequence_no"), format!("Int({i})"));
         assert_eq!(log.attr("session.id"), "Str(ssn_multi)");
         assert!(
@@ -590,7 +594,7 @@ fn a_multi_agent_session_arrives_whole() {
         assert_eq!(log.field("Body"), format!("Map(step:Int({}))", 0x10 + i));
     }
     assert_eq!(logs[6].field("SeverityNumber"), "SEVERITY_NUMBER_ERROR(17)");
-    assert_eq!(logs[8].attr("sessiontrail.file_path"), "Str(src/lib.rs)");
+    assert_eq!(logs[8].attr("file.path"), "Str(src/lib.rs)");
     assert_eq!(logs[8].attr("sessiontrail.additions"), "Int(2)");
 
     let spans = rotel.spans();
@@ -640,7 +644,8 @@ fn a_multi_agent_session_arrives_whole() {
     assert_eq!(process.attr("process.exit.code"), "Int(101)");
     assert_eq!(process.attr("error.type"), "Str(101)");
     assert_eq!(process.field("Kind"), "SPAN_KIND_CLIENT");
-    assert_eq!(process.attr("process.command_line"), "Str(cargo test)");
+    assert_eq!(process.attr("process.command_args"), "Slice(Str(cargo), Str(test))");
+    assert_eq!(process.attr("process.command_line"), "");
     assert_eq!(process.field("Status code"), "STATUS_CODE_ERROR");
     let chat = by_name("chat claude-opus-4");
     assert_eq!(chat.field("Parent ID"), span_hex(0x11));

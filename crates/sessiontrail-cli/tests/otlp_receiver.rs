@@ -578,7 +578,9 @@ fn a_multi_agent_session_arrives_whole() {
     // Each record points at the span it belongs to, which is exported: the
     // one its event starts or makes, or the one it ends (the process, the
     // tester's, the lead's, the session).
-    let belongs = [0x10, 0x11, 0x12, 0x13, 0x14, 0x14, 0x12, 0x17, 0x18, 0x11, 0x10];
+    let belongs = [
+        0x10, 0x11, 0x12, 0x13, 0x14, 0x14, 0x12, 0x17, 0x18, 0x11, 0x10,
+    ];
     let types: Vec<&str> = logs.iter().map(|l| l.field("EventName")).collect();
     assert_eq!(types[0], "session.started");
     assert_eq!(types[10], "session.closed");
@@ -644,7 +646,10 @@ fn a_multi_agent_session_arrives_whole() {
     assert_eq!(process.attr("process.exit.code"), "Int(101)");
     assert_eq!(process.attr("error.type"), "Str(101)");
     assert_eq!(process.field("Kind"), "SPAN_KIND_CLIENT");
-    assert_eq!(process.attr("process.command_args"), "Slice(Str(cargo), Str(test))");
+    assert_eq!(
+        process.attr("process.command_args"),
+        "Slice(Str(cargo), Str(test))"
+    );
     assert_eq!(process.attr("process.command_line"), "");
     assert_eq!(process.field("Status code"), "STATUS_CODE_ERROR");
     let chat = by_name("chat claude-opus-4");
@@ -859,5 +864,196 @@ fn a_400_is_reported_and_not_retried() {
         1,
         "one request, not retried:\n{}",
         lines.join("\n")
+    );
+}
+
+/// The hook's fixtures (tests/fixtures/claude-code), fired in the order
+/// Claude Code fires them; `None` where a PreToolUse of a Bash call that
+/// has only a PostToolUse fixture goes (made from pre-tool-use-bash).
+const CLAUDE_CODE_SESSION: &[&str] = &[
+    "session-start",
+    "user-prompt-submit",
+    "pre-tool-use-bash",
+    "post-tool-use-bash",
+    "pre-tool-use-read",
+    "post-tool-use-read",
+    "post-tool-use-write-create",
+    "post-tool-use-write-update",
+    "post-tool-use-edit",
+    "post-tool-use-multiedit",
+    "post-tool-use-notebookedit",
+    "post-tool-use-webfetch",
+    "post-tool-use-websearch",
+    "post-tool-use-mcp",
+    "post-tool-use-grep",
+    "post-tool-use-bash-interrupted",
+    "post-tool-use-failure-bash",
+    "post-tool-use-failure-edit",
+    "subagent-start",
+    "subagent-post-tool-use-glob",
+    "subagent-stop",
+    "notification",
+    "pre-compact",
+    "stop",
+    "session-end",
+];
+
+fn claude_code_fixture(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/claude-code")
+        .join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// `sessiontrail hook claude-code --keep command` fed one payload, as Claude
+/// Code runs it.
+fn fire_hook(root: &Path, payload: &serde_json::Value) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
+        .args(["hook", "claude-code", "--keep", "command"])
+        .env("SESSIONTRAIL_ROOT", root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(payload.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_claude_code_session_recorded_by_the_hook_is_one_trace_with_every_tool_a_span() {
+    let tmp = TempDir::new("claude");
+    let root = tmp.0.join("sessions");
+    let mut calls: Vec<(String, String)> = Vec::new();
+    for name in CLAUDE_CODE_SESSION {
+        let payload = claude_code_fixture(name);
+        let event = payload["hook_event_name"].as_str().unwrap();
+        let id = payload["tool_use_id"].as_str();
+        // Claude Code fires PreToolUse before every Bash call; two Bash
+        // fixtures have only their PostToolUse, so make their PreToolUse.
+        if event.starts_with("PostToolUse") && payload["tool_name"] == "Bash" {
+            let mut pre = claude_code_fixture("pre-tool-use-bash");
+            if pre["tool_use_id"] != payload["tool_use_id"] {
+                pre["tool_use_id"] = payload["tool_use_id"].clone();
+                pre["tool_input"] = payload["tool_input"].clone();
+                fire_hook(&root, &pre);
+            }
+        }
+        fire_hook(&root, &payload);
+        if event.starts_with("PostToolUse") {
+            let tool = payload["tool_name"].as_str().unwrap();
+            calls.push((id.unwrap().to_owned(), tool.to_owned()));
+        }
+    }
+    assert_eq!(calls.len(), 15, "every tool fixture");
+
+    let rotel = Rotel::start(&tmp.0, None, &[]);
+    let out = run(&[root.to_str().unwrap(), "--endpoint", &rotel.endpoint()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = root.join("3f1c2a9e-5b7d-4e21-9a0c-7d2e8f6b1a44");
+    let count = std::fs::read_to_string(dir.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    // session, two agents, 15 tool calls (3 of them Bash processes).
+    rotel.wait_for(count, 18);
+    let spans = rotel.spans();
+    let logs = rotel.logs();
+    assert_eq!((spans.len(), logs.len()), (18, count));
+
+    // One trace: the hook wrote no trace context of its own making but the
+    // session's.
+    let trace = spans[0].field("Trace ID").to_owned();
+    assert_eq!(trace.len(), 32);
+    assert!(spans
+        .iter()
+        .chain(&logs)
+        .all(|r| r.field("Trace ID") == trace));
+
+    // Every tool call is one span, found by its call id; Bash's a process.
+    for (id, tool) in &calls {
+        let found: Vec<&Record> = spans
+            .iter()
+            .filter(|s| s.attr("gen_ai.tool.call.id") == format!("Str({id})"))
+            .collect();
+        assert_eq!(found.len(), 1, "{tool} {id}: {spans:#?}");
+        let span = found[0];
+        if tool == "Bash" {
+            assert!(span.field("Name").starts_with("process "), "{span:?}");
+        } else {
+            assert!(span.field("Name").starts_with("execute_tool "), "{span:?}");
+            assert_eq!(span.attr("gen_ai.operation.name"), "Str(execute_tool)");
+            assert_eq!(span.attr("gen_ai.tool.type"), "Str(function)");
+        }
+    }
+    let by_call = |id: &str| {
+        spans
+            .iter()
+            .find(|s| s.attr("gen_ai.tool.call.id") == format!("Str({id})"))
+            .unwrap()
+    };
+    let by_name = |name: &str| {
+        spans
+            .iter()
+            .find(|s| s.field("Name") == name)
+            .unwrap_or_else(|| panic!("no span {name}"))
+    };
+    let main = by_name("invoke_agent claude-code");
+    assert_eq!(main.attr("gen_ai.provider.name"), "Str(anthropic)");
+    assert_eq!(main.field("Parent ID"), by_name("session").field("ID"));
+
+    // The tools' own attributes.
+    let read = by_call("toolu_01Read");
+    assert!(read.attr("file.path").starts_with("Str(/"), "{read:?}");
+    assert_eq!(read.field("Parent ID"), main.field("ID"));
+    let fetch = by_call("toolu_01Fetch");
+    assert_eq!(fetch.attr("server.port"), "Int(443)");
+    assert!(fetch.attr("server.address").starts_with("Str("));
+    let failed = by_call("toolu_01EditF");
+    assert_eq!(failed.field("Status code"), "STATUS_CODE_ERROR");
+    assert_eq!(failed.attr("error.type"), "Str(failed)");
+    // rotel prints no status for UNSET.
+    let edit = by_call("toolu_01Edit");
+    assert_eq!(
+        (edit.field("Status code"), edit.attr("error.type")),
+        ("", "")
+    );
+    let bash = by_call("toolu_01BashA");
+    assert!(
+        bash.attr("process.command_args")
+            .starts_with("Slice(Str(API_TOKEN="),
+        "{bash:?}"
+    );
+    assert_eq!(bash.field("Kind"), "SPAN_KIND_CLIENT");
+    let lint = by_call("toolu_01BashF");
+    assert_eq!(lint.field("Status code"), "STATUS_CODE_ERROR");
+    assert_eq!(
+        lint.attr("process.command_args"),
+        "Slice(Str(npm), Str(run), Str(lint))"
+    );
+    // The subagent's tool under the subagent, the subagent under the main.
+    let glob = by_call("toolu_01Glob");
+    let sub = spans
+        .iter()
+        .find(|s| s.field("ID") == glob.field("Parent ID"))
+        .expect("the Glob's parent is exported");
+    assert!(sub.field("Name").starts_with("invoke_agent "), "{sub:?}");
+    assert_eq!(sub.attr("gen_ai.provider.name"), "Str(anthropic)");
+    assert_eq!(sub.field("Parent ID"), main.field("ID"));
+
+    // Log records point only at exported spans.
+    let ids: BTreeSet<&str> = spans.iter().map(|s| s.field("ID")).collect();
+    for log in &logs {
+        let id = log.field("Span ID");
+        assert!(id.is_empty() || ids.contains(id), "{log:?}");
+    }
+    assert!(
+        !rotel.lines().iter().any(|l| l.contains("Failed to decode")),
+        "{}",
+        rotel.lines().join("\n")
     );
 }

@@ -266,6 +266,9 @@ impl Mapper {
                     attrs.push(KeyValue::new("process.pid", AnyValue::Int(i64::from(*pid))));
                 }
                 push_command_args(attrs, command.as_deref());
+                // A command an agent's shell tool ran: the tool call's id,
+                // so that every tool call is found by it.
+                push_owned(attrs, "gen_ai.tool.call.id", meta_str(event, "tool_use_id"));
                 let open = self.open(span, event);
                 let key = process_key(event, process_name);
                 self.processes.entry(key).or_default().push_back(open);

@@ -479,3 +479,100 @@ fn gzip_headers_endpoints_and_resource_come_from_options_and_variables() {
     );
     assert_eq!(value("service.instance.id").map(str::len), Some(36));
 }
+
+#[test]
+fn per_signal_variables_override_the_general_ones() {
+    let tmp = TempDir::new("http-per-signal");
+    let dir = tmp.session();
+    session(&dir, 3, 2000);
+    let traces = Receiver::start(|_, _, _| answer(200));
+    let logs = Receiver::start(|_, _, _| answer(200));
+    let general = [
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            format!("{}/v1/traces", traces.base),
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+            format!("{}/v1/logs", logs.base),
+        ),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=general".into()),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "x-api-key=for%20traces".into(),
+        ),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip".into()),
+        ("OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "none".into()),
+        // A bad general timeout would fail the run: each signal's wins.
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "soon".into()),
+        ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "10000".into()),
+        ("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "10000".into()),
+    ];
+    let env: Vec<(&str, &str)> = general.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = otlp(&[dir.to_str().unwrap()], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (t, l) = (traces.got(), logs.got());
+    assert_eq!((t.len(), l.len()), (1, 1));
+    assert_eq!(t[0].header("x-api-key"), Some("for traces"));
+    assert_eq!(l[0].header("x-api-key"), Some("general"));
+    assert_eq!(t[0].header("content-encoding"), Some("gzip"));
+    assert_eq!(l[0].header("content-encoding"), None);
+    assert_eq!(records(&l), 5);
+
+    // The general timeout, when no signal's overrides it, is checked.
+    let out = otlp(&[dir.to_str().unwrap()], &env[..7]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("OTEL_EXPORTER_OTLP_TIMEOUT is a number of milliseconds"));
+
+    // One signal's CA file is that signal's alone: a missing one stops
+    // the run only when that signal is sent.
+    let fresh = TempDir::new("http-per-signal-ca");
+    let dir = fresh.session();
+    session(&dir, 1, 0);
+    let missing = fresh.path().join("no-such-ca.pem");
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", traces.base.as_str()),
+        (
+            "OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE",
+            missing.to_str().unwrap(),
+        ),
+    ];
+    let out = otlp(&[dir.to_str().unwrap()], &env);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no-such-ca.pem"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = otlp(&[dir.to_str().unwrap(), "--signals", "traces"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // A signal's timeout: a logs receiver slower than it is given up on
+    // (a timeout is retried, up to --give-up-after), traces go.
+    let slow = Receiver::start(|_, _, _| Answer {
+        delay: Duration::from_secs(3),
+        ..answer(200)
+    });
+    let quick = Receiver::start(|_, _, _| answer(200));
+    let out = otlp(
+        &[dir.to_str().unwrap(), "--give-up-after", "1"],
+        &[
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                &format!("{}/v1/traces", quick.base),
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                &format!("{}/v1/logs", slow.base),
+            ),
+            ("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "300"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("/v1/logs"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(quick.got().len(), 1);
+}

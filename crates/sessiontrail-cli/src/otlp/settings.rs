@@ -3,16 +3,19 @@
 //! and SDK configuration specs): which signals, where each goes, headers,
 //! compression, TLS files, and the resource every request carries.
 //!
-//! An option wins over its variable; a per-signal variable
-//! (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) over the general one, and is
-//! used as given (the general one gets `/v1/traces` appended), as the spec
-//! says.
+//! An option wins over its variables; a per-signal variable
+//! (`OTEL_EXPORTER_OTLP_TRACES_HEADERS`, `…_LOGS_COMPRESSION`, for
+//! `ENDPOINT`, `HEADERS`, `COMPRESSION`, `CERTIFICATE`, `CLIENT_KEY`,
+//! `CLIENT_CERTIFICATE`, `TIMEOUT`) over the general one, as the spec says,
+//! so each signal gets a receiver of its own ([`Endpoint`]). A per-signal
+//! endpoint is used as given (the general one gets `/v1/traces` appended).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use sessiontrail_otlp::{AnyValue, KeyValue, OtlpBatch};
 
-use super::sink::{self, HttpConfig, Sink};
+use super::sink::{self, Endpoint, HttpConfig, Sink};
 
 /// Which signals go out.
 #[derive(Clone, Copy, Debug)]
@@ -84,59 +87,91 @@ pub(super) fn sink(given: Given) -> Result<(Sink, Signals), String> {
         .or_else(|| var("OTEL_EXPORTER_OTLP_ENDPOINT"))
         .map(|b| sink::check_url(&b).map(str::to_owned))
         .transpose()?;
-    let url = |on: bool, variable: &str, path: &str| -> Result<Option<String>, String> {
+    let endpoint = |on: bool, signal: &str, path: &str| -> Result<Option<Endpoint>, String> {
         if !on {
             return Ok(None);
         }
-        if let Some(url) = var(variable) {
-            return Ok(Some(sink::check_url(&url)?.to_owned()));
-        }
-        match &base {
-            Some(base) => Ok(Some(format!("{base}{path}"))),
-            None => Err(format!(
-                "otlp: give --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT or {variable}), or --output DIR"
-            )),
-        }
+        let setting = |name: &str| signal_var(signal, name);
+        let url = match (setting_own(signal, "ENDPOINT"), &base) {
+            (Some(url), _) => sink::check_url(&url)?.to_owned(),
+            (None, Some(base)) => format!("{base}{path}"),
+            (None, None) => {
+                return Err(format!(
+                    "otlp: give --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_{signal}_ENDPOINT), or --output DIR"
+                ))
+            }
+        };
+        let headers = match given.headers.is_empty() {
+            false => given.headers.clone(),
+            true => setting("HEADERS")
+                .map(|(_, text)| sink::env_headers(&text))
+                .unwrap_or_default(),
+        };
+        let compression = match &given.compression {
+            Some(c) => Some(("--compression".to_owned(), c.clone())),
+            None => setting("COMPRESSION"),
+        };
+        let gzip = match compression.as_ref().map(|(from, c)| (from, c.trim())) {
+            None | Some((_, "none")) => false,
+            Some((_, "gzip")) => true,
+            Some((from, other)) => {
+                return Err(format!(
+                    "compression is gzip or none, got {other:?} ({from})"
+                ))
+            }
+        };
+        let file = |given: &Option<PathBuf>, name: &str| {
+            given
+                .clone()
+                .or_else(|| setting(name).map(|(_, path)| PathBuf::from(path)))
+        };
+        let timeout = match setting("TIMEOUT") {
+            None => DEFAULT_TIMEOUT,
+            Some((from, ms)) => match ms.trim().parse::<u64>() {
+                Ok(ms) if ms > 0 => Duration::from_millis(ms),
+                _ => {
+                    return Err(format!(
+                        "{from} is a number of milliseconds above 0, got {ms:?}"
+                    ))
+                }
+            },
+        };
+        Endpoint::new(HttpConfig {
+            url,
+            headers,
+            gzip,
+            certificate: file(&given.certificate, "CERTIFICATE"),
+            client_certificate: file(&given.client_certificate, "CLIENT_CERTIFICATE"),
+            client_key: file(&given.client_key, "CLIENT_KEY"),
+            timeout,
+        })
+        .map(Some)
     };
-    let traces_url = url(
-        signals.traces,
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-        "/v1/traces",
-    )?;
-    let logs_url = url(signals.logs, "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "/v1/logs")?;
-    let headers = match given.headers.is_empty() {
-        false => given.headers,
-        true => var("OTEL_EXPORTER_OTLP_HEADERS")
-            .map(|text| sink::env_headers(&text))
-            .unwrap_or_default(),
-    };
-    let compression = given
-        .compression
-        .or_else(|| var("OTEL_EXPORTER_OTLP_COMPRESSION"));
-    let gzip = match compression.as_deref().map(str::trim) {
-        None | Some("none") => false,
-        Some("gzip") => true,
-        Some(other) => {
-            return Err(format!(
-                "compression is gzip or none, got {other:?} (--compression or OTEL_EXPORTER_OTLP_COMPRESSION)"
-            ))
-        }
-    };
-    let file =
-        |given: Option<PathBuf>, variable: &str| given.or_else(|| var(variable).map(PathBuf::from));
-    let config = HttpConfig {
-        traces_url,
-        logs_url,
-        headers,
-        gzip,
-        certificate: file(given.certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE"),
-        client_certificate: file(
-            given.client_certificate,
-            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
-        ),
-        client_key: file(given.client_key, "OTEL_EXPORTER_OTLP_CLIENT_KEY"),
-    };
-    Ok((Sink::http(config)?, signals))
+    let traces = endpoint(signals.traces, "TRACES", "/v1/traces")?;
+    let logs = endpoint(signals.logs, "LOGS", "/v1/logs")?;
+    Ok((Sink::http(traces, logs), signals))
+}
+
+/// How long one request may take when `OTEL_EXPORTER_OTLP_TIMEOUT` does not
+/// say: the OTLP exporter spec's default.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `OTEL_EXPORTER_OTLP_{SIGNAL}_{NAME}` alone (an endpoint: the general one
+/// is a base URL, not a signal's).
+fn setting_own(signal: &str, name: &str) -> Option<String> {
+    var(&format!("OTEL_EXPORTER_OTLP_{signal}_{name}"))
+}
+
+/// One signal's setting: `OTEL_EXPORTER_OTLP_{SIGNAL}_{NAME}`, else the
+/// general `OTEL_EXPORTER_OTLP_{NAME}` (the spec: the signal's wins), with
+/// the variable it came from, for messages.
+fn signal_var(signal: &str, name: &str) -> Option<(String, String)> {
+    [
+        format!("OTEL_EXPORTER_OTLP_{signal}_{name}"),
+        format!("OTEL_EXPORTER_OTLP_{name}"),
+    ]
+    .into_iter()
+    .find_map(|variable| var(&variable).map(|value| (variable, value)))
 }
 
 /// The resource of every request: `service.name` (the mapping's default,

@@ -42,11 +42,10 @@ pub(super) enum SendError {
     Fatal(String),
 }
 
-/// Where each signal goes over HTTP, and how.
+/// Where one signal goes over HTTP, and how: each signal has its own, as
+/// the OTLP exporter's per-signal variables allow.
 pub(super) struct HttpConfig {
-    /// The URL of each signal: `None` when that signal is not sent.
-    pub traces_url: Option<String>,
-    pub logs_url: Option<String>,
+    pub url: String,
     pub headers: Vec<String>,
     pub gzip: bool,
     /// PEM files: a CA that replaces the system's trust store, and a
@@ -54,16 +53,24 @@ pub(super) struct HttpConfig {
     pub certificate: Option<PathBuf>,
     pub client_certificate: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+    /// How long one request may take in all.
+    pub timeout: Duration,
+}
+
+/// One signal's receiver, ready to send to.
+pub(super) struct Endpoint {
+    agent: ureq::Agent,
+    url: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    gzip: bool,
 }
 
 pub(super) enum Sink {
+    /// Each signal to its endpoint; `None` when it is not sent.
     Http {
-        agent: ureq::Agent,
-        traces_url: Option<String>,
-        logs_url: Option<String>,
+        traces: Option<Endpoint>,
+        logs: Option<Endpoint>,
         identity: String,
-        headers: Vec<(HeaderName, HeaderValue)>,
-        gzip: bool,
     },
     /// One file per signal, as the OpenTelemetry file exporter writes:
     /// `traces.jsonl` and `logs.jsonl` in the output directory.
@@ -86,11 +93,11 @@ pub(super) fn check_url(url: &str) -> Result<&str, String> {
     Ok(base)
 }
 
-impl Sink {
-    /// A receiver: each signal to its URL, with extra request headers
+impl Endpoint {
+    /// A receiver of one signal at its URL, with extra request headers
     /// (`NAME=VALUE`, e.g. an API key), over TLS for https:// with the
     /// system's trust store unless a CA certificate is given.
-    pub fn http(config: HttpConfig) -> Result<Sink, String> {
+    pub fn new(config: HttpConfig) -> Result<Endpoint, String> {
         let mut tls = ureq::tls::TlsConfig::builder();
         tls = match &config.certificate {
             None => tls.root_certs(ureq::tls::RootCerts::PlatformVerifier),
@@ -125,8 +132,8 @@ impl Sink {
             // and headers (an API key) would go to another host.
             .max_redirects(0)
             .max_redirects_will_error(false)
-            .timeout_connect(Some(Duration::from_secs(5)))
-            .timeout_global(Some(Duration::from_secs(60)))
+            .timeout_connect(Some(Duration::from_secs(5).min(config.timeout)))
+            .timeout_global(Some(config.timeout))
             .tls_config(tls.build())
             .build();
         let headers = config
@@ -134,11 +141,24 @@ impl Sink {
             .iter()
             .map(|h| header(h))
             .collect::<Result<Vec<_>, String>>()?;
+        Ok(Endpoint {
+            agent: agent_config.into(),
+            url: config.url,
+            headers,
+            gzip: config.gzip,
+        })
+    }
+}
+
+impl Sink {
+    /// A receiver per signal (`None`: that signal is not sent).
+    pub fn http(traces: Option<Endpoint>, logs: Option<Endpoint>) -> Sink {
         // The cursor's destination: both URLs, so another receiver for one
         // signal is another destination.
-        let identity = match (&config.traces_url, &config.logs_url) {
+        let url = |e: &Option<Endpoint>| e.as_ref().map(|e| e.url.clone());
+        let identity = match (url(&traces), url(&logs)) {
             (Some(t), Some(l)) if t.strip_suffix("/v1/traces") == l.strip_suffix("/v1/logs") => {
-                t.strip_suffix("/v1/traces").unwrap_or(t).to_owned()
+                t.strip_suffix("/v1/traces").unwrap_or(&t).to_owned()
             }
             (t, l) => format!(
                 "traces={} logs={}",
@@ -146,14 +166,11 @@ impl Sink {
                 l.as_deref().unwrap_or("none")
             ),
         };
-        Ok(Sink::Http {
-            agent: agent_config.into(),
-            traces_url: config.traces_url,
-            logs_url: config.logs_url,
+        Sink::Http {
+            traces,
+            logs,
             identity,
-            headers,
-            gzip: config.gzip,
-        })
+        }
     }
 
     /// OTLP/JSON lines appended to `traces.jsonl` and `logs.jsonl` in
@@ -214,8 +231,8 @@ impl Sink {
     /// Whether `signal` goes anywhere.
     pub fn sends(&self, signal: Signal) -> bool {
         match (self, signal) {
-            (Sink::Http { traces_url, .. }, Signal::Traces) => traces_url.is_some(),
-            (Sink::Http { logs_url, .. }, Signal::Logs) => logs_url.is_some(),
+            (Sink::Http { traces, .. }, Signal::Traces) => traces.is_some(),
+            (Sink::Http { logs, .. }, Signal::Logs) => logs.is_some(),
             (Sink::File { traces, .. }, Signal::Traces) => traces.is_some(),
             (Sink::File { logs, .. }, Signal::Logs) => logs.is_some(),
         }
@@ -242,20 +259,13 @@ impl Sink {
                     .map(|()| None)
                     .map_err(|e| SendError::Fatal(format!("cannot write {}: {e}", path.display())))
             }
-            Sink::Http {
-                agent,
-                traces_url,
-                logs_url,
-                headers,
-                gzip,
-                ..
-            } => {
-                let url = match signal {
-                    Signal::Traces => traces_url,
-                    Signal::Logs => logs_url,
+            Sink::Http { traces, logs, .. } => {
+                let endpoint = match signal {
+                    Signal::Traces => traces,
+                    Signal::Logs => logs,
                 };
-                let Some(url) = url else { return Ok(None) };
-                post(agent, url, headers, body, *gzip)
+                let Some(e) = endpoint else { return Ok(None) };
+                post(&e.agent, &e.url, &e.headers, body, e.gzip)
             }
         }
     }

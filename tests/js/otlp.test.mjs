@@ -110,7 +110,7 @@ test("toOtlp gives what the crate gives for the same session", () => {
   const spans = traces.resourceSpans[0].scopeSpans[0].spans;
   assert.deepEqual(
     spans.map((s) => s.name),
-    ["execute_tool Bash", "process npm", "chat gpt-5", "chat", "invoke_agent worker", "invoke_agent lead", "process npm", "invoke_agent late", "session"],
+    ["execute_tool Bash", "execute_tool read_file", "execute_tool write_file", "execute_tool open_port", "execute_tool connect_network", "process npm", "chat gpt-5", "chat", "invoke_agent worker", "invoke_agent lead", "process npm", "invoke_agent late", "session"],
   );
   assert.equal(logs.resourceLogs[0].scopeLogs[0].logRecords.length, 24);
   assert.equal(traces.resourceSpans[0].scopeSpans[0].scope.version, require("sessiontrail/package.json").version);

@@ -6,9 +6,14 @@
 //! Not part of a plain `cargo test` (`test = false` in Cargo.toml): it needs
 //! the rotel binary, which `scripts/fetch-rotel.sh` downloads from PyPI into
 //! target/rotel/. `make test-otlp` does both; `ROTEL_AGENT` may name another
-//! copy.
+//! copy. Its Claude Code session is recorded by the hook (feature `hook`).
 
-#![cfg(all(unix, feature = "otlp"))]
+#![cfg(all(unix, feature = "otlp", feature = "hook"))]
+
+// The hook tests' plumbing: their fixtures, a hook process fed a payload.
+#[path = "common/hook.rs"]
+#[allow(dead_code)]
+mod hook;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -899,28 +904,14 @@ const CLAUDE_CODE_SESSION: &[&str] = &[
 ];
 
 fn claude_code_fixture(name: &str) -> serde_json::Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/claude-code")
-        .join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    serde_json::from_str(&hook::fixture("claude-code", name)).unwrap()
 }
 
 /// `sessiontrail hook claude-code --keep command` fed one payload, as Claude
 /// Code runs it.
 fn fire_hook(root: &Path, payload: &serde_json::Value) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
-        .args(["hook", "claude-code", "--keep", "command"])
-        .env("SESSIONTRAIL_ROOT", root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(payload.to_string().as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    let child = hook::spawn_hook("claude-code", root, &["--keep", "command"]);
+    let out = hook::finish(child, payload.to_string().as_bytes());
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 

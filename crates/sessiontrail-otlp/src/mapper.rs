@@ -2,8 +2,10 @@
 //!
 //! Every event becomes one log record at once. A span needs its end, so the
 //! [`Mapper`] keeps the spans whose start it has seen (a session, an agent,
-//! a process) and emits each when its end arrives; `agent.called_tool` and
-//! `agent.decision` are spans by themselves. The mapper is a pure function
+//! a process) and emits each when its end arrives; tool events
+//! (`agent.called_tool`, and the file, network and port events a tool
+//! call leaves) and `agent.decision` are spans by themselves. A log
+//! record points at the exported span it belongs to ([`Belongs`]). The mapper is a pure function
 //! of the events fed to it so far: feeding the same events again rebuilds
 //! the same open spans, which is how `sessiontrail otlp` resumes after a
 //! restart without remembering anything but a sequence number.

@@ -1,4 +1,4 @@
-//! The mapping, event by event and span by span: what each of the 18 types
+//! The mapping, event by event and span by span: what each type
 //! becomes, how spans pair and nest, what happens to a span whose end never
 //! came, and the exact JSON a strict receiver needs.
 

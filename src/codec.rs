@@ -351,6 +351,11 @@ impl<'a> Parts<'a> {
         let session_id = string(SESSION_ID)?;
         let event_id = string(EVENT_ID)?;
         let timestamp = string(TIMESTAMP)?;
+        // Stored lines stay as written (treeship-core's `+00:00`, older
+        // writers'); an event to append carries a UTC time or none.
+        if mode == Mode::Input && !crate::timestamp::is_utc_timestamp(&timestamp) {
+            return Err(bad_timestamp(&timestamp));
+        }
         let trace_id = string(TRACE_ID)?;
         let span_id = string(SPAN_ID)?;
         let agent_id = string(AGENT_ID)?;
@@ -510,6 +515,22 @@ fn number(kind: FieldKind, n: Num) -> Option<FieldValue> {
 #[cold]
 fn twice(name: &str) -> InvalidEvent {
     InvalidEvent::at(name, format!("field `{name}` appears twice"))
+}
+
+/// The error for a `timestamp` that is not RFC 3339 UTC.
+#[cold]
+fn bad_timestamp(text: &str) -> InvalidEvent {
+    let mut shown = Vec::new();
+    let mut cut = text.to_string();
+    json::bound(&mut cut, 40);
+    write_str(&mut shown, &cut);
+    InvalidEvent::at(
+        "timestamp",
+        format!(
+            "field `timestamp` must be an RFC 3339 UTC time such as 2026-11-26T03:04:05.678Z (or absent: the log fills it), got {}",
+            String::from_utf8(shown).unwrap_or_default()
+        ),
+    )
 }
 
 /// A required field that is absent.

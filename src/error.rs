@@ -113,6 +113,9 @@ error_kinds! {
     Symlink = "SYMLINK", exit 3, native;
     /// A file of the log has more than one hard link. Nothing was written.
     HardLinked = "HARD_LINKED", exit 3, native;
+    /// The session directory or a file of the log belongs to another user
+    /// (see `Ownership`). Nothing was written.
+    NotOwner = "NOT_OWNER", exit 3, native;
     /// An operating-system I/O error; the message names the path.
     Io = "IO", exit 3, native;
     /// A value could not be serialized or parsed as JSON (not an event to
@@ -212,6 +215,17 @@ pub enum EventLogError {
         /// How many names it has.
         links: u64,
     },
+    /// The session directory or a file of the log belongs to another
+    /// user: trusting it would let that user read, cut or renumber the
+    /// log, or hold its lock forever. Nothing was written.
+    NotOwner {
+        /// The directory or file.
+        path: PathBuf,
+        /// Its owner's user id.
+        owner: u32,
+        /// The calling (effective) user id.
+        caller: u32,
+    },
     /// The lock was not taken within the timeout. Nothing was written.
     LockTimeout {
         /// The lock file (or the store's name).
@@ -253,6 +267,7 @@ impl EventLogError {
             Self::Json(_) => ErrorKind::Json,
             Self::Symlink { .. } => ErrorKind::Symlink,
             Self::HardLinked { .. } => ErrorKind::HardLinked,
+            Self::NotOwner { .. } => ErrorKind::NotOwner,
             Self::LockTimeout { .. } => ErrorKind::LockTimeout,
             Self::LockUnsupported { .. } => ErrorKind::LockUnsupported,
             Self::InvalidEvent(_) => ErrorKind::InvalidEvent,
@@ -283,6 +298,15 @@ impl fmt::Display for EventLogError {
             Self::HardLinked { path, links } => write!(
                 f,
                 "refusing to write {}: it has {links} hard links, so writing would change another file",
+                path.display()
+            ),
+            Self::NotOwner {
+                path,
+                owner,
+                caller,
+            } => write!(
+                f,
+                "refusing to use {}: it belongs to user id {owner}, not to the calling user (id {caller}); nothing was written",
                 path.display()
             ),
             Self::LockTimeout { path, waited } => write!(
@@ -381,6 +405,14 @@ mod tests {
                     links: 2,
                 },
                 ErrorKind::HardLinked,
+            ),
+            (
+                EventLogError::NotOwner {
+                    path: "p".into(),
+                    owner: 1,
+                    caller: 2,
+                },
+                ErrorKind::NotOwner,
             ),
             (
                 EventLogError::LockTimeout {

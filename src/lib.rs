@@ -13,6 +13,7 @@ mod json;
 mod log;
 mod schema;
 mod serde_impls;
+mod timestamp;
 mod store;
 pub mod tail;
 
@@ -34,7 +35,7 @@ pub use event::{
 };
 pub use format::{parse_line, Counter, LineProblem, COUNTER_LEN, DEFAULT_MAX_LINE_BYTES};
 pub use input::{event_from_json, event_from_value};
-pub use log::{Durability, EventLog, Events, Options};
+pub use log::{Durability, EventLog, Events, Options, Ownership};
 #[cfg(not(target_family = "wasm"))]
 pub use native::{
     is_session_dir, open_regular, session_dirs, session_dirs_under, FileStore, Tail, COUNTER_FILE,
@@ -46,6 +47,7 @@ pub use schema::{
     COMMON_FIELDS, EVENT_FIELDS, EVENT_TYPES, EVENT_TYPE_NAMES,
 };
 pub use store::{LockWait, MemoryStore, Store};
+pub use timestamp::{parse_rfc3339, DateTime};
 
 // The repository README's Rust example runs as a doctest too, so it cannot
 // drift from the API (src/README.md, the crate doc above, is the other).

@@ -25,6 +25,30 @@ use crate::format::{self, Counter, LineProblem, LineReader, RawLine};
 use crate::schema::SessionEvent;
 use crate::store::{LockWait, Store};
 
+/// Whose files and directories a file store trusts (native files only:
+/// the other stores have no owners and ignore it).
+///
+/// A file another user owns, in a directory another user can write, lets
+/// that user read the events, cut the file (and with it the numbering) or
+/// hold the lock forever; so by default every one is refused
+/// ([`crate::ErrorKind::NotOwner`]). `#[non_exhaustive]`: a `match` needs
+/// a `_` arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Ownership {
+    /// The session directory and every file of the log must belong to the
+    /// calling (effective) user; what the log creates is 0o700 (directories)
+    /// and 0o600 (files).
+    #[default]
+    Caller,
+    /// A shared-group layout: a directory or file that belongs to another
+    /// user is accepted when its group is one of the caller's groups; what
+    /// the log creates is 0o770 and 0o660, and a file the caller owns is
+    /// set to 0o660. Every member of the group is then trusted as the
+    /// caller is: any of them can rewrite the log.
+    SharedGroup,
+}
+
 /// When an appended event is durable.
 ///
 /// `#[non_exhaustive]`: a later release may add a level (a `match` needs a
@@ -69,6 +93,8 @@ pub struct Options {
     /// ([`EventLogError::InvalidEvent`], nothing written). Default
     /// [`DEFAULT_MAX_LINE_BYTES`](crate::DEFAULT_MAX_LINE_BYTES).
     pub max_line_bytes: usize,
+    /// Whose files a file store trusts (default [`Ownership::Caller`]).
+    pub ownership: Ownership,
 }
 
 impl Options {
@@ -94,6 +120,12 @@ impl Options {
         self.max_line_bytes = max_line_bytes;
         self
     }
+
+    /// Sets [`Options::ownership`].
+    pub fn ownership(mut self, ownership: Ownership) -> Options {
+        self.ownership = ownership;
+        self
+    }
 }
 
 impl Default for Options {
@@ -102,6 +134,7 @@ impl Default for Options {
             durability: Durability::default(),
             lock_wait: LockWait::default(),
             max_line_bytes: format::DEFAULT_MAX_LINE_BYTES,
+            ownership: Ownership::Caller,
         }
     }
 }

@@ -31,6 +31,7 @@ use super::fs_util::{self, Access};
 use super::lock::LockFile;
 use crate::error::{io_at, EventLogError};
 use crate::format::{Counter, COUNTER_LEN};
+use crate::log::Ownership;
 use crate::store::{LockWait, Store};
 
 /// The events, one JSON line each, in a session directory.
@@ -66,6 +67,8 @@ pub struct FileStore {
     reading: Option<File>,
     /// The files were reopened because a path named another file.
     reopened: bool,
+    /// Whose directory and files are trusted (the owner rule).
+    ownership: Ownership,
 }
 
 impl FileStore {
@@ -94,7 +97,15 @@ impl FileStore {
             open: None,
             reading: None,
             reopened: false,
+            ownership: Ownership::Caller,
         })
+    }
+
+    /// Sets whose directory and files a writer trusts (default
+    /// [`Ownership::Caller`]); `EventLog::open_with` sets it from
+    /// [`crate::Options::ownership`].
+    pub fn set_ownership(&mut self, ownership: Ownership) {
+        self.ownership = ownership;
     }
 
     /// The session directory.
@@ -115,19 +126,29 @@ impl FileStore {
     fn ensure_open(&mut self) -> Result<&mut Open, EventLogError> {
         if self.open.is_none() {
             fs_util::refuse_symlink(&self.dir)?;
-            let dir_created = !self.dir.exists();
-            std::fs::create_dir_all(&self.dir)
-                .map_err(|e| io_at("create directory", &self.dir, e))?;
+            let ownership = self.ownership;
+            let dir_created = fs_util::create_dirs(&self.dir, ownership)?;
             fs_util::refuse_symlink(&self.dir)?;
+            // Another user's directory is theirs to rewrite: refuse it
+            // before a file is created in it.
+            let dir_meta =
+                std::fs::symlink_metadata(&self.dir).map_err(|e| io_at("stat", &self.dir, e))?;
+            fs_util::require_owner(&dir_meta, &self.dir, ownership)?;
             // Reads before the first append used their own descriptor.
             self.reading = None;
             let lock_path = self.sidecar(LOCK_FILE);
-            let lock = fs_util::open_private(&lock_path, Access::ReadWrite)?.0;
-            let (events, created) = fs_util::open_private(&self.events_path, Access::Append)?;
+            let lock = fs_util::open_private(&lock_path, Access::ReadWrite, ownership)?.0;
+            let (events, created) =
+                fs_util::open_private(&self.events_path, Access::Append, ownership)?;
             // Opened now, not at the first counter write, so a symlinked
             // counter fails the append instead of silently costing a
             // recount on every one.
-            let counter = fs_util::open_private(&self.sidecar(COUNTER_FILE), Access::ReadWrite)?.0;
+            let counter = fs_util::open_private(
+                &self.sidecar(COUNTER_FILE),
+                Access::ReadWrite,
+                ownership,
+            )?
+            .0;
             self.open = Some(Open {
                 lock: LockFile::new(lock, &lock_path),
                 events,
@@ -294,7 +315,9 @@ impl Store for FileStore {
         let mut bytes = [0u8; COUNTER_LEN + 1];
         let n = match &mut self.open {
             Some(open) => {
-                open.counter = fs_util::open_existing_rw(&path).ok().flatten();
+                open.counter = fs_util::open_existing_rw(&path, self.ownership)
+                    .ok()
+                    .flatten();
                 open.counter_len_ok = false;
                 fs_util::read_at(open.counter.as_ref()?, 0, &mut bytes).ok()?
             }
@@ -310,7 +333,7 @@ impl Store for FileStore {
             .as_mut()
             .expect("save_counter is called under the lock");
         if open.counter.is_none() {
-            open.counter = Some(fs_util::open_private(&path, Access::ReadWrite)?.0);
+            open.counter = Some(fs_util::open_private(&path, Access::ReadWrite, self.ownership)?.0);
             open.counter_len_ok = false;
         }
         let file = open.counter.as_ref().expect("opened above");
@@ -321,7 +344,7 @@ impl Store for FileStore {
         if !open.counter_len_ok {
             let meta = fs_util::refuse_hard_links(file, &path)?;
             // A counter renamed into place by another writer may be looser.
-            fs_util::tighten(file, &path)?;
+            fs_util::tighten(file, &path, fs_util::modes(self.ownership).0)?;
             if meta.len() != COUNTER_LEN as u64 {
                 file.set_len(COUNTER_LEN as u64)
                     .map_err(|e| io_at("write counter", &path, e))?;
@@ -333,7 +356,7 @@ impl Store for FileStore {
 
     fn save_torn(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {
         let path = self.sidecar(TORN_FILE);
-        let mut file = fs_util::open_private(&path, Access::Append)?.0;
+        let mut file = fs_util::open_private(&path, Access::Append, self.ownership)?.0;
         fs_util::refuse_hard_links(&file, &path)?;
         file.write_all(bytes)
             .map_err(|e| io_at("append to", &path, e))

@@ -7,9 +7,38 @@ use std::fs::{File, OpenOptions};
 use std::path::Path;
 
 use crate::error::{io_at, EventLogError};
+use crate::log::Ownership;
 
-/// The mode of every file the log creates.
+/// The mode of every file the log creates (with [`Ownership::Caller`]).
 pub const PRIVATE_MODE: u32 = 0o600;
+
+/// The mode of the files and of the directories the log creates.
+pub fn modes(ownership: Ownership) -> (u32, u32) {
+    match ownership {
+        Ownership::SharedGroup => (0o660, 0o770),
+        _ => (PRIVATE_MODE, 0o700),
+    }
+}
+
+/// Creates `dir` and its missing parents with the directory mode of
+/// `ownership` (0o700 by default); returns whether `dir` was created.
+/// The session directory itself then gets that mode exactly (the umask
+/// may have narrowed a shared one).
+pub fn create_dirs(dir: &Path, ownership: Ownership) -> Result<bool, EventLogError> {
+    if dir.exists() {
+        return Ok(false);
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    imp::dir_mode(&mut builder, modes(ownership).1);
+    builder
+        .create(dir)
+        .map_err(|e| io_at("create directory", dir, e))?;
+    if ownership == Ownership::SharedGroup {
+        imp::set_mode(dir, modes(ownership).1)?;
+    }
+    Ok(true)
+}
 
 #[derive(Clone, Copy)]
 pub enum Access {
@@ -53,9 +82,14 @@ pub fn require_dir_or_missing(path: &Path) -> Result<(), EventLogError> {
 }
 
 /// Opens (creating 0o600 when missing) without following a final symlink,
-/// and tightens a looser mode on a file we own. Returns whether the file was
-/// created by this call.
-pub fn open_private(path: &Path, access: Access) -> Result<(File, bool), EventLogError> {
+/// refuses a file another user owns (see [`require_owner`]), and tightens a
+/// looser mode on a file we own. Returns whether the file was created by
+/// this call.
+pub fn open_private(
+    path: &Path,
+    access: Access,
+    ownership: Ownership,
+) -> Result<(File, bool), EventLogError> {
     let mut options = OpenOptions::new();
     options.read(true);
     match access {
@@ -67,7 +101,7 @@ pub fn open_private(path: &Path, access: Access) -> Result<(File, bool), EventLo
         Ok(file) => (file, false),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             options.create_new(true);
-            private_mode(&mut options);
+            private_mode(&mut options, modes(ownership).0);
             match options.open(path) {
                 Ok(file) => (file, true),
                 // Another process created it between the two opens.
@@ -81,7 +115,9 @@ pub fn open_private(path: &Path, access: Access) -> Result<(File, bool), EventLo
         Err(e) => return Err(open_error(path, e)),
     };
     require_regular(&file, path)?;
-    tighten(&file, path)?;
+    let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
+    require_owner(&meta, path, ownership)?;
+    tighten(&file, path, modes(ownership).0)?;
     Ok((file, created))
 }
 
@@ -119,14 +155,17 @@ pub fn refuse_hard_links(file: &File, path: &Path) -> Result<std::fs::Metadata, 
 }
 
 /// Opens an existing file for reading and writing without following a final
-/// symlink; `None` when it does not exist. Creates nothing.
-pub fn open_existing_rw(path: &Path) -> Result<Option<File>, EventLogError> {
+/// symlink; `None` when it does not exist. Creates nothing; refuses a file
+/// another user owns (see [`require_owner`]).
+pub fn open_existing_rw(path: &Path, ownership: Ownership) -> Result<Option<File>, EventLogError> {
     let mut options = OpenOptions::new();
     options.read(true).write(true);
     no_follow(&mut options);
     match options.open(path) {
         Ok(file) => {
             require_regular(&file, path)?;
+            let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
+            require_owner(&meta, path, ownership)?;
             Ok(Some(file))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -197,28 +236,77 @@ mod imp {
         }
     }
 
-    pub fn private_mode(options: &mut OpenOptions) {
-        options.mode(super::PRIVATE_MODE);
+    pub fn private_mode(options: &mut OpenOptions, mode: u32) {
+        options.mode(mode);
+    }
+
+    pub fn dir_mode(builder: &mut std::fs::DirBuilder, mode: u32) {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(mode);
+    }
+
+    pub fn set_mode(path: &Path, mode: u32) -> Result<(), EventLogError> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| io_at("chmod", path, e))
+    }
+
+    /// The owner rule: `meta` (of `path`) must belong to the calling
+    /// (effective) user or, with [`Ownership::SharedGroup`], to a group the
+    /// caller is in. Root is held to it too: a root agent appending into a
+    /// directory another user prepared is the same attack.
+    pub fn require_owner(
+        meta: &Metadata,
+        path: &Path,
+        ownership: crate::log::Ownership,
+    ) -> Result<(), EventLogError> {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() == me
+            || (ownership == crate::log::Ownership::SharedGroup && in_my_groups(meta.gid()))
+        {
+            return Ok(());
+        }
+        Err(EventLogError::NotOwner {
+            path: path.to_path_buf(),
+            owner: meta.uid(),
+            caller: me,
+        })
+    }
+
+    /// Whether the caller is in group `gid` (effective or supplementary).
+    fn in_my_groups(gid: u32) -> bool {
+        // SAFETY: getegid has no preconditions; getgroups writes at most
+        // `groups.len()` ids into the buffer it is given.
+        unsafe {
+            if libc::getegid() == gid {
+                return true;
+            }
+            let mut groups = vec![0 as libc::gid_t; 256];
+            let n = libc::getgroups(groups.len() as libc::c_int, groups.as_mut_ptr());
+            n > 0 && groups[..n as usize].contains(&gid)
+        }
     }
 
     pub fn is_symlink_loop(e: &std::io::Error) -> bool {
         e.raw_os_error() == Some(libc::ELOOP)
     }
 
-    /// Tightens the mode of a file we own to 0o600 through its descriptor
-    /// (fchmod, so a swapped path cannot redirect it). Files owned by others
-    /// are left alone: we cannot change them and the lock still works.
-    /// So are files with more than one hard link: the mode belongs to the
-    /// other names too, and the store refuses to write such a file anyway.
-    pub fn tighten(file: &File, path: &Path) -> Result<(), EventLogError> {
+    /// Sets the mode of a file we own to `mode` (0o600, or 0o660 for a
+    /// shared group) through its descriptor (fchmod, so a swapped path
+    /// cannot redirect it). Files owned by others (a shared group's) are
+    /// left alone: we cannot change them. So are files with more than one
+    /// hard link: the mode belongs to the other names too, and the store
+    /// refuses to write such a file anyway.
+    pub fn tighten(file: &File, path: &Path, mode: u32) -> Result<(), EventLogError> {
         let meta = file.metadata().map_err(|e| io_at("stat", path, e))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
-        if meta.uid() == me && meta.nlink() == 1 && meta.mode() & 0o777 != super::PRIVATE_MODE {
+        if meta.uid() == me && meta.nlink() == 1 && meta.mode() & 0o777 != mode {
             // SAFETY: the descriptor is open for the life of `file`.
-            let rc = unsafe { libc::fchmod(file.as_raw_fd(), super::PRIVATE_MODE as libc::mode_t) };
+            let rc = unsafe { libc::fchmod(file.as_raw_fd(), mode as libc::mode_t) };
             if rc != 0 {
-                return Err(io_at("fchmod 0o600", path, std::io::Error::last_os_error()));
+                return Err(io_at("fchmod", path, std::io::Error::last_os_error()));
             }
         }
         Ok(())
@@ -265,13 +353,28 @@ mod imp {
         }
     }
 
-    pub fn private_mode(_: &mut OpenOptions) {}
+    pub fn private_mode(_: &mut OpenOptions, _: u32) {}
+
+    pub fn dir_mode(_: &mut std::fs::DirBuilder, _: u32) {}
+
+    pub fn set_mode(_: &Path, _: u32) -> Result<(), EventLogError> {
+        Ok(())
+    }
+
+    /// No owners here that this crate reads: the rule is not enforced.
+    pub fn require_owner(
+        _: &Metadata,
+        _: &Path,
+        _: crate::log::Ownership,
+    ) -> Result<(), EventLogError> {
+        Ok(())
+    }
 
     pub fn is_symlink_loop(_: &std::io::Error) -> bool {
         false
     }
 
-    pub fn tighten(_: &File, _: &Path) -> Result<(), EventLogError> {
+    pub fn tighten(_: &File, _: &Path, _: u32) -> Result<(), EventLogError> {
         Ok(())
     }
 
@@ -297,6 +400,6 @@ mod imp {
     }
 }
 
-pub use imp::tighten;
+pub use imp::{require_owner, tighten};
 pub use imp::{file_id, link_count, read_at, write_at};
 use imp::{is_symlink_loop, no_follow, private_mode};

@@ -39,7 +39,8 @@ impl EventLog<FileStore> {
 
     /// Opens the log in a session directory with `options`.
     pub fn open_with(session_dir: &Path, options: Options) -> Result<Self, EventLogError> {
-        let store = FileStore::open(session_dir)?;
+        let mut store = FileStore::open(session_dir)?;
+        store.set_ownership(options.ownership);
         let path = store.events_path().to_path_buf();
         EventLog::with_store_at(store, options, path)
     }

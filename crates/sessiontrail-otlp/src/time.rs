@@ -1,86 +1,24 @@
 //! RFC 3339 timestamps to nanoseconds since the Unix epoch, the unit OTLP
 //! counts time in.
 //!
-//! Written here rather than taken from a date crate: the log's own
-//! timestamps are one fixed shape (`2026-11-26T03:04:05.678Z`), and
-//! treeship-core writes chrono's `+00:00` form with up to nine fractional
-//! digits; both, any offset, and the lowercase `t`/`z` RFC 3339 allows are
-//! read.
+//! The text is read by the core's `parse_rfc3339` (any offset, the
+//! lowercase `t`/`z` RFC 3339 allows, treeship-core's `+00:00` form): stored
+//! lines keep whatever time their writer gave.
 
 /// Nanoseconds since 1970-01-01T00:00:00Z, or `None` when `text` is not an
-/// RFC 3339 date-time, is before the epoch, or is past what a u64 of
-/// nanoseconds holds (the year 2554).
+/// RFC 3339 date-time (read by the core's one reader,
+/// [`sessiontrail::parse_rfc3339`]), is before the epoch, or is past what
+/// a u64 of nanoseconds holds (the year 2554).
 pub fn unix_nanos(text: &str) -> Option<u64> {
-    let b = text.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        let digits = b.get(from..from + len)?;
-        digits.iter().try_fold(0i64, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
-        })
-    };
-    let sep = |at: usize, what: &[u8]| b.get(at).is_some_and(|c| what.contains(c));
-    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
-        return None;
-    }
-    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut fraction: i64 = 0;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            // Digits past the ninth are below a nanosecond: dropped.
-            if i - start < 9 {
-                fraction = fraction * 10 + i64::from(b[i] - b'0');
-            }
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        for _ in (i - start)..9 {
-            fraction *= 10;
-        }
-    }
-    let offset_seconds = match b.get(i) {
-        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
-        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && sep(i + 3, b":") => {
-            let (h, m) = (num(i + 1, 2)?, num(i + 4, 2)?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let seconds = h * 3600 + m * 60;
-            if sign == b'+' {
-                seconds
-            } else {
-                -seconds
-            }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(year, month, day);
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
-    let nanos = i128::from(seconds) * 1_000_000_000 + i128::from(fraction);
+    let t = sessiontrail::parse_rfc3339(text)?;
+    let days = days_from_civil(i64::from(t.year), i64::from(t.month), i64::from(t.day));
+    let seconds = days * 86_400
+        + i64::from(t.hour) * 3600
+        + i64::from(t.minute) * 60
+        + i64::from(t.second)
+        - i64::from(t.offset_minutes) * 60;
+    let nanos = i128::from(seconds) * 1_000_000_000 + i128::from(t.nanos);
     u64::try_from(nanos).ok()
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's

@@ -13,9 +13,9 @@ mod json;
 mod log;
 mod schema;
 mod serde_impls;
-mod timestamp;
 mod store;
 pub mod tail;
+mod timestamp;
 
 #[cfg(not(target_family = "wasm"))]
 mod native;

@@ -300,12 +300,15 @@ impl<S: Store> EventLog<S> {
     /// on a quiet log for a report that cannot race an append.
     pub fn check(&self) -> Result<CheckReport, EventLogError> {
         let mut inner = self.lock_inner();
-        let size = inner.store.size()?;
+        // Read up to a size no append was half-way through, so a line being
+        // written now is neither read nor called a torn tail.
+        let size = inner.store.settled_size()?;
         let counter = inner.store.load_counter();
         let reader = inner.store.reader()?;
         let name = inner.store.name();
         drop(inner);
-        let lines = reader.map(|r| LineReader::new(r, self.options.max_line_bytes));
+        let lines = reader
+            .map(|r| LineReader::new(std::io::Read::take(r, size), self.options.max_line_bytes));
         CheckReport::build(lines, counter, size).map_err(|e| match e {
             EventLogError::Io(e) => io_at("read", std::path::Path::new(&name), e),
             other => other,

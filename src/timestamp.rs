@@ -37,9 +37,9 @@ pub struct DateTime {
 pub fn parse_rfc3339(text: &str) -> Option<DateTime> {
     let b = text.as_bytes();
     let num = |from: usize, len: usize| -> Option<u32> {
-        b.get(from..from + len)?
-            .iter()
-            .try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+        b.get(from..from + len)?.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
     };
     let sep = |at: usize, what: &[u8]| b.get(at).is_some_and(|c| what.contains(c));
     if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
@@ -108,8 +108,9 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime> {
 /// date-time in UTC written with `Z`, date and time joined by `T`, no leap
 /// second (JavaScript's `Date` and OTLP cannot hold one).
 pub(crate) fn is_utc_timestamp(text: &str) -> bool {
-    parse_rfc3339(text)
-        .is_some_and(|t| t.zulu && t.second < 60 && text.as_bytes()[10] == b'T' && text.ends_with('Z'))
+    parse_rfc3339(text).is_some_and(|t| {
+        t.zulu && t.second < 60 && text.as_bytes()[10] == b'T' && text.ends_with('Z')
+    })
 }
 
 #[cfg(test)]
@@ -165,7 +166,10 @@ mod tests {
             (t.year, t.month, t.day, t.hour, t.minute, t.second),
             (2026, 11, 25, 23, 34, 5)
         );
-        assert_eq!((t.nanos, t.offset_minutes, t.zulu), (500_000_000, -210, false));
+        assert_eq!(
+            (t.nanos, t.offset_minutes, t.zulu),
+            (500_000_000, -210, false)
+        );
         let t = parse_rfc3339("2026-11-26T03:04:05.6789012345678z").unwrap();
         assert_eq!((t.nanos, t.offset_minutes, t.zulu), (678_901_234, 0, true));
     }

@@ -143,12 +143,8 @@ impl FileStore {
             // Opened now, not at the first counter write, so a symlinked
             // counter fails the append instead of silently costing a
             // recount on every one.
-            let counter = fs_util::open_private(
-                &self.sidecar(COUNTER_FILE),
-                Access::ReadWrite,
-                ownership,
-            )?
-            .0;
+            let counter =
+                fs_util::open_private(&self.sidecar(COUNTER_FILE), Access::ReadWrite, ownership)?.0;
             self.open = Some(Open {
                 lock: LockFile::new(lock, &lock_path),
                 events,
@@ -360,6 +356,29 @@ impl Store for FileStore {
         fs_util::refuse_hard_links(&file, &path)?;
         file.write_all(bytes)
             .map_err(|e| io_at("append to", &path, e))
+    }
+
+    /// The size read while holding the lock for a moment, so an append in
+    /// progress is either wholly in or wholly out. The lock file is opened
+    /// read-only and only if it exists (a check creates nothing). When the
+    /// lock is not free within 200 ms (a holder stopped, or a recount of a
+    /// huge log) the size is read without it, and a tail being written may
+    /// then be reported torn.
+    fn settled_size(&mut self) -> Result<u64, EventLogError> {
+        let lock_path = self.sidecar(LOCK_FILE);
+        let Ok(file) = fs_util::open_read(&lock_path) else {
+            return self.size();
+        };
+        let lock = LockFile::new(file, &lock_path);
+        if lock
+            .lock(LockWait::Timeout(std::time::Duration::from_millis(200)))
+            .is_err()
+        {
+            return self.size();
+        }
+        let size = self.size();
+        lock.unlock();
+        size
     }
 
     fn reader(&mut self) -> Result<Option<File>, EventLogError> {

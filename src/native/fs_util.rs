@@ -400,6 +400,6 @@ mod imp {
     }
 }
 
-pub use imp::{require_owner, tighten};
 pub use imp::{file_id, link_count, read_at, write_at};
 use imp::{is_symlink_loop, no_follow, private_mode};
+pub use imp::{require_owner, tighten};

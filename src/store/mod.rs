@@ -95,6 +95,14 @@ pub trait Store {
         false
     }
 
+    /// The size of the events with no append half-written: what `check`
+    /// reads up to, so a line still being written is not called a torn
+    /// tail. Stores whose appends a reader cannot see half-done keep the
+    /// default, [`Store::size`].
+    fn settled_size(&mut self) -> Result<u64, EventLogError> {
+        self.size()
+    }
+
     /// A reader over the events as stored now, or `None` when nothing has
     /// been stored yet.
     fn reader(&mut self) -> Result<Option<Self::Reader>, EventLogError>;

@@ -33,10 +33,17 @@ pub struct Args {
     #[arg(long)]
     sync: bool,
     /// Give up (exit 3, nothing written) when the lock is not free within
-    /// MS milliseconds [default: wait as long as it takes]
-    #[arg(long, value_name = "MS", value_parser = values::millis, allow_negative_numbers = true)]
-    timeout_ms: Option<u64>,
+    /// MS milliseconds, so a lock held forever (a stopped or planted
+    /// holder) cannot hang the caller
+    #[arg(long, value_name = "MS", value_parser = values::millis, allow_negative_numbers = true,
+          default_value_t = DEFAULT_TIMEOUT_MS)]
+    timeout_ms: u64,
 }
+
+/// The default lock wait of `append`: long enough for any honest holder
+/// (an append holds the lock for microseconds, a recount of a large log
+/// for well under a second), short enough that a hook does not hang.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let options = Options::new()
@@ -45,10 +52,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         } else {
             Durability::Buffered
         })
-        .lock_wait(match args.timeout_ms {
-            Some(ms) => LockWait::Timeout(Duration::from_millis(ms)),
-            None => LockWait::Block,
-        });
+        .lock_wait(LockWait::Timeout(Duration::from_millis(args.timeout_ms)));
     // Open first (it writes nothing): a DIR that cannot be a log is
     // refused before stdin is read.
     let log = EventLog::open_with(&args.dir, options)?;
@@ -62,13 +66,26 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ))?,
     };
     log.append_batch(&mut events)?;
+    // Every event is stored: from here on the exit is 0. A reader of
+    // stdout that is gone (a closed pipe) is said on stderr, not in the
+    // exit code, which would invite a retry that appends them twice.
+    if let Err(e) = print(&events) {
+        eprintln!(
+            "sessiontrail: warning: {} event(s) stored, but printing them failed: {e}",
+            events.len()
+        );
+    }
+    Ok(())
+}
+
+/// Prints each stored event as one JSON line on stdout.
+fn print(events: &[SessionEvent]) -> std::io::Result<()> {
     let mut out = BufWriter::new(std::io::stdout().lock());
-    for event in &events {
-        serde_json::to_writer(&mut out, event).map_err(EventLogError::Json)?;
+    for event in events {
+        serde_json::to_writer(&mut out, event)?;
         out.write_all(b"\n")?;
     }
-    out.flush()?;
-    Ok(())
+    out.flush()
 }
 
 /// Every JSON value in the input, each checked as an event (strictly: see

@@ -12,11 +12,9 @@
 pub fn unix_nanos(text: &str) -> Option<u64> {
     let t = sessiontrail::parse_rfc3339(text)?;
     let days = days_from_civil(i64::from(t.year), i64::from(t.month), i64::from(t.day));
-    let seconds = days * 86_400
-        + i64::from(t.hour) * 3600
-        + i64::from(t.minute) * 60
-        + i64::from(t.second)
-        - i64::from(t.offset_minutes) * 60;
+    let seconds =
+        days * 86_400 + i64::from(t.hour) * 3600 + i64::from(t.minute) * 60 + i64::from(t.second)
+            - i64::from(t.offset_minutes) * 60;
     let nanos = i128::from(seconds) * 1_000_000_000 + i128::from(t.nanos);
     u64::try_from(nanos).ok()
 }

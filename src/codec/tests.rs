@@ -422,9 +422,12 @@ fn compare_input(text: &str) {
         // On purpose: an event to append refuses a key it does not have,
         // which the derive skipped, a key given twice (the derive ignored a
         // second `sequence_no`), reads `meta` strictly (a duplicate key, an
-        // integer a double would round), and wants the type's name.
+        // integer a double would round), wants the type's name, and wants
+        // `timestamp` to be an RFC 3339 UTC time (the derive took any string).
         (Err(e), Ok(_))
             if e.reason().contains("unknown field `")
+                || e.reason()
+                    .starts_with("field `timestamp` must be an RFC 3339 UTC time")
                 || e.reason().contains("appears twice")
                 || e.reason().starts_with("field `meta")
                 || e.reason().contains("field `type` must be a string") => {}

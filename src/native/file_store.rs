@@ -361,7 +361,7 @@ impl Store for FileStore {
     /// The size read while holding the lock for a moment, so an append in
     /// progress is either wholly in or wholly out. The lock file is opened
     /// read-only and only if it exists (a check creates nothing). When the
-    /// lock is not free within 200 ms (a holder stopped, or a recount of a
+    /// lock is not free within 2 s (a holder stopped, or a recount of a
     /// huge log) the size is read without it, and a tail being written may
     /// then be reported torn.
     fn settled_size(&mut self) -> Result<u64, EventLogError> {
@@ -371,7 +371,7 @@ impl Store for FileStore {
         };
         let lock = LockFile::new(file, &lock_path);
         if lock
-            .lock(LockWait::Timeout(std::time::Duration::from_millis(200)))
+            .lock(LockWait::Timeout(std::time::Duration::from_secs(2)))
             .is_err()
         {
             return self.size();

@@ -213,7 +213,7 @@ test("append returns exactly the stored event, with its keys in the stored order
     event("agent.decision", { tokens_in: -0, confidence: 1 }),
     event("agent.decision", { confidence: 0.1 }),
     event("agent.note", { meta: { b: [1, 2.5, null], a: { c: "d" } } }),
-    event("agent.note", { event_id: "mine", timestamp: "then", trace_id: "t", span_id: "s", sequence_no: 99 }),
+    event("agent.note", { event_id: "mine", timestamp: "2026-01-02T03:04:05.6Z", trace_id: "t", span_id: "s", sequence_no: 99 }),
     event("agent.note", { event_id: null, timestamp: undefined }),
     event("agent.opened_port", { port: 2 ** 16 - 1 }),
     event("agent.completed_process", { process_name: "p", exit_code: -2147483648 }),
@@ -272,6 +272,11 @@ test("bad events throw an Error naming the problem and write nothing", () => {
     [event("agent.decision", { tokens_in: 1.5 }), /field `tokens_in`/, "tokens_in"],
     [circular, /cannot be turned into JSON.*circular/i, undefined],
     [event("agent.opened_port", { port: 10n }), /field `port` is a BigInt/, "port"],
+    // A time the log would store but OTLP and readers could not place.
+    [event("agent.note", { timestamp: "garbage" }), /field `timestamp` must be an RFC 3339 UTC time/, "timestamp"],
+    [event("agent.note", { timestamp: "" }), /field `timestamp` must be an RFC 3339 UTC time/, "timestamp"],
+    [event("agent.note", { timestamp: "2026-13-45T99:99:99Z" }), /got "2026-13-45T99:99:99Z"/, "timestamp"],
+    [event("agent.note", { timestamp: "2026-11-26T08:04:05+05:00" }), /RFC 3339 UTC/, "timestamp"],
   ];
   const before = snapshot(dir);
   // Which error: the code; the field refused: `field`, set from the

@@ -98,7 +98,8 @@ pub struct Options {
 }
 
 impl Options {
-    /// The defaults: buffered, blocking lock, the default line limit.
+    /// The defaults: buffered, blocking lock, the default line limit, only
+    /// the caller's files.
     pub fn new() -> Options {
         Options::default()
     }

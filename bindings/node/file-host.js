@@ -118,15 +118,31 @@ function refuseSymlink(p) {
   if (st.isSymbolicLink()) throw symlinkError(p);
 }
 
+/** The owner rule, as natively (`Ownership::Caller`; no shared-group
+ *  option here): `st` (of `p`) must belong to the calling user. */
+function requireOwner(st, p) {
+  if (typeof process.geteuid !== "function") return;
+  const me = process.geteuid();
+  if (st.uid === me) return;
+  const e = new Error(
+    `refusing to use ${p}: it belongs to user id ${st.uid}, not to the calling user (id ${me}); nothing was written`,
+  );
+  e.code = "EPERM";
+  e.path = p;
+  throw e;
+}
+
 /**
- * Tightens a looser mode on a file we own to 0o600, through its descriptor.
- * Not a file with other hard links: the mode belongs to the other names too,
- * and such a file is refused before anything is written to it.
+ * Refuses a file another user owns, and tightens a looser mode on a file
+ * we own to 0o600, through its descriptor. Not a file with other hard
+ * links: the mode belongs to the other names too, and such a file is
+ * refused before anything is written to it.
  */
-function tighten(fd) {
+function tighten(fd, p) {
   if (typeof process.geteuid !== "function") return;
   const st = fs.fstatSync(fd);
-  if (st.uid === process.geteuid() && st.nlink === 1 && (st.mode & 0o777) !== PRIVATE_MODE) {
+  requireOwner(st, p);
+  if (st.nlink === 1 && (st.mode & 0o777) !== PRIVATE_MODE) {
     fs.fchmodSync(fd, PRIVATE_MODE);
   }
 }
@@ -161,7 +177,7 @@ function openPrivate(p, flags) {
   }
   requireRegular(fd, p);
   try {
-    tighten(fd);
+    tighten(fd, p);
   } catch (e) {
     fs.closeSync(fd);
     throw e;
@@ -175,7 +191,7 @@ function openExisting(p) {
   try {
     const fd = fs.openSync(p, C.O_RDWR | NOFOLLOW);
     try {
-      tighten(fd);
+      tighten(fd, p);
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -358,8 +374,11 @@ class FileHost {
   #open() {
     if (this.#fds) return this.#fds;
     refuseSymlink(this.dir);
-    fs.mkdirSync(this.dir, { recursive: true });
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     refuseSymlink(this.dir);
+    // Another user's directory is theirs to rewrite: refused before a
+    // file is created in it.
+    requireOwner(fs.lstatSync(this.dir), this.dir);
     // events.jsonl first: a hard-linked one is refused before any sidecar
     // is created.
     const events = openPrivate(this.#events, C.O_RDWR | C.O_APPEND);

@@ -5,8 +5,11 @@
 //! Descriptors are opened at the first append and kept, so a steady-state
 //! append is flock, three `fstat`s, one write, one 16-byte pwrite,
 //! unlock. Files are
-//! opened without following symbolic links and created 0o600; a looser mode
-//! on a file we own is tightened with fchmod. `events.jsonl` with more than
+//! opened without following symbolic links and created 0o600 (directories
+//! 0o700); a looser mode on a file we own is tightened with fchmod, and a
+//! directory or file another user owns is refused (the owner rule,
+//! [`Ownership`]), so a second user on a shared `/tmp` cannot plant the
+//! session's files, read or cut them, or hold their lock. `events.jsonl` with more than
 //! one hard link is refused: appending would change the other name too.
 //! Every file is opened non-blocking and must be a regular file (checked on
 //! the descriptor): a FIFO in place of `events.jsonl` would swallow every

@@ -52,6 +52,36 @@ test("a looser mode on a file we own is tightened", () => {
   assert.equal(fs.statSync(path.join(dir, EVENTS)).mode & 0o777, 0o600);
 });
 
+test("a directory or file another user owns is refused, naming it (issue 22)", (t) => {
+  if (process.geteuid() !== 0) {
+    t.skip("making files another user owns needs root (chown)");
+    return;
+  }
+  const stranger = 54321;
+  for (const name of ["", EVENTS, "events.jsonl.lock", "events.jsonl.count"]) {
+    const dir = tempDir("owner");
+    EventLog.open(dir).appendSync(event("session.started"));
+    const target = path.join(dir, name);
+    fs.chownSync(target, stranger, stranger);
+    const before = snapshot(dir);
+    const log = EventLog.open(dir);
+    assert.throws(
+      () => log.appendSync(event("agent.note")),
+      (e) =>
+        e.code === "HOST_FAILED" &&
+        e.message.includes(`refusing to use ${name === "" ? dir : target}: it belongs to user id ${stranger}`),
+      `owned by another: ${name || "the directory"}`,
+    );
+    assert.deepEqual(snapshot(dir), before, "nothing written");
+  }
+  // What the host creates is private: the directory 0o700.
+  const parent = tempDir("owner-new");
+  const dir = path.join(parent, "a", "session");
+  EventLog.open(dir).appendSync(event("session.started"));
+  assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+  assert.equal(fs.statSync(path.join(parent, "a")).mode & 0o777, 0o700);
+});
+
 test("a reopened log continues its numbering, with or without the counter", () => {
   const dir = path.join(tempDir("reopen"), "s");
   let log = EventLog.open(dir);

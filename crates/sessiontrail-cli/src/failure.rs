@@ -4,7 +4,9 @@
 //! Exit codes: 0 ok, 1 a damaged log (`check`), 2 bad usage or input, 3 the
 //! log could not be read or written, 4 sessions could not be shipped
 //! (`otlp`). `sessiontrail hook` keeps its own rule (0 or 1, never 2: an
-//! agent reads 2 as "block"), in `hook/mod.rs`.
+//! agent reads 2 as "block"), in `hook/mod.rs`. `append` exits 0 once its
+//! events are stored, whatever happens to its output (`append.rs`). The
+//! table for users is in docs/format.md ("Exit codes").
 
 use std::process::ExitCode;
 

@@ -217,7 +217,10 @@ pub enum EventLogError {
     },
     /// The session directory or a file of the log belongs to another
     /// user: trusting it would let that user read, cut or renumber the
-    /// log, or hold its lock forever. Nothing was written.
+    /// log, or hold its lock forever. Nothing was written. (Not under a
+    /// JavaScript host, which has no owners to check: the Node file host
+    /// checks them itself.)
+    #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
     NotOwner {
         /// The directory or file.
         path: PathBuf,
@@ -267,6 +270,7 @@ impl EventLogError {
             Self::Json(_) => ErrorKind::Json,
             Self::Symlink { .. } => ErrorKind::Symlink,
             Self::HardLinked { .. } => ErrorKind::HardLinked,
+            #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
             Self::NotOwner { .. } => ErrorKind::NotOwner,
             Self::LockTimeout { .. } => ErrorKind::LockTimeout,
             Self::LockUnsupported { .. } => ErrorKind::LockUnsupported,
@@ -300,6 +304,7 @@ impl fmt::Display for EventLogError {
                 "refusing to write {}: it has {links} hard links, so writing would change another file",
                 path.display()
             ),
+            #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
             Self::NotOwner {
                 path,
                 owner,

@@ -28,25 +28,36 @@ pub struct DateTime {
     pub nanos: u32,
     /// The offset from UTC in minutes (`Z` and `+00:00` are 0).
     pub offset_minutes: i16,
-    /// The offset was written `Z` (or `z`).
-    pub zulu: bool,
 }
 
 /// Reads `text` as an RFC 3339 date-time (`T`, `t` or a space between date
 /// and time, an optional fraction, `Z` or `±hh:mm`); `None` otherwise.
 pub fn parse_rfc3339(text: &str) -> Option<DateTime> {
     let b = text.as_bytes();
-    let num = |from: usize, len: usize| -> Option<u32> {
-        b.get(from..from + len)?.iter().try_fold(0u32, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let sep = |at: usize, what: &[u8]| b.get(at).is_some_and(|c| what.contains(c));
-    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
+    // The date and time by one pattern (`d` a digit, any other byte
+    // itself; `T` also `t` or a space), each run of digits one field:
+    // small, for the size-budgeted `.wasm`.
+    const PATTERN: &[u8; 19] = b"dddd-dd-ddTdd:dd:dd";
+    if b.len() < PATTERN.len() {
         return None;
     }
-    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let mut n = [0u32; 6];
+    let mut field = 0;
+    for (&p, &c) in PATTERN.iter().zip(b) {
+        if p == b'd' {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            // `get_mut`, not indexing: no panic path in the `.wasm`.
+            let slot = n.get_mut(field)?;
+            *slot = *slot * 10 + u32::from(c - b'0');
+        } else if c == p || (p == b'T' && (c == b't' || c == b' ')) {
+            field += 1;
+        } else {
+            return None;
+        }
+    }
+    let [year, month, day, hour, minute, second] = n;
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let last_day = match month {
         2 => 28 + u32::from(leap),
@@ -61,33 +72,42 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime> {
     {
         return None;
     }
-    let mut i = 19;
+    let mut i = PATTERN.len();
     let mut nanos = 0u32;
+    let mut digits = 0;
     if b.get(i) == Some(&b'.') {
         i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            if i - start < 9 {
-                nanos = nanos * 10 + u32::from(b[i] - b'0');
+        while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            // Digits past the ninth are below a nanosecond: dropped.
+            if digits < 9 {
+                nanos = nanos * 10 + u32::from(c - b'0');
+                digits += 1;
             }
             i += 1;
         }
-        if i == start {
+        if digits == 0 {
             return None;
         }
-        for _ in (i - start)..9 {
-            nanos *= 10;
-        }
     }
-    let (offset_minutes, zulu) = match b.get(i) {
-        Some(b'Z' | b'z') if i + 1 == b.len() => (0, true),
-        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && sep(i + 3, b":") => {
-            let (h, m) = (num(i + 1, 2)?, num(i + 4, 2)?);
+    for _ in digits..9 {
+        nanos *= 10;
+    }
+    let offset_minutes = match b.get(i..)? {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let two = |a: u8, b: u8| {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| i16::from(a - b'0') * 10 + i16::from(b - b'0'))
+            };
+            let (h, m) = (two(*h1, *h2)?, two(*m1, *m2)?);
             if h > 23 || m > 59 {
                 return None;
             }
-            let minutes = (h * 60 + m) as i16;
-            (if sign == b'+' { minutes } else { -minutes }, false)
+            if *sign == b'+' {
+                h * 60 + m
+            } else {
+                -(h * 60 + m)
+            }
         }
         _ => return None,
     };
@@ -100,7 +120,6 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime> {
         second: second as u8,
         nanos,
         offset_minutes,
-        zulu,
     })
 }
 
@@ -109,7 +128,9 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime> {
 /// second (JavaScript's `Date` and OTLP cannot hold one).
 pub(crate) fn is_utc_timestamp(text: &str) -> bool {
     parse_rfc3339(text).is_some_and(|t| {
-        t.zulu && t.second < 60 && text.as_bytes()[10] == b'T' && text.ends_with('Z')
+        t.second < 60
+            && text.as_bytes().get(10) == Some(&b'T')
+            && text.as_bytes().last() == Some(&b'Z')
     })
 }
 
@@ -166,11 +187,8 @@ mod tests {
             (t.year, t.month, t.day, t.hour, t.minute, t.second),
             (2026, 11, 25, 23, 34, 5)
         );
-        assert_eq!(
-            (t.nanos, t.offset_minutes, t.zulu),
-            (500_000_000, -210, false)
-        );
+        assert_eq!((t.nanos, t.offset_minutes), (500_000_000, -210));
         let t = parse_rfc3339("2026-11-26T03:04:05.6789012345678z").unwrap();
-        assert_eq!((t.nanos, t.offset_minutes, t.zulu), (678_901_234, 0, true));
+        assert_eq!((t.nanos, t.offset_minutes), (678_901_234, 0));
     }
 }

@@ -308,8 +308,12 @@ impl<S: Store> EventLog<S> {
         let reader = inner.store.reader()?;
         let name = inner.store.name();
         drop(inner);
-        let lines = reader
-            .map(|r| LineReader::new(std::io::Read::take(r, size), self.options.max_line_bytes));
+        // Natively, no further than that size. Under wasm the host's size
+        // is the settled one already (`Store::settled_size`), and a second
+        // reader type would cost the `.wasm` a copy of the line reader.
+        #[cfg(not(target_family = "wasm"))]
+        let reader = reader.map(|r| std::io::Read::take(r, size));
+        let lines = reader.map(|r| LineReader::new(r, self.options.max_line_bytes));
         CheckReport::build(lines, counter, size).map_err(|e| match e {
             EventLogError::Io(e) => io_at("read", std::path::Path::new(&name), e),
             other => other,

@@ -61,11 +61,33 @@ function sessionEvents() {
 
 function writeSession(events) {
   const dir = path.join(tempDir("otlp"), "s");
+  appendStored(dir, events);
   const log = EventLog.open(dir);
-  log.appendBatchSync(events);
   const stored = log.readAllSync();
   log.close();
   return { dir, stored };
+}
+
+const PLACEHOLDER = "2000-01-01T00:00:00Z";
+
+/** Appends `events` to the log in `dir` as an older writer (or
+ *  treeship-core, with its `+00:00`) stored them: an append refuses a
+ *  `timestamp` that is not RFC 3339 UTC with `Z`, so each is appended with a
+ *  placeholder and its own time is put into the stored line afterwards. The
+ *  readers and the mapping still take such lines. */
+function appendStored(dir, events) {
+  const file = path.join(dir, "events.jsonl");
+  const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8").length : 0;
+  const log = EventLog.open(dir);
+  log.appendBatchSync(events.map((e) => (e.timestamp === undefined ? e : { ...e, timestamp: PLACEHOLDER })));
+  log.close();
+  const text = fs.readFileSync(file, "utf8");
+  const lines = text.slice(before).split("\n").map((line, i) =>
+    events[i]?.timestamp === undefined
+      ? line
+      : line.replace(`"timestamp":"${PLACEHOLDER}"`, `"timestamp":${JSON.stringify(events[i].timestamp)}`),
+  );
+  fs.writeFileSync(file, text.slice(0, before) + lines.join("\n"));
 }
 
 /** The resource attributes the shipper adds to the mapping's (an id per
@@ -128,8 +150,8 @@ test("OtlpMapper across batches gives what the CLI gives across runs", () => {
   const events = sessionEvents();
   const { dir, stored } = writeSession(events.slice(0, 10));
   const first = cliOtlp(dir);
+  appendStored(dir, events.slice(10));
   const log = EventLog.open(dir);
-  log.appendBatchSync(events.slice(10));
   const all = log.readAllSync();
   log.close();
   const second = cliOtlp(dir); // the same output: its cursor says what is new

@@ -4,15 +4,34 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./harness.js";
 
 // SESSIONTRAIL_CLI: another build (a debug one while working on the page).
 export const CLI = process.env.SESSIONTRAIL_CLI ?? join(ROOT, "target/release/sessiontrail");
 
-/** Appends `events` (objects) to session directory `dir` in one batch. */
+const UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+const PLACEHOLDER = "2000-01-01T00:00:00Z";
+
+/** Appends `events` (objects) to session directory `dir` in one batch. A
+ *  `timestamp` an append refuses (not RFC 3339 UTC, e.g. hostile text) is
+ *  appended as a placeholder and then put into the stored line, as an
+ *  older writer left it: the viewer must still show such a line safely. */
 export function append(dir, events) {
-  execFileSync(CLI, ["append", dir], { input: events.map((e) => JSON.stringify(e)).join("\n"), stdio: ["pipe", "ignore", "inherit"] });
+  const file = join(dir, "events.jsonl");
+  const before = existsSync(file) ? readFileSync(file, "utf8").length : 0;
+  const odd = (e) => typeof e.timestamp === "string" && !UTC.test(e.timestamp);
+  const input = events.map((e) => JSON.stringify(odd(e) ? { ...e, timestamp: PLACEHOLDER } : e)).join("\n");
+  execFileSync(CLI, ["append", dir], { input, stdio: ["pipe", "ignore", "inherit"] });
+  if (!events.some(odd)) return;
+  const text = readFileSync(file, "utf8");
+  const lines = text.slice(before).split("\n").map((line, i) =>
+    events[i] && odd(events[i])
+      ? line.replace(`"timestamp":"${PLACEHOLDER}"`, () => `"timestamp":${JSON.stringify(events[i].timestamp)}`)
+      : line,
+  );
+  writeFileSync(file, text.slice(0, before) + lines.join("\n"));
 }
 
 /** Starts `sessiontrail view ROOT --port 0`; resolves with its URL and a stop

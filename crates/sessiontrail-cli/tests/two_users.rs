@@ -367,9 +367,9 @@ fn timestamps_that_are_not_rfc3339_utc_are_refused_by_name() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
         assert!(
-            stderr(&out).contains(&format!(
+            stderr(&out).contains(
                 "field `timestamp` must be an RFC 3339 UTC time such as 2026-11-26T03:04:05.678Z; nothing was written"
-            )),
+            ),
             "{bad:?}: {}",
             stderr(&out)
         );

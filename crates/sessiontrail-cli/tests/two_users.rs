@@ -175,7 +175,7 @@ fn a_lock_she_holds_forever_cannot_hang_an_append() {
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     let lock = dir.join("events.jsonl.lock");
     // She makes the lock file and holds its flock for a minute.
-    let mut holder = Command::new("flock")
+    let holder = Command::new("flock")
         .arg(&lock)
         .args(["sleep", "60"])
         .uid(who.0)
@@ -185,15 +185,17 @@ fn a_lock_she_holds_forever_cannot_hang_an_append() {
     while !lock.exists() {
         std::thread::yield_now();
     }
-    let out = append(&dir, &[]);
+    append_refused_while_held(&dir, holder, "belongs to user id");
+}
+
+/// Appends to `dir` while `holder` holds its lock, then ends the holder;
+/// the append must exit 3 saying `why`.
+fn append_refused_while_held(dir: &Path, mut holder: std::process::Child, why: &str) {
+    let out = append(dir, &[]);
     holder.kill().unwrap();
     holder.wait().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("belongs to user id"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains(why), "{}", stderr(&out));
 }
 
 #[test]
@@ -230,7 +232,7 @@ fn the_default_lock_wait_ends_in_a_timeout_not_a_hang() {
     let dir = tmp.session();
     assert!(append(&dir, &[]).status.success());
     // Our own stuck writer (stopped, say) holds the lock for a minute.
-    let mut holder = Command::new("flock")
+    let holder = Command::new("flock")
         .arg(dir.join("events.jsonl.lock"))
         .args(["sleep", "60"])
         .stdout(Stdio::piped())
@@ -247,15 +249,7 @@ fn the_default_lock_wait_ends_in_a_timeout_not_a_hang() {
     {
         std::thread::yield_now();
     }
-    let out = append(&dir, &[]);
-    holder.kill().unwrap();
-    holder.wait().unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("within 10000 ms; nothing was written"),
-        "{}",
-        stderr(&out)
-    );
+    append_refused_while_held(&dir, holder, "within 10000 ms; nothing was written");
 }
 
 #[test]

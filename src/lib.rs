@@ -11,6 +11,7 @@ pub mod hosting;
 mod input;
 mod json;
 mod log;
+pub mod merkle;
 mod schema;
 mod serde_impls;
 mod store;

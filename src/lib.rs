@@ -17,6 +17,7 @@ mod serde_impls;
 mod store;
 pub mod tail;
 mod timestamp;
+mod tree;
 
 #[cfg(not(target_family = "wasm"))]
 mod native;
@@ -40,7 +41,7 @@ pub use log::{Durability, EventLog, Events, Options, Ownership};
 #[cfg(not(target_family = "wasm"))]
 pub use native::{
     is_session_dir, open_regular, session_dirs, session_dirs_under, FileStore, Tail, COUNTER_FILE,
-    EVENTS_FILE, LOCK_FILE, TORN_FILE,
+    EVENTS_FILE, LOCK_FILE, TORN_FILE, TREE_FILE,
 };
 pub use platform::DefaultStore;
 pub use schema::{
@@ -48,6 +49,7 @@ pub use schema::{
     COMMON_FIELDS, EVENT_FIELDS, EVENT_TYPES, EVENT_TYPE_NAMES,
 };
 pub use store::{LockWait, MemoryStore, Store};
+pub use tree::{Change, Difference, VerifyReport, TREE_HEADER_LEN, TREE_MAGIC};
 pub use timestamp::{parse_rfc3339, DateTime};
 
 // The repository README's Rust example runs as a doctest too, so it cannot

@@ -146,6 +146,8 @@ impl Default for Options {
 struct Known {
     count: u64,
     size: u64,
+    /// The tree sidecar held one leaf per line when this handle left it.
+    tree: bool,
 }
 
 struct Inner<S> {
@@ -320,6 +322,32 @@ impl<S: Store> EventLog<S> {
         })
     }
 
+    /// Hashes every complete line and compares it with the Merkle tree
+    /// sidecar (`crate::tree`): the first line that differs, and how, or
+    /// that they agree. Reads only; takes the lock only for a moment to
+    /// read a settled size, as [`EventLog::check`] does.
+    ///
+    /// Without a checkpoint kept outside the log, whoever can write the
+    /// session directory can rewrite the lines and the tree together; this
+    /// catches edits that left the tree behind, a checkpoint the rest.
+    pub fn verify(&self) -> Result<crate::tree::VerifyReport, EventLogError> {
+        let mut inner = self.lock_inner();
+        let size = inner.store.settled_size()?;
+        let name = inner.store.name();
+        let at = |e| io_at("read", std::path::Path::new(&name), e);
+        let leaves = match inner.store.reader()? {
+            Some(r) => crate::tree::line_leaves(r, size).map_err(at)?,
+            None => Vec::new(),
+        };
+        let mut report = crate::tree::compare(&mut inner.store, leaves)?;
+        if let Some(d) = report.difference.as_mut() {
+            if let Some(r) = inner.store.reader()? {
+                d.sequence_no = crate::tree::sequence_of_line(r, d.line);
+            }
+        }
+        Ok(report)
+    }
+
     /// Runs `f` with the store, for stores that expose more than the trait.
     pub fn with_store_mut<T>(&self, f: impl FnOnce(&mut S) -> T) -> T {
         f(&mut self.lock_inner().store)
@@ -339,7 +367,11 @@ fn append_locked<S: Store>(
     events: &mut [SessionEvent],
     options: Options,
 ) -> Result<u64, EventLogError> {
-    let Known { count, size } = reconcile(inner)?;
+    let known = reconcile(inner)?;
+    let Known { count, size, .. } = known;
+    // Lines another writer left unhashed (or a missing sidecar) are hashed
+    // now, before this append's lines, so the tree keeps line order.
+    let tree = known.tree || crate::tree::catch_up(&mut inner.store, count, size)?;
     inner.line.clear();
     for (i, event) in events.iter_mut().enumerate() {
         event.sequence_no = count + i as u64;
@@ -373,9 +405,13 @@ fn append_locked<S: Store>(
     if let Err(e) = written {
         return Err(roll_back(&mut inner.store, size, e));
     }
+    // A lost tree write, like a lost counter write, is mended by the next
+    // append's catch-up (`tree: false` sends it there).
+    let tree = tree && crate::tree::append_leaves(&mut inner.store, count, &inner.line).is_ok();
     let after = Known {
         count: count + events.len() as u64,
         size: size + inner.line.len() as u64,
+        tree,
     };
     // A lost counter write costs the next writer a recount, not a number.
     let _ = inner.store.save_counter(Counter {
@@ -474,6 +510,7 @@ fn reconcile<S: Store>(inner: &mut Inner<S>) -> Result<Known, EventLogError> {
         return Ok(Known {
             count: count_lines(store, size)?,
             size,
+            tree: false,
         });
     }
     if let Some(counter) = counter {
@@ -481,12 +518,14 @@ fn reconcile<S: Store>(inner: &mut Inner<S>) -> Result<Known, EventLogError> {
             return Ok(Known {
                 count: counter.count,
                 size,
+                tree: false,
             });
         }
     }
     Ok(Known {
         count: count_lines(store, size)?,
         size,
+        tree: false,
     })
 }
 

@@ -45,6 +45,9 @@ pub const COUNTER_FILE: &str = "events.jsonl.count";
 pub const LOCK_FILE: &str = "events.jsonl.lock";
 /// The bytes cut from torn tails, kept for inspection.
 pub const TORN_FILE: &str = "events.jsonl.torn";
+/// The Merkle tree sidecar: a header and one leaf hash per line
+/// (`crate::tree`).
+pub const TREE_FILE: &str = "events.jsonl.tree";
 
 struct Open {
     lock: LockFile,
@@ -53,6 +56,10 @@ struct Open {
     counter: Option<File>,
     /// The counter descriptor has been checked to hold exactly 16 bytes.
     counter_len_ok: bool,
+    /// The tree sidecar, opened with the others (the owner rule applies).
+    tree: File,
+    /// The tree descriptor has been checked for other hard links.
+    tree_checked: bool,
     /// events.jsonl was created by this handle and the directory entry has
     /// not been made durable yet.
     dir_unsynced: bool,
@@ -68,6 +75,8 @@ pub struct FileStore {
     open: Option<Open>,
     /// A read-only descriptor for reads before the first append.
     reading: Option<File>,
+    /// A read-only descriptor of the tree for reads before the first append.
+    tree_reading: Option<File>,
     /// The files were reopened because a path named another file.
     reopened: bool,
     /// Whose directory and files are trusted (the owner rule).
@@ -99,6 +108,7 @@ impl FileStore {
             events_path,
             open: None,
             reading: None,
+            tree_reading: None,
             reopened: false,
             ownership: Ownership::Caller,
         })
@@ -148,11 +158,16 @@ impl FileStore {
             // recount on every one.
             let counter =
                 fs_util::open_private(&self.sidecar(COUNTER_FILE), Access::ReadWrite, ownership)?.0;
+            let tree =
+                fs_util::open_private(&self.sidecar(TREE_FILE), Access::ReadWrite, ownership)?.0;
+            self.tree_reading = None;
             self.open = Some(Open {
                 lock: LockFile::new(lock, &lock_path),
                 events,
                 counter: Some(counter),
                 counter_len_ok: false,
+                tree,
+                tree_checked: false,
                 dir_unsynced: created,
                 parent_unsynced: dir_created,
             });
@@ -351,6 +366,56 @@ impl Store for FileStore {
             open.counter_len_ok = true;
         }
         fs_util::write_at(file, 0, &counter.encode()).map_err(|e| io_at("write counter", &path, e))
+    }
+
+    fn tree_size(&mut self) -> Result<Option<u64>, EventLogError> {
+        let path = self.sidecar(TREE_FILE);
+        match &self.open {
+            Some(open) => Ok(Some(
+                open.tree.metadata().map_err(|e| io_at("stat", &path, e))?.len(),
+            )),
+            None => match std::fs::symlink_metadata(&path) {
+                Ok(meta) => Ok(Some(meta.len())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(0)),
+                Err(e) => Err(io_at("stat", &path, e)),
+            },
+        }
+    }
+
+    fn read_tree(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, EventLogError> {
+        let path = self.sidecar(TREE_FILE);
+        let file = match &self.open {
+            Some(open) => &open.tree,
+            None => {
+                if self.tree_reading.is_none() {
+                    match fs_util::open_read(&path) {
+                        Ok(f) => self.tree_reading = Some(f),
+                        Err(EventLogError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                            return Ok(0)
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                self.tree_reading.as_ref().expect("opened above")
+            }
+        };
+        fs_util::read_at(file, offset, buf).map_err(|e| io_at("read", &path, e))
+    }
+
+    fn write_tree(&mut self, offset: u64, bytes: &[u8]) -> Result<(), EventLogError> {
+        let path = self.sidecar(TREE_FILE);
+        let open = self.open.as_mut().expect("write_tree is called under the lock");
+        if !open.tree_checked {
+            fs_util::refuse_hard_links(&open.tree, &path)?;
+            open.tree_checked = true;
+        }
+        fs_util::write_at(&open.tree, offset, bytes).map_err(|e| io_at("write", &path, e))
+    }
+
+    fn truncate_tree(&mut self, len: u64) -> Result<(), EventLogError> {
+        let path = self.sidecar(TREE_FILE);
+        let open = self.open.as_mut().expect("truncate_tree is called under the lock");
+        open.tree.set_len(len).map_err(|e| io_at("truncate", &path, e))
     }
 
     fn save_torn(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {

@@ -9,7 +9,7 @@ mod tail;
 
 use std::path::Path;
 
-pub use file_store::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE};
+pub use file_store::{FileStore, COUNTER_FILE, EVENTS_FILE, LOCK_FILE, TORN_FILE, TREE_FILE};
 pub use sessions::{is_session_dir, session_dirs, session_dirs_under};
 pub use tail::{Restart, Tail, TailRead};
 

@@ -18,6 +18,7 @@ struct Shared {
     events: Vec<u8>,
     counter: Option<Vec<u8>>,
     torn: Vec<u8>,
+    tree: Vec<u8>,
     locked: bool,
     /// The most event bytes the store holds, like a full disk; see
     /// [`MemoryStore::set_capacity`].
@@ -80,6 +81,22 @@ impl MemoryStore {
         self.state().capacity = capacity;
     }
 
+    /// A copy of the Merkle tree sidecar's bytes.
+    pub fn tree_bytes(&self) -> Vec<u8> {
+        self.state().tree.clone()
+    }
+
+    /// Replaces the tree sidecar's bytes, as a damaged disk or a forger
+    /// would.
+    pub fn set_tree_bytes(&self, bytes: Vec<u8>) {
+        self.state().tree = bytes;
+    }
+
+    /// Replaces the event bytes without the protocol, as a forger would.
+    pub fn set_bytes(&self, bytes: Vec<u8>) {
+        self.state().events = bytes;
+    }
+
     /// Appends raw bytes without the protocol, as a foreign or crashing
     /// writer would.
     pub fn append_raw(&self, bytes: &[u8]) {
@@ -131,6 +148,36 @@ impl Store for MemoryStore {
                 ),
             )));
         }
+        Ok(())
+    }
+
+    fn tree_size(&mut self) -> Result<Option<u64>, EventLogError> {
+        Ok(Some(self.state().tree.len() as u64))
+    }
+
+    fn read_tree(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, EventLogError> {
+        let state = self.state();
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(state.tree.len());
+        let n = buf.len().min(state.tree.len() - start);
+        buf[..n].copy_from_slice(&state.tree[start..start + n]);
+        Ok(n)
+    }
+
+    fn write_tree(&mut self, offset: u64, bytes: &[u8]) -> Result<(), EventLogError> {
+        let mut state = self.state();
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        if state.tree.len() < start + bytes.len() {
+            state.tree.resize(start + bytes.len(), 0);
+        }
+        state.tree[start..start + bytes.len()].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    fn truncate_tree(&mut self, len: u64) -> Result<(), EventLogError> {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.state().tree.truncate(len);
         Ok(())
     }
 

@@ -103,6 +103,29 @@ pub trait Store {
         self.size()
     }
 
+    /// The byte size of the Merkle tree sidecar (`crate::tree`), or `None`
+    /// for a store that keeps no tree (the default). A store that keeps one
+    /// but has none yet answers `Some(0)`.
+    fn tree_size(&mut self) -> Result<Option<u64>, EventLogError> {
+        Ok(None)
+    }
+
+    /// Reads up to `buf.len()` bytes of the tree sidecar at `offset`.
+    fn read_tree(&mut self, _offset: u64, _buf: &mut [u8]) -> Result<usize, EventLogError> {
+        Ok(0)
+    }
+
+    /// Writes `bytes` at `offset` of the tree sidecar, creating it (under
+    /// the lock).
+    fn write_tree(&mut self, _offset: u64, _bytes: &[u8]) -> Result<(), EventLogError> {
+        Ok(())
+    }
+
+    /// Cuts the tree sidecar to `len` bytes (under the lock).
+    fn truncate_tree(&mut self, _len: u64) -> Result<(), EventLogError> {
+        Ok(())
+    }
+
     /// A reader over the events as stored now, or `None` when nothing has
     /// been stored yet.
     fn reader(&mut self) -> Result<Option<Self::Reader>, EventLogError>;

@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 ok, 1 a damaged log (`check`), 2 bad usage or input, 3 the
 //! log could not be read or written, 4 sessions could not be shipped
-//! (`otlp`). `sessiontrail hook` keeps its own rule (0 or 1, never 2: an
+//! (`otlp`), 5 lines that differ from their Merkle tree (`verify`). `sessiontrail hook` keeps its own rule (0 or 1, never 2: an
 //! agent reads 2 as "block"), in `hook/mod.rs`. `append` exits 0 once its
 //! events are stored, whatever happens to its output (`append.rs`). The
 //! table for users is in docs/format.md ("Exit codes").
@@ -27,6 +27,9 @@ pub enum Failure {
     Log(EventLogError),
     /// `check` found damage (the report is already printed).
     Damaged,
+    /// `verify` found lines that differ from their tree, or no tree (the
+    /// report is already printed).
+    Tampered,
     /// Sessions could not be shipped (`otlp`).
     #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     Ship(String),
@@ -55,6 +58,7 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Damaged => 1,
+            Failure::Tampered => 5,
             Failure::Usage(_) | Failure::Input(_) => 2,
             Failure::Log(e) => e.kind().exit_code(),
             Failure::Ship(_) => 4,
@@ -65,7 +69,7 @@ impl Failure {
     /// Prints the message (nothing for `Damaged`: the report said it).
     fn report(&self) {
         match self {
-            Failure::Damaged => {}
+            Failure::Damaged | Failure::Tampered => {}
             Failure::Usage(why) => {
                 eprintln!("sessiontrail: {why}\n\nFor more information, try '--help'.")
             }
@@ -114,5 +118,6 @@ mod tests {
         assert_eq!(Failure::from(std::io::Error::other("x")).exit_code(), 3);
         assert_eq!(Failure::Ship("s".into()).exit_code(), 4);
         assert_eq!(Failure::Import("i".into()).exit_code(), 3);
+        assert_eq!(Failure::Tampered.exit_code(), 5);
     }
 }

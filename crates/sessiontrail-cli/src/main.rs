@@ -7,9 +7,9 @@
 //!
 //! This file is the command line (clap's derive: each command's options and
 //! their help are the `Args` struct of its module) and the dispatch; each
-//! command lives in its own module (`append`, `cat`, `check`, `hook/`,
-//! `import/`, `view/`, `otlp`), and `failure` alone turns an error into a
-//! message and an exit code. `sessiontrail --help` and `sessiontrail COMMAND --help`
+//! command lives in its own module (`append`, `cat`, `check`, `verify`,
+//! `hook/`, `import/`, `view/`, `otlp`), and `failure` alone turns an error
+//! into a message and an exit code. `sessiontrail --help` and `sessiontrail COMMAND --help`
 //! print the usage.
 
 // Native only: under wasm (a `--workspace` build for wasm32) this is an
@@ -31,6 +31,7 @@ mod session;
 mod stdin_events;
 mod terminal;
 mod values;
+mod verify;
 #[cfg(feature = "view")]
 mod view;
 
@@ -60,6 +61,7 @@ enum Command {
     Append(append::Args),
     Cat(cat::Args),
     Check(check::Args),
+    Verify(verify::Args),
     #[cfg(feature = "hook")]
     Hook(hook::Args),
     #[cfg(feature = "hook")]
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Command::Append(args) => append::run(args),
         Command::Cat(args) => cat::run(args),
         Command::Check(args) => check::run(args),
+        Command::Verify(args) => verify::run(args),
         // Its own exit codes: an agent reads 2 as "block", so a hook never
         // uses it.
         #[cfg(feature = "hook")]

@@ -311,3 +311,31 @@ fn a_trailing_slash_does_not_let_a_symlinked_dir_through() {
     }
     assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
 }
+
+/// `verify`: 0 on the log as appended; 5 naming the line, its number and
+/// the kind once a byte inside a string is changed (which `check` misses).
+#[test]
+fn verify_names_a_changed_line_and_exits_5() {
+    let tmp = TempDir::new("cli-verify");
+    let dir = tmp.session();
+    let d = dir.to_str().unwrap();
+    for text_of in ["one", "two", "three"] {
+        let e = event(&format!(r#""type":"agent.note","text":"{text_of}""#));
+        let out = cli(&["append", d, &e], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = cli(&["verify", d], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ok: 3 lines agree with the tree"), "{}", text(&out.stdout));
+
+    let changed = text(&events_bytes(&dir)).replace("\"two\"", "\"twx\"");
+    std::fs::write(dir.join(EVENTS_FILE), changed).unwrap();
+    assert_eq!(cli(&["check", d], None).status.code(), Some(0));
+    let out = cli(&["verify", d], None);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        text(&out.stdout).contains("TAMPERED: line 2 (sequence_no 1) changed"),
+        "{}",
+        text(&out.stdout)
+    );
+}

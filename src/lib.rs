@@ -49,8 +49,8 @@ pub use schema::{
     COMMON_FIELDS, EVENT_FIELDS, EVENT_TYPES, EVENT_TYPE_NAMES,
 };
 pub use store::{LockWait, MemoryStore, Store};
-pub use tree::{Change, Difference, VerifyReport, TREE_HEADER_LEN, TREE_MAGIC};
 pub use timestamp::{parse_rfc3339, DateTime};
+pub use tree::{Change, Difference, VerifyReport, TREE_HEADER_LEN, TREE_MAGIC};
 
 // The repository README's Rust example runs as a doctest too, so it cannot
 // drift from the API (src/README.md, the crate doc above, is the other).

@@ -232,7 +232,9 @@ mod tests {
     }
 
     fn leaves(n: usize) -> Vec<Hash> {
-        (0..n).map(|i| leaf_hash(format!("line {i}").as_bytes())).collect()
+        (0..n)
+            .map(|i| leaf_hash(format!("line {i}").as_bytes()))
+            .collect()
     }
 
     /// Known answers of RFC 6962's (and so RFC 9162's) hashing, from the
@@ -284,7 +286,10 @@ mod tests {
             let r = root(&l);
             for i in 0..n {
                 let p = inclusion_proof(&l, i as u64).unwrap();
-                assert!(verify_inclusion(i as u64, n as u64, &l[i], &p, &r), "{i} of {n}");
+                assert!(
+                    verify_inclusion(i as u64, n as u64, &l[i], &p, &r),
+                    "{i} of {n}"
+                );
                 let other = (i + 1) % n;
                 if other != i {
                     assert!(!verify_inclusion(other as u64, n as u64, &l[i], &p, &r));
@@ -299,7 +304,13 @@ mod tests {
                 if !p.is_empty() {
                     assert!(!verify_inclusion(i as u64, n as u64, &l[i], &p[1..], &r));
                 }
-                assert!(!verify_inclusion(i as u64, n as u64, &l[i], &p, &empty_root()));
+                assert!(!verify_inclusion(
+                    i as u64,
+                    n as u64,
+                    &l[i],
+                    &p,
+                    &empty_root()
+                ));
             }
             assert!(inclusion_proof(&l, n as u64).is_none());
         }
@@ -315,13 +326,24 @@ mod tests {
             for m in 0..=n {
                 let old_root = root(&l[..m]);
                 let p = consistency_proof(&l[..n], m as u64).unwrap();
-                assert!(verify_consistency(m as u64, n as u64, &old_root, &new_root, &p), "{m} -> {n}");
+                assert!(
+                    verify_consistency(m as u64, n as u64, &old_root, &new_root, &p),
+                    "{m} -> {n}"
+                );
                 if m > 0 && m < n {
                     let mut changed = l[..m].to_vec();
                     changed[m - 1] = leaf_hash(b"changed");
                     let bad_old = root(&changed);
-                    assert!(!verify_consistency(m as u64, n as u64, &bad_old, &new_root, &p));
-                    assert!(!verify_consistency(m as u64, n as u64, &old_root, &new_root, &p[1..]));
+                    assert!(!verify_consistency(
+                        m as u64, n as u64, &bad_old, &new_root, &p
+                    ));
+                    assert!(!verify_consistency(
+                        m as u64,
+                        n as u64,
+                        &old_root,
+                        &new_root,
+                        &p[1..]
+                    ));
                 }
             }
         }

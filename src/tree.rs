@@ -38,7 +38,11 @@ pub const TREE_HEADER_LEN: u64 = 16;
 /// Makes the store's tree hold one leaf per line of the `count` lines in
 /// `size` bytes; returns whether it does (false: the store keeps no tree,
 /// or the tree has more leaves than there are lines).
-pub(crate) fn catch_up<S: Store>(store: &mut S, count: u64, size: u64) -> Result<bool, EventLogError> {
+pub(crate) fn catch_up<S: Store>(
+    store: &mut S,
+    count: u64,
+    size: u64,
+) -> Result<bool, EventLogError> {
     let Some(tree_size) = store.tree_size()? else {
         return Ok(false);
     };
@@ -117,7 +121,11 @@ pub(crate) fn catch_up<S: Store>(store: &mut S, count: u64, size: u64) -> Result
 
 /// Writes the leaves of the lines in `lines` (each ending in `\n`) after
 /// the `count` leaves the tree holds: one write.
-pub(crate) fn append_leaves<S: Store>(store: &mut S, count: u64, lines: &[u8]) -> Result<(), EventLogError> {
+pub(crate) fn append_leaves<S: Store>(
+    store: &mut S,
+    count: u64,
+    lines: &[u8],
+) -> Result<(), EventLogError> {
     let mut hashes = [0u8; 32 * 16];
     let mut at = TREE_HEADER_LEN + count * 32;
     let mut n = 0;
@@ -289,7 +297,10 @@ impl std::fmt::Display for VerifyReport {
 
 /// Compares the lines (`line_leaves`, hashed from the log) with the
 /// store's tree sidecar.
-pub(crate) fn compare<S: Store>(store: &mut S, line_leaves: Vec<Hash>) -> Result<VerifyReport, EventLogError> {
+pub(crate) fn compare<S: Store>(
+    store: &mut S,
+    line_leaves: Vec<Hash>,
+) -> Result<VerifyReport, EventLogError> {
     let lines = line_leaves.len() as u64;
     let root = merkle::root(&line_leaves);
     let tree_size = store.tree_size()?.unwrap_or(0);

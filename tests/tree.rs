@@ -14,7 +14,8 @@ use sessiontrail::{merkle, Change, EventLog, VerifyReport, EVENTS_FILE, TREE_FIL
 fn write_log(dir: &Path, n: usize) {
     let log = EventLog::open(dir).unwrap();
     for i in 0..n {
-        log.append(&mut note("s1", &format!("note number {i}"))).unwrap();
+        log.append(&mut note("s1", &format!("note number {i}")))
+            .unwrap();
     }
 }
 
@@ -56,11 +57,20 @@ fn an_untouched_log_verifies_and_its_root_is_the_rfc_root_of_its_lines() {
     assert!(report.is_ok(), "{report}");
     assert_eq!((report.lines, report.leaves), (10, Some(10)));
     assert_eq!(report.rebuilt_at, Some(0));
-    let leaves: Vec<_> = lines(&dir).iter().map(|l| merkle::leaf_hash(l.as_bytes())).collect();
+    let leaves: Vec<_> = lines(&dir)
+        .iter()
+        .map(|l| merkle::leaf_hash(l.as_bytes()))
+        .collect();
     assert_eq!(report.root, merkle::root(&leaves));
     // Sidecar: 16-byte header, 32 bytes a line.
-    assert_eq!(fs::metadata(dir.join(TREE_FILE)).unwrap().len(), 16 + 32 * 10);
-    assert!(report.to_string().starts_with("ok: 10 lines agree"), "{report}");
+    assert_eq!(
+        fs::metadata(dir.join(TREE_FILE)).unwrap().len(),
+        16 + 32 * 10
+    );
+    assert!(
+        report.to_string().starts_with("ok: 10 lines agree"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -76,8 +86,16 @@ fn a_byte_changed_inside_a_string_is_named_changed() {
     let report = verify(&dir);
     assert!(!report.is_ok());
     let d = report.difference.clone().unwrap();
-    assert_eq!((d.line, d.sequence_no, d.kind), (7, Some(6), Change::Changed));
-    assert!(report.to_string().contains("TAMPERED: line 7 (sequence_no 6) changed"), "{report}");
+    assert_eq!(
+        (d.line, d.sequence_no, d.kind),
+        (7, Some(6), Change::Changed)
+    );
+    assert!(
+        report
+            .to_string()
+            .contains("TAMPERED: line 7 (sequence_no 6) changed"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -90,7 +108,10 @@ fn a_line_deleted_and_later_ones_renumbered_is_named_removed() {
     renumber(&mut l);
     put_lines(&dir, &l);
     let d = verify(&dir).difference.unwrap();
-    assert_eq!((d.line, d.sequence_no, d.kind), (4, Some(3), Change::Removed));
+    assert_eq!(
+        (d.line, d.sequence_no, d.kind),
+        (4, Some(3), Change::Removed)
+    );
 }
 
 #[test]
@@ -136,11 +157,16 @@ fn lines_of_another_writer_are_covered_after_the_next_append() {
     let report = verify(&dir);
     assert!(report.is_ok(), "{report}");
     assert_eq!(report.uncovered(), 1);
-    assert!(report.to_string().contains("1 lines after the tree's last leaf are not covered"));
+    assert!(report
+        .to_string()
+        .contains("1 lines after the tree's last leaf are not covered"));
     write_log(&dir, 1);
     let report = verify(&dir);
     assert!(report.is_ok(), "{report}");
-    assert_eq!((report.lines, report.leaves, report.uncovered()), (5, Some(5), 0));
+    assert_eq!(
+        (report.lines, report.leaves, report.uncovered()),
+        (5, Some(5), 0)
+    );
 }
 
 #[test]
@@ -163,7 +189,10 @@ fn a_missing_or_damaged_sidecar_is_rebuilt_at_the_next_append_and_reported() {
             assert_eq!(before.leaves, Some(3), "{damage}");
         } else {
             assert!(!before.is_ok(), "{damage}: {before}");
-            assert!(before.to_string().starts_with("NOT COVERED"), "{damage}: {before}");
+            assert!(
+                before.to_string().starts_with("NOT COVERED"),
+                "{damage}: {before}"
+            );
         }
         write_log(&dir, 1);
         let after = verify(&dir);
@@ -172,7 +201,10 @@ fn a_missing_or_damaged_sidecar_is_rebuilt_at_the_next_append_and_reported() {
         let rebuilt = if damage == "partial leaf" { 0 } else { 4 };
         assert_eq!(after.rebuilt_at, Some(rebuilt), "{damage}");
         if rebuilt > 0 {
-            assert!(after.to_string().contains("when the log held 4 lines"), "{after}");
+            assert!(
+                after.to_string().contains("when the log held 4 lines"),
+                "{after}"
+            );
         }
     }
 }

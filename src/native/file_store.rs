@@ -372,7 +372,10 @@ impl Store for FileStore {
         let path = self.sidecar(TREE_FILE);
         match &self.open {
             Some(open) => Ok(Some(
-                open.tree.metadata().map_err(|e| io_at("stat", &path, e))?.len(),
+                open.tree
+                    .metadata()
+                    .map_err(|e| io_at("stat", &path, e))?
+                    .len(),
             )),
             None => match std::fs::symlink_metadata(&path) {
                 Ok(meta) => Ok(Some(meta.len())),
@@ -404,7 +407,10 @@ impl Store for FileStore {
 
     fn write_tree(&mut self, offset: u64, bytes: &[u8]) -> Result<(), EventLogError> {
         let path = self.sidecar(TREE_FILE);
-        let open = self.open.as_mut().expect("write_tree is called under the lock");
+        let open = self
+            .open
+            .as_mut()
+            .expect("write_tree is called under the lock");
         if !open.tree_checked {
             fs_util::refuse_hard_links(&open.tree, &path)?;
             open.tree_checked = true;
@@ -414,8 +420,13 @@ impl Store for FileStore {
 
     fn truncate_tree(&mut self, len: u64) -> Result<(), EventLogError> {
         let path = self.sidecar(TREE_FILE);
-        let open = self.open.as_mut().expect("truncate_tree is called under the lock");
-        open.tree.set_len(len).map_err(|e| io_at("truncate", &path, e))
+        let open = self
+            .open
+            .as_mut()
+            .expect("truncate_tree is called under the lock");
+        open.tree
+            .set_len(len)
+            .map_err(|e| io_at("truncate", &path, e))
     }
 
     fn save_torn(&mut self, bytes: &[u8]) -> Result<(), EventLogError> {

@@ -26,7 +26,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), Failure> {
     let dir = session::existing(args.dir)?;
     let report = EventLog::open(&dir)?.verify()?;
-    println!("{}", printable(&dir.join(sessiontrail::EVENTS_FILE).display().to_string()));
+    println!(
+        "{}",
+        printable(&dir.join(sessiontrail::EVENTS_FILE).display().to_string())
+    );
     for line in report.to_string().lines() {
         println!("{}", printable(line));
     }

@@ -326,7 +326,11 @@ fn verify_names_a_changed_line_and_exits_5() {
     }
     let out = cli(&["verify", d], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("ok: 3 lines agree with the tree"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("ok: 3 lines agree with the tree"),
+        "{}",
+        text(&out.stdout)
+    );
 
     let changed = text(&events_bytes(&dir)).replace("\"two\"", "\"twx\"");
     std::fs::write(dir.join(EVENTS_FILE), changed).unwrap();

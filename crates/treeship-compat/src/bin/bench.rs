@@ -114,7 +114,7 @@ fn main() {
             "--quick" => sizes = &QUICK,
             "--only" => only = Some(rest.next().expect("--only SECTION,…").clone()),
             other => {
-                eprintln!("bench: unknown argument {other}\nusage: bench [--json PATH] [--quick] [--only single,sync,batch,turns,multi,scale,read]");
+                eprintln!("bench: unknown argument {other}\nusage: bench [--json PATH] [--quick] [--only single,sync,batch,turns,multi,scale,read,verify]");
                 std::process::exit(2);
             }
         }
@@ -135,7 +135,7 @@ fn main() {
     );
 
     type Section = fn(&mut Report, &Path, &Sizes);
-    let sections: [(&str, Section); 7] = [
+    let sections: [(&str, Section); 8] = [
         ("single", single_process),
         ("sync", durable),
         ("batch", batches),
@@ -143,6 +143,7 @@ fn main() {
         ("multi", multi_process),
         ("scale", scaling),
         ("read", reading),
+        ("verify", verifying),
     ];
     for (name, section) in sections {
         if only
@@ -206,6 +207,73 @@ fn sessiontrail_appends<'a>(root: &Path, durability: Durability) -> Step<'a> {
     let dir = Session::new(root, "sessiontrail");
     let options = Options::new().durability(durability);
     let log = EventLog::open_with(dir.path(), options).expect("open");
+    let mut e = event();
+    log.append(&mut e).expect("append");
+    Box::new(move |n| {
+        let _dir = &dir;
+        for _ in 0..n {
+            log.append(&mut e).expect("append");
+        }
+    })
+}
+
+/// The file store with its Merkle tree turned off: every method but the
+/// tree's passes through, and the tree's are the trait's defaults (a store
+/// that keeps none). What an append costs without the tree, for the
+/// tree's price (issue 22: with it at least 0.85 of without).
+struct NoTree(sessiontrail::FileStore);
+
+impl sessiontrail::Store for NoTree {
+    type Reader = File;
+    fn name(&self) -> String {
+        self.0.name()
+    }
+    fn size(&mut self) -> Result<u64, sessiontrail::EventLogError> {
+        self.0.size()
+    }
+    fn read_at(&mut self, o: u64, b: &mut [u8]) -> Result<usize, sessiontrail::EventLogError> {
+        self.0.read_at(o, b)
+    }
+    fn append(&mut self, b: &[u8]) -> Result<(), sessiontrail::EventLogError> {
+        self.0.append(b)
+    }
+    fn truncate(&mut self, l: u64) -> Result<(), sessiontrail::EventLogError> {
+        self.0.truncate(l)
+    }
+    fn sync(&mut self) -> Result<(), sessiontrail::EventLogError> {
+        self.0.sync()
+    }
+    fn lock(&mut self, w: sessiontrail::LockWait) -> Result<(), sessiontrail::EventLogError> {
+        self.0.lock(w)
+    }
+    fn unlock(&mut self) {
+        self.0.unlock()
+    }
+    fn load_counter(&mut self) -> Option<sessiontrail::Counter> {
+        self.0.load_counter()
+    }
+    fn save_counter(
+        &mut self,
+        c: sessiontrail::Counter,
+    ) -> Result<(), sessiontrail::EventLogError> {
+        self.0.save_counter(c)
+    }
+    fn save_torn(&mut self, b: &[u8]) -> Result<(), sessiontrail::EventLogError> {
+        self.0.save_torn(b)
+    }
+    fn take_reopened(&mut self) -> bool {
+        self.0.take_reopened()
+    }
+    fn reader(&mut self) -> Result<Option<File>, sessiontrail::EventLogError> {
+        self.0.reader()
+    }
+}
+
+/// `sessiontrail_appends` without the tree (`NoTree`).
+fn untreed_appends<'a>(root: &Path) -> Step<'a> {
+    let dir = Session::new(root, "untreed");
+    let store = NoTree(sessiontrail::FileStore::open(dir.path()).expect("open"));
+    let log = EventLog::with_store(store, Options::new()).expect("open");
     let mut e = event();
     log.append(&mut e).expect("append");
     Box::new(move |n| {
@@ -578,9 +646,18 @@ fn single_process(report: &mut Report, root: &Path, s: &Sizes) {
             contender("bare write (no lock, no counter)", 2000, || {
                 bare_writes(root, 1, false)
             }),
+            contender("sessiontrail append without the tree", 500, || {
+                untreed_appends(root)
+            }),
         ],
     );
     report.rates("single_process", &rates);
+    report.ratio(
+        "sessiontrail / the same without the Merkle tree",
+        &rates[0],
+        &rates[3],
+        Some(0.85),
+    );
     report.ratio(
         "sessiontrail / bare protocol floor",
         &rates[0],
@@ -1350,6 +1427,37 @@ fn write_session(dir: &Path, n: u64) -> (Vec<SessionEvent>, u64) {
         .and_then(|f| f.sync_all())
         .expect("sync the log");
     (events, std::fs::metadata(&path).expect("stat").len())
+}
+
+/// `EventLog::verify` of the big log (every line hashed and compared with
+/// its leaf): MB/s of events.jsonl, median of 3 (issue 22: at least 200
+/// MB/s at 1,000,000 events).
+fn verifying(report: &mut Report, root: &Path, s: &Sizes) {
+    let n = s.big;
+    let dir = Session::new(root, "verify");
+    let (_, bytes) = write_session(dir.path(), n);
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let r = EventLog::open(dir.path())
+            .expect("open")
+            .verify()
+            .expect("verify");
+        let secs = t.elapsed().as_secs_f64();
+        assert!(r.is_ok() && r.lines == n, "verify of the bench log: {r}");
+        rates.push(bytes as f64 / 1e6 / secs);
+    }
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "## verify of a {}-event session ({:.1} MB): {:.0} MB/s median of 3 ({:.0}-{:.0}); target >= 200 MB/s: {}\n",
+        thousands(n as f64),
+        bytes as f64 / 1e6,
+        rates[1],
+        rates[0],
+        rates[2],
+        if rates[1] >= 200.0 { "met" } else { "MISSED" }
+    );
+    report.json["verify"] = json!({"events": n, "bytes": bytes, "mb_per_s": rates});
 }
 
 fn reading(report: &mut Report, root: &Path, s: &Sizes) {

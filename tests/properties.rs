@@ -167,3 +167,80 @@ proptest! {
         run(&ops, &open, &File(dir.join(sessiontrail::EVENTS_FILE)))?;
     }
 }
+
+/// A mutated RFC 9162 proof is never accepted: one byte of one hash
+/// flipped, a hash dropped, one added, two swapped, or the index moved
+/// (issue 22: fuzzed proofs never accepted).
+mod merkle_proofs {
+    use proptest::prelude::*;
+    use sessiontrail::merkle::{self, Hash};
+
+    fn leaves(n: usize, seed: u64) -> Vec<Hash> {
+        (0..n)
+            .map(|i| merkle::leaf_hash(format!("{seed} line {i}").as_bytes()))
+            .collect()
+    }
+
+    /// Applies mutation `m` to `proof`; `None` when it would not change it.
+    fn mutate(proof: &[Hash], m: u8, at: usize, byte: usize, bit: u8) -> Option<Vec<Hash>> {
+        let mut p = proof.to_vec();
+        match m % 4 {
+            0 if !p.is_empty() => {
+                let i = at % p.len();
+                p[i][byte % 32] ^= 1 << (bit % 8);
+            }
+            1 if !p.is_empty() => {
+                p.remove(at % p.len());
+            }
+            2 => p.insert(at % (p.len() + 1), merkle::leaf_hash(b"forged")),
+            3 if p.len() >= 2 && p[at % p.len()] != p[(at + 1) % p.len()] => {
+                let (i, j) = (at % p.len(), (at + 1) % p.len());
+                p.swap(i, j);
+            }
+            _ => return None,
+        }
+        Some(p)
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_inclusion_proofs_are_refused(
+            n in 1usize..300, index in any::<u64>(), seed in any::<u64>(),
+            m in any::<u8>(), at in any::<usize>(), byte in any::<usize>(), bit in any::<u8>(),
+        ) {
+            let l = leaves(n, seed);
+            let index = index % n as u64;
+            let root = merkle::root(&l);
+            let proof = merkle::inclusion_proof(&l, index).unwrap();
+            prop_assert!(merkle::verify_inclusion(index, n as u64, &l[index as usize], &proof, &root));
+            if let Some(bad) = mutate(&proof, m, at, byte, bit) {
+                prop_assert!(!merkle::verify_inclusion(index, n as u64, &l[index as usize], &bad, &root));
+            }
+            if n > 1 {
+                let other = (index + 1 + at as u64 % (n as u64 - 1)) % n as u64;
+                prop_assert!(!merkle::verify_inclusion(other, n as u64, &l[index as usize], &proof, &root));
+            }
+        }
+
+        #[test]
+        fn mutated_consistency_proofs_are_refused(
+            n in 2usize..300, old in any::<usize>(), seed in any::<u64>(),
+            m in any::<u8>(), at in any::<usize>(), byte in any::<usize>(), bit in any::<u8>(),
+        ) {
+            let l = leaves(n, seed);
+            let old = 1 + old % (n - 1);
+            let (old_root, new_root) = (merkle::root(&l[..old]), merkle::root(&l));
+            let proof = merkle::consistency_proof(&l, old as u64).unwrap();
+            prop_assert!(merkle::verify_consistency(old as u64, n as u64, &old_root, &new_root, &proof));
+            if let Some(bad) = mutate(&proof, m, at, byte, bit) {
+                prop_assert!(!merkle::verify_consistency(old as u64, n as u64, &old_root, &new_root, &bad));
+            }
+            // A history rewritten before `old` (rebuilt tree and all) fails
+            // against the old root.
+            let mut rewritten = l.clone();
+            rewritten[at % old] = merkle::leaf_hash(b"rewritten");
+            let proof = merkle::consistency_proof(&rewritten, old as u64).unwrap();
+            prop_assert!(!merkle::verify_consistency(old as u64, n as u64, &old_root, &merkle::root(&rewritten), &proof));
+        }
+    }
+}

@@ -219,3 +219,45 @@ fn an_empty_directory_verifies_and_creates_nothing() {
     assert_eq!(report.lines, 0);
     assert!(!dir.join(TREE_FILE).exists());
 }
+
+/// Ten (size, root) pairs taken as the log grows are each proved a prefix
+/// of the final log by a consistency proof, and fail once an early line is
+/// rewritten with its tree rebuilt; every line's inclusion proof against
+/// the final root verifies from the line's bytes alone.
+#[test]
+fn roots_taken_as_the_log_grows_are_proved_prefixes_and_lines_included() {
+    let tmp = TempDir::new("tree-consistency");
+    let dir = tmp.session();
+    let mut taken = Vec::new();
+    for _ in 0..10 {
+        write_log(&dir, 3);
+        let r = verify(&dir);
+        taken.push((r.lines, r.root));
+    }
+    let now = verify(&dir);
+    assert!(now.is_ok(), "{now}");
+    for &(size, root) in &taken {
+        let proof = merkle::consistency_proof(&now.line_leaves, size).unwrap();
+        assert!(merkle::verify_consistency(size, now.lines, &root, &now.root, &proof), "{size}");
+    }
+    for (i, line) in lines(&dir).iter().enumerate() {
+        let proof = merkle::inclusion_proof(&now.line_leaves, i as u64).unwrap();
+        let leaf = merkle::leaf_hash(line.as_bytes());
+        assert!(merkle::verify_inclusion(i as u64, now.lines, &leaf, &proof, &now.root));
+    }
+
+    // A whole rewrite: line 2 changed, the tree deleted and rebuilt by the
+    // next append. verify alone is satisfied; the early roots are not.
+    let mut l = lines(&dir);
+    l[1] = l[1].replace("note number 1", "note number Y");
+    put_lines(&dir, &l);
+    fs::remove_file(dir.join(TREE_FILE)).unwrap();
+    write_log(&dir, 1);
+    let forged = verify(&dir);
+    assert!(forged.is_ok(), "{forged}");
+    assert_eq!(forged.rebuilt_at, Some(30));
+    for &(size, root) in &taken {
+        let proof = merkle::consistency_proof(&forged.line_leaves, size).unwrap();
+        assert!(!merkle::verify_consistency(size, forged.lines, &root, &forged.root, &proof), "{size}");
+    }
+}

@@ -69,27 +69,34 @@ pub(crate) fn catch_up<S: Store>(
     if leaves == count {
         return Ok(true);
     }
-    // Hash lines `leaves..count`: find where line `leaves` starts, then
-    // hash from there to `size`.
+    // Hash lines `leaves..count`. They are the last `count - leaves` lines
+    // (the file ends in `\n` here), so their start is found from the end:
+    // the `need + 1`-th `\n` from the end ends line `leaves - 1`. Reading
+    // back keeps the catch-up after another writer's append as cheap as
+    // its lines, not the log.
     let mut buf = vec![0u8; 64 * 1024];
-    let (mut offset, mut seen) = (0u64, 0u64);
+    let need = count - leaves;
     let mut start = 0u64;
-    if leaves > 0 {
-        'find: while offset < size {
-            let want = (size - offset).min(buf.len() as u64) as usize;
-            let n = store.read_at(offset, &mut buf[..want])?;
+    let (mut end, mut seen) = (size, 0u64);
+    'find: while end > 0 {
+        let from = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - from) as usize];
+        let mut done = 0;
+        while done < chunk.len() {
+            let n = store.read_at(from + done as u64, &mut chunk[done..])?;
             if n == 0 {
-                break;
+                break 'find;
             }
-            for i in memchr::memchr_iter(b'\n', &buf[..n]) {
-                seen += 1;
-                if seen == leaves {
-                    start = offset + i as u64 + 1;
-                    break 'find;
-                }
-            }
-            offset += n as u64;
+            done += n;
         }
+        for i in memchr::memrchr_iter(b'\n', chunk) {
+            seen += 1;
+            if seen == need + 1 {
+                start = from + i as u64 + 1;
+                break 'find;
+            }
+        }
+        end = from;
     }
     let mut hashes = Vec::with_capacity(64 * 32);
     let mut at = TREE_HEADER_LEN + leaves * 32;

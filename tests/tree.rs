@@ -238,12 +238,17 @@ fn roots_taken_as_the_log_grows_are_proved_prefixes_and_lines_included() {
     assert!(now.is_ok(), "{now}");
     for &(size, root) in &taken {
         let proof = merkle::consistency_proof(&now.line_leaves, size).unwrap();
-        assert!(merkle::verify_consistency(size, now.lines, &root, &now.root, &proof), "{size}");
+        assert!(
+            merkle::verify_consistency(size, now.lines, &root, &now.root, &proof),
+            "{size}"
+        );
     }
     for (i, line) in lines(&dir).iter().enumerate() {
         let proof = merkle::inclusion_proof(&now.line_leaves, i as u64).unwrap();
         let leaf = merkle::leaf_hash(line.as_bytes());
-        assert!(merkle::verify_inclusion(i as u64, now.lines, &leaf, &proof, &now.root));
+        assert!(merkle::verify_inclusion(
+            i as u64, now.lines, &leaf, &proof, &now.root
+        ));
     }
 
     // A whole rewrite: line 2 changed, the tree deleted and rebuilt by the
@@ -258,6 +263,9 @@ fn roots_taken_as_the_log_grows_are_proved_prefixes_and_lines_included() {
     assert_eq!(forged.rebuilt_at, Some(30));
     for &(size, root) in &taken {
         let proof = merkle::consistency_proof(&forged.line_leaves, size).unwrap();
-        assert!(!merkle::verify_consistency(size, forged.lines, &root, &forged.root, &proof), "{size}");
+        assert!(
+            !merkle::verify_consistency(size, forged.lines, &root, &forged.root, &proof),
+            "{size}"
+        );
     }
 }

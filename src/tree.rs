@@ -255,6 +255,37 @@ impl VerifyReport {
         self.difference.is_none() && (self.lines == 0 || self.leaves.is_some())
     }
 
+    /// The report as one JSON object, the shape of npm's `verify()`:
+    /// `{"ok", "lines", "leaves", "rebuiltAt", "uncovered", "root",
+    /// "difference": null | {"line", "sequenceNo", "kind"}}` (absent numbers
+    /// are `null`, the root lowercase hex).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let opt = |n: Option<u64>| n.map_or("null".to_string(), |n| n.to_string());
+        let root: String = self.root.iter().map(|b| format!("{b:02x}")).collect();
+        let _ = write!(
+            out,
+            r#"{{"ok":{},"lines":{},"leaves":{},"rebuiltAt":{},"uncovered":{},"root":"{root}","difference":"#,
+            self.is_ok(),
+            self.lines,
+            opt(self.leaves),
+            opt(self.rebuilt_at),
+            self.uncovered()
+        );
+        match &self.difference {
+            None => out.extend_from_slice(b"null}"),
+            Some(d) => {
+                let _ = write!(
+                    out,
+                    r#"{{"line":{},"sequenceNo":{},"kind":"{}"}}}}"#,
+                    d.line,
+                    opt(d.sequence_no),
+                    d.kind.as_str()
+                );
+            }
+        }
+    }
+
     /// Lines after the tree's last leaf: not covered yet.
     pub fn uncovered(&self) -> u64 {
         self.lines.saturating_sub(self.leaves.unwrap_or(0))

@@ -46,6 +46,9 @@ const EVENTS_FILE = "events.jsonl";
 const COUNTER_FILE = "events.jsonl.count";
 const LOCK_FILE = "events.jsonl.lock";
 const TORN_FILE = "events.jsonl.torn";
+// The Merkle tree sidecar, written by the core's append protocol through
+// treeSize/readTree/writeTree/truncateTree (docs/format.md "The Merkle tree").
+const TREE_FILE = "events.jsonl.tree";
 const COUNTER_LEN = 16;
 const PRIVATE_MODE = 0o600;
 
@@ -260,6 +263,9 @@ class FileHost {
   #counter;
   #lock;
   #torn;
+  #tree;
+  /** The tree descriptor has been checked for other hard links. */
+  #treeChecked = false;
   /** Descriptors once opened for writing: { events, counter, lock }. */
   #fds = null;
   /** events.jsonl was created by this host and its directory not fsynced. */
@@ -298,6 +304,7 @@ class FileHost {
     this.#counter = path.join(this.dir, COUNTER_FILE);
     this.#lock = path.join(this.dir, LOCK_FILE);
     this.#torn = path.join(this.dir, TORN_FILE);
+    this.#tree = path.join(this.dir, TREE_FILE);
     this.name = this.#events;
     const { lock, lockTimeoutMs } = hostOptions(options);
     this.#locking = lock;
@@ -382,7 +389,7 @@ class FileHost {
     // events.jsonl first: a hard-linked one is refused before any sidecar
     // is created.
     const events = openPrivate(this.#events, C.O_RDWR | C.O_APPEND);
-    const fds = { events: events.fd, counter: -1, lock: -1 };
+    const fds = { events: events.fd, counter: -1, lock: -1, tree: -1 };
     try {
       const st = fs.fstatSync(events.fd);
       if (st.nlink > 1) throw hardLinkError(this.#events, st.nlink);
@@ -391,8 +398,9 @@ class FileHost {
       // the append instead of costing a recount on every one; it is created
       // by the first counter write, so a failed append leaves none behind.
       fds.counter = openExisting(this.#counter);
+      fds.tree = openPrivate(this.#tree, C.O_RDWR).fd;
     } catch (e) {
-      for (const fd of [fds.events, fds.lock]) if (fd >= 0) fs.closeSync(fd);
+      for (const fd of [fds.events, fds.lock, fds.counter]) if (fd >= 0) fs.closeSync(fd);
       throw e;
     }
     this.#closeReadFd();
@@ -474,6 +482,57 @@ class FileHost {
 
   truncate(length) {
     fs.ftruncateSync(this.#open().events, length);
+  }
+
+  treeSize() {
+    if (this.#fds) return fs.fstatSync(this.#fds.tree).size;
+    let st;
+    try {
+      st = fs.lstatSync(this.#tree);
+    } catch (e) {
+      if (e.code === "ENOENT") return 0;
+      throw e;
+    }
+    if (st.isSymbolicLink()) throw symlinkError(this.#tree);
+    return st.size;
+  }
+
+  readTree(offset, length) {
+    let fd = this.#fds ? this.#fds.tree : -1;
+    let own = false;
+    if (fd < 0) {
+      try {
+        fd = fs.openSync(this.#tree, C.O_RDONLY | NOFOLLOW);
+      } catch (e) {
+        if (e.code === "ENOENT") return new Uint8Array(0);
+        if (e.code === "ELOOP") throw symlinkError(this.#tree);
+        throw e;
+      }
+      own = true;
+    }
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      return buf.subarray(0, readFull(fd, buf, offset));
+    } finally {
+      if (own) fs.closeSync(fd);
+    }
+  }
+
+  writeTree(offset, bytes) {
+    const { tree } = this.#open();
+    if (!this.#treeChecked) {
+      const st = fs.fstatSync(tree);
+      if (st.nlink > 1) throw hardLinkError(this.#tree, st.nlink);
+      this.#treeChecked = true;
+    }
+    let done = 0;
+    while (done < bytes.length) {
+      done += fs.writeSync(tree, bytes, done, bytes.length - done, offset + done);
+    }
+  }
+
+  truncateTree(length) {
+    fs.ftruncateSync(this.#open().tree, length);
   }
 
   loadCounter() {
@@ -576,8 +635,9 @@ class FileHost {
       for (const fd of Object.values(this.#fds)) if (fd >= 0) fs.closeSync(fd);
       this.#fds = null;
       this.#counterLenOk = false;
+      this.#treeChecked = false;
     }
   }
 }
 
-module.exports = { FileHost, EVENTS_FILE, COUNTER_FILE, LOCK_FILE, TORN_FILE };
+module.exports = { FileHost, EVENTS_FILE, COUNTER_FILE, LOCK_FILE, TORN_FILE, TREE_FILE };

@@ -29,7 +29,8 @@ import zlib from "node:zlib";
 import crypto from "node:crypto";
 import { createRequire } from "node:module";
 import pino from "pino";
-import { EventLog } from "sessiontrail";
+import { EventLog, FileHost } from "sessiontrail";
+import assert from "node:assert/strict";
 
 // koffi as the package itself resolves it (a dependency of sessiontrail).
 const requireFromPackage = createRequire(createRequire(import.meta.url).resolve("sessiontrail"));
@@ -80,7 +81,28 @@ async function timedAsync(n, body) {
   return n / seconds;
 }
 
+// The Node file host with its Merkle tree methods hidden: the core then
+// keeps no tree (the trait's defaults), so `untreed` is `sessiontrail`
+// without the tree, for the tree's price (issue 22: >= 0.85).
+class NoTreeHost extends FileHost {}
+for (const m of ["treeSize", "readTree", "writeTree", "truncateTree"]) {
+  Object.defineProperty(NoTreeHost.prototype, m, { value: undefined });
+}
+
 const loops = {
+  untreed() {
+    const dir = freshDir("untreed");
+    const host = new NoTreeHost(dir);
+    const log = EventLog.withHost(host);
+    log.appendSync(input);
+    const rate = timed(N, (n) => {
+      for (let i = 0; i < n; i++) log.appendSync(input);
+    });
+    log.close();
+    host.close();
+    assert(!fs.existsSync(path.join(dir, "events.jsonl.tree")) || fs.statSync(path.join(dir, "events.jsonl.tree")).size === 0);
+    return rate;
+  },
   sessiontrail() {
     const dir = freshDir("sessiontrail");
     const log = EventLog.open(dir);
@@ -233,6 +255,7 @@ const lineBytes = (file) => {
 };
 const sizes = {
   sessiontrail: Buffer.byteLength(storedLine),
+  untreed: Buffer.byteLength(storedLine),
   batch16: Buffer.byteLength(storedLine),
   awaited: Buffer.byteLength(storedLine),
   burst16: Buffer.byteLength(storedLine),
@@ -260,6 +283,7 @@ console.log(
   `sessiontrail / plainjs = ${(med.sessiontrail / med.plainjs).toFixed(2)}x ` +
     "(the same promises by hand: flock + fstat + fresh line + counter + unlock; target >= 1.0x)",
 );
+console.log(`sessiontrail / untreed = ${(med.sessiontrail / med.untreed).toFixed(2)} (with the Merkle tree / without; target >= 0.85)`);
 console.log(`sessiontrail / pino    = ${(med.sessiontrail / med.pino).toFixed(2)}x`);
 console.log(`batch16 / pino       = ${(med.batch16 / med.pino).toFixed(2)}x per event (target >= 1.0x)`);
 console.log(`awaited / sessiontrail = ${(med.awaited / med.sessiontrail).toFixed(2)}x (await log.append, one at a time, against appendSync)`);

@@ -86,6 +86,11 @@ pub struct JsStore {
     take_reopened: Option<Function>,
     lock: Option<Function>,
     unlock: Option<Function>,
+    /// The Merkle tree sidecar's methods (`treeSize()`, `readTree(offset,
+    /// length)`, `writeTree(offset, bytes)`, `truncateTree(length)`): a host
+    /// without `treeSize` keeps no tree, and the next native append hashes
+    /// its lines.
+    tree: Option<[Function; 4]>,
     /// A failure of `loadCounter`, whose trait method cannot return one.
     /// Held until the next write or until the caller takes it, so that
     /// nothing is written after a host method failed.
@@ -141,6 +146,15 @@ impl JsStore {
             take_reopened: method("takeReopened")?,
             lock: method("lock")?,
             unlock: method("unlock")?,
+            tree: match (
+                method("treeSize")?,
+                method("readTree")?,
+                method("writeTree")?,
+                method("truncateTree")?,
+            ) {
+                (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+                _ => None,
+            },
             host: host.unchecked_into(),
             name,
             pending: None,
@@ -271,6 +285,63 @@ impl Store for JsStore {
 
     fn sync(&mut self) -> Result<(), EventLogError> {
         Ok(())
+    }
+
+    fn tree_size(&mut self) -> Result<Option<u64>, EventLogError> {
+        let Some([f, ..]) = self.tree.clone() else {
+            return Ok(None);
+        };
+        let v = f
+            .call0(&self.host)
+            .map_err(|e| self.threw("treeSize()", e))?;
+        byte_count(&v)
+            .map(Some)
+            .ok_or_else(|| self.returned("treeSize()", &v, "a byte count"))
+    }
+
+    fn read_tree(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, EventLogError> {
+        let Some([_, f, ..]) = self.tree.clone() else {
+            return Ok(0);
+        };
+        let v = f
+            .call2(
+                &self.host,
+                &(offset as f64).into(),
+                &(buf.len() as f64).into(),
+            )
+            .map_err(|e| self.threw("readTree(offset, length)", e))?;
+        match v.dyn_ref::<Uint8Array>() {
+            Some(bytes) if bytes.length() as usize <= buf.len() => {
+                let n = bytes.length() as usize;
+                bytes.copy_to(&mut buf[..n]);
+                Ok(n)
+            }
+            _ => Err(self.returned("readTree(offset, length)", &v, "a Uint8Array")),
+        }
+    }
+
+    fn write_tree(&mut self, offset: u64, bytes: &[u8]) -> Result<(), EventLogError> {
+        let Some([_, _, f, _]) = self.tree.clone() else {
+            return Ok(());
+        };
+        let v = f
+            .call2(
+                &self.host,
+                &(offset as f64).into(),
+                &Uint8Array::from(bytes),
+            )
+            .map_err(|e| self.threw("writeTree(offset, bytes)", e))?;
+        self.not_async("writeTree(offset, bytes)", &v)
+    }
+
+    fn truncate_tree(&mut self, len: u64) -> Result<(), EventLogError> {
+        let Some([.., f]) = self.tree.clone() else {
+            return Ok(());
+        };
+        let v = f
+            .call1(&self.host, &(len as f64).into())
+            .map_err(|e| self.threw("truncateTree(length)", e))?;
+        self.not_async("truncateTree(length)", &v)
     }
 
     /// The host decides how long to wait (the Node file host's

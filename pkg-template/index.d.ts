@@ -145,6 +145,11 @@ export declare class FileHost implements LogHost {
   loadCounter(): Uint8Array | null;
   saveCounter(bytes: Uint8Array): void;
   saveTorn(bytes: Uint8Array): void;
+  /** events.jsonl.tree, the Merkle tree sidecar (see LogHost). */
+  treeSize(): number;
+  readTree(offset: number, length: number): Uint8Array;
+  writeTree(offset: number, bytes: Uint8Array): void;
+  truncateTree(length: number): void;
   /** fdatasync events.jsonl (and fsync the directory after creating it). */
   flush(): void;
   /** Whether events.jsonl was replaced behind this host (and reopened)

@@ -85,6 +85,17 @@ export interface LogHost {
   saveCounter?(bytes: Uint8Array): void;
   /** Keep the bytes of a cut torn tail for inspection. */
   saveTorn?(bytes: Uint8Array): void;
+  /** The Merkle tree sidecar (docs/format.md "The Merkle tree"): a host
+   *  with all four keeps it, written by the core under the lock; a host
+   *  without them keeps none, and the next native append hashes its
+   *  lines. The sidecar's byte size (0 when there is none). */
+  treeSize?(): number;
+  /** Up to `length` bytes of the tree sidecar at `offset`. */
+  readTree?(offset: number, length: number): Uint8Array;
+  /** Write `bytes` at `offset` of the tree sidecar, creating it. */
+  writeTree?(offset: number, bytes: Uint8Array): void;
+  /** Cut the tree sidecar to `length` bytes. */
+  truncateTree?(length: number): void;
   /** Make appended bytes durable. */
   flush?(): void | Promise<void>;
   /** Pull in bytes other tabs stored since the last call (browser hosts

@@ -207,6 +207,12 @@ fn sessiontrail_appends<'a>(root: &Path, durability: Durability) -> Step<'a> {
     let dir = Session::new(root, "sessiontrail");
     let options = Options::new().durability(durability);
     let log = EventLog::open_with(dir.path(), options).expect("open");
+    appending(dir, log)
+}
+
+/// Appends on `log` (in `dir`, kept alive with it), after one append that
+/// creates the files.
+fn appending<'a, S: sessiontrail::Store + 'a>(dir: Session, log: EventLog<S>) -> Step<'a> {
     let mut e = event();
     log.append(&mut e).expect("append");
     Box::new(move |n| {
@@ -274,14 +280,7 @@ fn untreed_appends<'a>(root: &Path) -> Step<'a> {
     let dir = Session::new(root, "untreed");
     let store = NoTree(sessiontrail::FileStore::open(dir.path()).expect("open"));
     let log = EventLog::with_store(store, Options::new()).expect("open");
-    let mut e = event();
-    log.append(&mut e).expect("append");
-    Box::new(move |n| {
-        let _dir = &dir;
-        for _ in 0..n {
-            log.append(&mut e).expect("append");
-        }
-    })
+    appending(dir, log)
 }
 
 /// treeship-core 0.32 `EventLog::append` on one handle.

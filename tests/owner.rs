@@ -89,7 +89,12 @@ fn a_shared_group_layout_accepts_the_groups_files_and_makes_its_own_group_writab
     let shared = Options::new().ownership(Ownership::SharedGroup);
     assert_eq!(append(&dir, shared).unwrap(), 0);
     assert_eq!(mode(&dir), 0o770);
-    for name in [EVENTS_FILE, LOCK_FILE, "events.jsonl.count"] {
+    for name in [
+        EVENTS_FILE,
+        LOCK_FILE,
+        "events.jsonl.count",
+        "events.jsonl.tree",
+    ] {
         assert_eq!(mode(&dir.join(name)), 0o660, "{name}");
     }
     // A colleague (another uid, our group: gid 0) made the log's files.

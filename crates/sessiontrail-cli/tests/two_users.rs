@@ -138,6 +138,7 @@ fn files_planted_in_a_loose_directory_of_ours_are_refused_by_name() {
         ("events.jsonl.lock", "events.jsonl.lock"),
         ("events.jsonl", "events.jsonl"),
         ("events.jsonl.count", "events.jsonl.count"),
+        ("events.jsonl.tree", "events.jsonl.tree"),
     ] {
         let _ = std::fs::remove_file(dir.join(name));
         let out = as_mallory(
@@ -208,7 +209,12 @@ fn what_we_create_is_ours_alone_so_she_can_neither_read_nor_cut_it() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(mode(&shared.join("sessions")), 0o700);
     assert_eq!(mode(&dir), 0o700);
-    for name in ["events.jsonl", "events.jsonl.lock", "events.jsonl.count"] {
+    for name in [
+        "events.jsonl",
+        "events.jsonl.lock",
+        "events.jsonl.count",
+        "events.jsonl.tree",
+    ] {
         assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
     }
     let events = dir.join("events.jsonl");

@@ -339,7 +339,7 @@ impl<S: Store> EventLog<S> {
             Some(r) => crate::tree::line_leaves(r, size).map_err(at)?,
             None => Vec::new(),
         };
-        let mut report = crate::tree::compare(&mut inner.store, leaves)?;
+        let mut report = crate::tree::compare(&mut inner.store, leaves, size)?;
         if let Some(d) = report.difference.as_mut() {
             if let Some(r) = inner.store.reader()? {
                 d.sequence_no = crate::tree::sequence_of_line(r, d.line);

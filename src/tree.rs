@@ -335,9 +335,14 @@ impl std::fmt::Display for VerifyReport {
 
 /// Compares the lines (`line_leaves`, hashed from the log) with the
 /// store's tree sidecar.
+///
+/// `read_to` is the size the lines were read to: when the log has grown
+/// past it since (an append during `verify`), leaves beyond the lines read
+/// are that append's, not a sign of a cut.
 pub(crate) fn compare<S: Store>(
     store: &mut S,
     line_leaves: Vec<Hash>,
+    read_to: u64,
 ) -> Result<VerifyReport, EventLogError> {
     let lines = line_leaves.len() as u64;
     let root = merkle::root(&line_leaves);
@@ -357,7 +362,10 @@ pub(crate) fn compare<S: Store>(
     if !usable {
         return Ok(report);
     }
-    let leaves = (tree_size - TREE_HEADER_LEN) / 32;
+    let mut leaves = (tree_size - TREE_HEADER_LEN) / 32;
+    if leaves > lines && store.size()? > read_to {
+        leaves = lines;
+    }
     report.leaves = Some(leaves);
     report.rebuilt_at = Some(u64::from_le_bytes(header[8..].try_into().expect("8 bytes")));
     let mut buf = vec![0u8; 64 * 1024 * 32 / 32];

@@ -28,6 +28,16 @@ before(async () => {
   browser = await launch();
   context = await browser.newContext({ viewport: DESKTOP });
   errors = [];
+  // The printed URL, as a person opens it: the token becomes a cookie and
+  // leaves the address bar; without it the API refuses.
+  const page = await context.newPage();
+  const refused = await page.request.get(`${viewer.url}api/sessions`);
+  assert.equal(refused.status(), 403);
+  await page.goto(viewer.printed);
+  assert.equal(page.url(), `${viewer.url}viewer/`);
+  assert.equal(await page.evaluate(() => document.cookie), "", "the cookie is HttpOnly");
+  assert.equal((await page.request.get(`${viewer.url}api/sessions`)).status(), 200);
+  await page.close();
 });
 after(async () => {
   await browser?.close();

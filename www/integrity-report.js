@@ -2,7 +2,9 @@
 // imported file as a readable list: events, skipped lines with their line
 // numbers and reasons, duplicate and missing numbers, torn tail, verdict.
 
-export function renderReport(section, fileName, report) {
+/** `focus`: move the focus to the report (after the person asked for it;
+ *  never on a refresh nobody asked for, which would move their scroll). */
+export function renderReport(section, fileName, report, { focus = false } = {}) {
   const damaged = !report.ok;
   section.hidden = false;
   section.classList.toggle("damaged", damaged);
@@ -36,7 +38,7 @@ export function renderReport(section, fileName, report) {
   section.querySelector(".verdict").textContent = damaged
     ? "Damaged: the entries marked above need a look."
     : "Whole: every line is an event, numbers unique and contiguous, no torn tail.";
-  section.focus();
+  if (focus) section.focus();
 }
 
 // The counter is a hint: neither a missing nor a stale one is damage.

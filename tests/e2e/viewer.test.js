@@ -101,14 +101,14 @@ describe("sessiontrail view", () => {
       ["agent researcher", 2, false, "1.50 s"],
       ["tool web_search", 3, false, "800 ms"],
       ["agent coder", 2, false, "2.80 s"],
-      ["process cargo", 3, true, "1.50 s exit 101"],
+      ["process cargo", 3, true, "1.50 s failed: exit 101"],
       ["agent tester", 3, true, "300 ms failed"],
     ]);
 
     const totals = Object.fromEntries(
       await rowsOf(page, "#totals .tile", (tiles) => tiles.map((t) => [t.dataset.total, t.querySelector("dd").firstChild.textContent])),
     );
-    assert.deepEqual(totals, { events: "21", agents: "4", "tool calls": "1", "tokens in": "2,500", "tokens out": "600", "wall time": "6.00 s" });
+    assert.deepEqual(totals, { events: "21", agents: "4", "tool calls": "1", failures: "1", "tokens in": "2,500", "tokens out": "600", "wall time": "6.00 s" });
     const tokens = await rowsOf(page, "table.tokens tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
     assert.deepEqual(tokens, [
       ["anthropic", "claude-x", "2", "2,000", "500"],

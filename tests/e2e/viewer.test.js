@@ -167,6 +167,31 @@ describe("sessiontrail view", () => {
     await page.close();
   });
 
+  test("scroll and focus stay where the person left them through live appends and check refreshes", async () => {
+    const dir = join(root, "steady");
+    append(dir, Array.from({ length: 40 }, (_, i) => liveEvent(i)));
+    const page = await watchedPage(context, errors);
+    await openSession(page, "steady");
+    await page.focus("#timeline");
+    await page.keyboard.press("ArrowDown");
+    await page.mouse.wheel(0, 700);
+    await page.waitForFunction(() => window.scrollY > 0);
+    // What the person sees: where the timeline card is in the viewport (the
+    // waterfall above it grows; the browser's scroll anchoring keeps the
+    // card in place, so scrollY itself may change), and what has focus.
+    const seen = () => page.evaluate(() => ({ top: Math.round(document.querySelector("#timeline-card").getBoundingClientRect().top), focus: document.activeElement.id }));
+    const before = await seen();
+    assert.equal(before.focus, "timeline");
+    for (let i = 40; i < 43; i++) {
+      append(dir, [liveEvent(i)]);
+      await page.waitForFunction((n) => document.querySelector("#timeline-count").textContent === `${n} events`, i + 1, { timeout: 10_000 });
+    }
+    // The integrity report is refreshed within 2 s of a batch: wait past it.
+    await page.waitForTimeout(2_500);
+    assert.deepEqual(await seen(), before);
+    await page.close();
+  });
+
   test("a log replaced under the page is shown again from its first line", async () => {
     const page = await watchedPage(context, errors);
     const dir = join(root, "swapped");

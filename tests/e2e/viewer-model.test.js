@@ -5,7 +5,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { SessionModel, toolOutcome } from "../../www/viewer/model.js";
+import { printable } from "../../www/printable.js";
 
 let seq = 0;
 function ev(type, instance, fields = {}) {
@@ -117,4 +119,10 @@ test("a tool call that failed or was denied is failed, whatever the tool; older 
   assert.deepEqual(tools.map((b) => b.failed), [true, true, true, false, false, false]);
   assert.equal(m.failedTools, 3);
   assert.equal(m.failedProcesses, 1);
+});
+
+test("printable escapes controls and bidi characters by the CLI's rule (tests/fixtures/printable.json)", () => {
+  const cases = JSON.parse(readFileSync(new URL("../fixtures/printable.json", import.meta.url), "utf8"));
+  for (const [input, shown] of cases) assert.equal(printable(input), shown, JSON.stringify(input));
+  assert.equal(printable('{\n  "a": "\u202e"\n}', { keepNewlines: true }), '{\n  "a": "\\u{202e}"\n}');
 });

@@ -174,8 +174,10 @@ describe("sessiontrail view", () => {
     await openSession(page, "steady");
     await page.focus("#timeline");
     await page.keyboard.press("ArrowDown");
-    await page.mouse.wheel(0, 700);
-    await page.waitForFunction(() => window.scrollY > 0);
+    // The person scrolls down to the timeline (at once: a wheel scrolls
+    // smoothly, still moving when read).
+    await page.evaluate(() => document.querySelector("#timeline-card").scrollIntoView({ block: "start", behavior: "instant" }));
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     // What the person sees: where the timeline card is in the viewport (the
     // waterfall above it grows; the browser's scroll anchoring keeps the
     // card in place, so scrollY itself may change), and what has focus.

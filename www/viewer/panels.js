@@ -3,17 +3,21 @@
 // the log goes in as text (textContent, attribute values), never as markup,
 // and nothing from a log becomes a link.
 
-/** `el("td", { class: "n" }, "text", childNode, …)`: an element with text. */
+import { printable } from "../printable.js";
+
+/** `el("td", { class: "n" }, "text", childNode, …)`: an element with text;
+ *  every string given (attribute or text) is shown escaped by `printable`,
+ *  whatever a log holds. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
     if (k === "class") node.className = v;
-    else node.setAttribute(k, String(v));
+    else node.setAttribute(k, k === "href" ? String(v) : printable(v));
   }
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;
-    node.append(typeof c === "string" || typeof c === "number" ? String(c) : c);
+    node.append(typeof c === "string" || typeof c === "number" ? printable(c) : c);
   }
   return node;
 }

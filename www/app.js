@@ -207,7 +207,7 @@ async function exportJsonl() {
 
 async function checkSession() {
   await state.log.refresh();
-  renderReport($("#report"), `session ${state.session.id}`, await state.log.check());
+  renderReport($("#report"), `session ${state.session.id}`, await state.log.check(), { focus: true });
 }
 
 async function importFile(e) {
@@ -217,7 +217,7 @@ async function importFile(e) {
   // The wasm core's check over the file's bytes, held in memory only.
   const log = EventLog.withHost(new MemoryHost({ name: `file:${file.name}`, bytes }));
   try {
-    renderReport($("#report"), file.name, await log.check());
+    renderReport($("#report"), file.name, await log.check(), { focus: true });
   } catch (err) {
     banner(`Could not check ${file.name}: ${err.message}`);
   } finally {

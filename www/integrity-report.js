@@ -1,12 +1,15 @@
 // Renders the wasm core's CheckReport (see bindings/README.md) of an
 // imported file as a readable list: events, skipped lines with their line
 // numbers and reasons, duplicate and missing numbers, torn tail, verdict.
+import { printable } from "./printable.js";
 
-export function renderReport(section, fileName, report) {
+/** `focus`: move the focus to the report (after the person asked for it;
+ *  never on a refresh nobody asked for, which would move their scroll). */
+export function renderReport(section, fileName, report, { focus = false } = {}) {
   const damaged = !report.ok;
   section.hidden = false;
   section.classList.toggle("damaged", damaged);
-  section.querySelector("h3").textContent = `Integrity of ${fileName}: ${damaged ? "damaged" : "ok"}`;
+  section.querySelector("h3").textContent = printable(`Integrity of ${fileName}: ${damaged ? "damaged" : "ok"}`);
   const rows = [
     ["Events", `${report.events}`],
     ["Lines", `${report.lines} (${report.bytes} bytes)`],
@@ -36,7 +39,7 @@ export function renderReport(section, fileName, report) {
   section.querySelector(".verdict").textContent = damaged
     ? "Damaged: the entries marked above need a look."
     : "Whole: every line is an event, numbers unique and contiguous, no torn tail.";
-  section.focus();
+  if (focus) section.focus();
 }
 
 // The counter is a hint: neither a missing nor a stale one is damage.
@@ -55,7 +58,7 @@ function listItems(items, total) {
   const ul = document.createElement("ul");
   for (const text of items) {
     const li = document.createElement("li");
-    li.textContent = text;
+    li.textContent = printable(text);
     ul.append(li);
   }
   if (total > items.length) {

@@ -6,6 +6,7 @@
 
 import { TYPE_BY_NAME, summarize } from "./event-types.js";
 import { iconNode } from "./icons.js";
+import { printable } from "./printable.js";
 
 const OVERSCAN = 8;
 // While events stream in, rows are redrawn at most this often: a frame of
@@ -154,8 +155,8 @@ export class Timeline {
       this.#scroll.scrollTop = (pos + 1) * h - this.#scroll.clientHeight;
     }
     this.#detail.hidden = false;
-    this.#detail.querySelector("h3").textContent = `Event #${this.#selected.sequence_no}: ${this.#selected.type}`;
-    this.#detail.querySelector("pre").textContent = JSON.stringify(this.#selected, null, 2);
+    this.#detail.querySelector("h3").textContent = printable(`Event #${this.#selected.sequence_no}: ${this.#selected.type}`);
+    this.#detail.querySelector("pre").textContent = printable(JSON.stringify(this.#selected, null, 2), { keepNewlines: true });
     this.#schedule();
   }
 
@@ -196,8 +197,8 @@ function rowNode(e, index, pos, h, selected) {
   const when = new Date(e.timestamp);
   const time = span("", null, "time");
   time.setAttribute("datetime", String(e.timestamp ?? ""));
-  time.title = String(e.timestamp ?? "");
-  if (Number.isNaN(when.getTime())) time.textContent = String(e.timestamp ?? "");
+  time.title = printable(e.timestamp ?? "");
+  if (Number.isNaN(when.getTime())) time.textContent = printable(e.timestamp ?? "");
   else {
     // Milliseconds in their own span: narrow rows leave them out.
     time.append(when.toLocaleTimeString([], { hour12: false }), span("ms", `.${String(when.getMilliseconds()).padStart(3, "0")}`));
@@ -210,10 +211,10 @@ function rowNode(e, index, pos, h, selected) {
   // (the icon and colour still tell the family; the detail has it whole).
   const name = String(e.type ?? "");
   const prefix = "agent.";
-  if (name.startsWith(prefix)) typeName.append(span("ns", prefix), name.slice(prefix.length));
-  else typeName.textContent = name;
+  if (name.startsWith(prefix)) typeName.append(span("ns", prefix), printable(name.slice(prefix.length)));
+  else typeName.textContent = printable(name);
   const agent = span("agent", e.agent_name);
-  agent.title = String(e.agent_name ?? "");
+  agent.title = printable(e.agent_name ?? "");
   li.append(span("seq", `#${e.sequence_no}`), badge, typeName, time, span("summary", summarize(e)), agent);
   return li;
 }
@@ -221,6 +222,6 @@ function rowNode(e, index, pos, h, selected) {
 function span(className, text, tag = "span") {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (text !== undefined && text !== null) node.textContent = printable(text);
   return node;
 }

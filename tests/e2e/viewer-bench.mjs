@@ -62,6 +62,7 @@ try {
   const times = [];
   for (let run = 0; run < RUNS; run++) {
     const context = await browser.newContext({ viewport: DESKTOP });
+    await context.addCookies([viewer.cookie]);
     const page = await context.newPage();
     await page.goto(`${viewer.url}viewer/?session=big`);
     await page.waitForSelector("body[data-state=live]", { timeout: 120_000 });
@@ -75,6 +76,7 @@ try {
 
   // Memory while the open session grows: the page follows every append.
   const context = await browser.newContext({ viewport: DESKTOP });
+  await context.addCookies([viewer.cookie]);
   const page = await context.newPage();
   await page.goto(`${viewer.url}viewer/?session=big`);
   await page.waitForSelector("body[data-state=live]", { timeout: 120_000 });

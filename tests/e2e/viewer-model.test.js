@@ -5,7 +5,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SessionModel } from "../../www/viewer/model.js";
+import { readFileSync } from "node:fs";
+import { SessionModel, toolOutcome } from "../../www/viewer/model.js";
+import { printable } from "../../www/printable.js";
 
 let seq = 0;
 function ev(type, instance, fields = {}) {
@@ -98,4 +100,29 @@ test("numbers that are not numbers count as nothing", () => {
   assert.deepEqual([...m.tokens.values()].map((t) => [t.in, t.out, t.decisions]), [[0, 0, 1]]);
   assert.equal(m.toolMs, 0);
   assert.equal(m.events, 3);
+});
+
+test("a tool call that failed or was denied is failed, whatever the tool; older hook events by their error meta", () => {
+  const m = new SessionModel();
+  const calls = [
+    ev("agent.called_tool", "a", { tool_name: "Edit", outcome: "failed" }),
+    ev("agent.called_tool", "a", { tool_name: "WebFetch", outcome: "denied" }),
+    ev("agent.called_tool", "a", { tool_name: "mcp__db__query", meta: { error_sha256: "x", error_bytes: 3 } }),
+    ev("agent.called_tool", "a", { tool_name: "Read", outcome: "succeeded" }),
+    ev("agent.called_tool", "a", { tool_name: "Write" }),
+    ev("agent.called_tool", "a", { tool_name: "Grep", outcome: "succeeded", meta: { error_bytes: 1 } }),
+  ];
+  m.add([...calls, ev("agent.completed_process", "a", { process_name: "cargo", exit_code: 101 }), ev("agent.completed_process", "a", { process_name: "ls", exit_code: 0 })]);
+  assert.deepEqual(calls.map(toolOutcome), ["failed", "denied", "failed", null, null, null]);
+  const tools = [...m.bars.values()].filter((b) => b.kind === "tool");
+  assert.equal(tools.length, 6, "every tool call has its bar");
+  assert.deepEqual(tools.map((b) => b.failed), [true, true, true, false, false, false]);
+  assert.equal(m.failedTools, 3);
+  assert.equal(m.failedProcesses, 1);
+});
+
+test("printable escapes controls and bidi characters by the CLI's rule (tests/fixtures/printable.json)", () => {
+  const cases = JSON.parse(readFileSync(new URL("../fixtures/printable.json", import.meta.url), "utf8"));
+  for (const [input, shown] of cases) assert.equal(printable(input), shown, JSON.stringify(input));
+  assert.equal(printable('{\n  "a": "\u202e"\n}', { keepNewlines: true }), '{\n  "a": "\\u{202e}"\n}');
 });

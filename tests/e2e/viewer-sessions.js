@@ -34,8 +34,10 @@ export function append(dir, events) {
   writeFileSync(file, text.slice(0, before) + lines.join("\n"));
 }
 
-/** Starts `sessiontrail view ROOT --port 0`; resolves with its URL and a stop
- *  function (kills that process only). */
+/** Starts `sessiontrail view ROOT --port 0`; resolves with its base URL,
+ *  the URL it printed (with the access token), the cookie a first visit of
+ *  that URL sets (for contexts that skip the visit) and a stop function
+ *  (kills that process only). */
 export async function startViewer(root) {
   const child = spawn(CLI, ["view", root, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
@@ -45,9 +47,13 @@ export async function startViewer(root) {
     if (chunk === null) throw new Error("sessiontrail view exited before printing its URL");
     out += chunk;
   }
-  const url = out.split("\n")[0].trim();
+  const printed = out.split("\n")[0].trim();
+  const { origin, searchParams } = new URL(printed);
+  const url = `${origin}/`;
   return {
     url,
+    printed,
+    cookie: { name: `sessiontrail_view_${new URL(origin).port}`, value: searchParams.get("token"), url, httpOnly: true, sameSite: "Strict" },
     pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {

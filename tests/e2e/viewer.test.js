@@ -28,6 +28,16 @@ before(async () => {
   browser = await launch();
   context = await browser.newContext({ viewport: DESKTOP });
   errors = [];
+  // The printed URL, as a person opens it: the token becomes a cookie and
+  // leaves the address bar; without it the API refuses.
+  const page = await context.newPage();
+  const refused = await page.request.get(`${viewer.url}api/sessions`);
+  assert.equal(refused.status(), 403);
+  await page.goto(viewer.printed);
+  assert.equal(page.url(), `${viewer.url}viewer/`);
+  assert.equal(await page.evaluate(() => document.cookie), "", "the cookie is HttpOnly");
+  assert.equal((await page.request.get(`${viewer.url}api/sessions`)).status(), 200);
+  await page.close();
 });
 after(async () => {
   await browser?.close();
@@ -91,14 +101,14 @@ describe("sessiontrail view", () => {
       ["agent researcher", 2, false, "1.50 s"],
       ["tool web_search", 3, false, "800 ms"],
       ["agent coder", 2, false, "2.80 s"],
-      ["process cargo", 3, true, "1.50 s exit 101"],
+      ["process cargo", 3, true, "1.50 s failed: exit 101"],
       ["agent tester", 3, true, "300 ms failed"],
     ]);
 
     const totals = Object.fromEntries(
       await rowsOf(page, "#totals .tile", (tiles) => tiles.map((t) => [t.dataset.total, t.querySelector("dd").firstChild.textContent])),
     );
-    assert.deepEqual(totals, { events: "21", agents: "4", "tool calls": "1", "tokens in": "2,500", "tokens out": "600", "wall time": "6.00 s" });
+    assert.deepEqual(totals, { events: "21", agents: "4", "tool calls": "1", failures: "1", "tokens in": "2,500", "tokens out": "600", "wall time": "6.00 s" });
     const tokens = await rowsOf(page, "table.tokens tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
     assert.deepEqual(tokens, [
       ["anthropic", "claude-x", "2", "2,000", "500"],
@@ -154,6 +164,33 @@ describe("sessiontrail view", () => {
     append(dir, [liveEvent(8)]);
     await page.waitForFunction(() => document.querySelector("#timeline-count").textContent === "8 events · 1 unreadable line", null, { timeout: 10_000 });
     assert.equal(await page.textContent("#ev-7 .seq"), "#8");
+    await page.close();
+  });
+
+  test("scroll and focus stay where the person left them through live appends and check refreshes", async () => {
+    const dir = join(root, "steady");
+    append(dir, Array.from({ length: 40 }, (_, i) => liveEvent(i)));
+    const page = await watchedPage(context, errors);
+    await openSession(page, "steady");
+    await page.focus("#timeline");
+    await page.keyboard.press("ArrowDown");
+    // The person scrolls down to the timeline (at once: a wheel scrolls
+    // smoothly, still moving when read).
+    await page.evaluate(() => document.querySelector("#timeline-card").scrollIntoView({ block: "start", behavior: "instant" }));
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    // What the person sees: where the timeline card is in the viewport (the
+    // waterfall above it grows; the browser's scroll anchoring keeps the
+    // card in place, so scrollY itself may change), and what has focus.
+    const seen = () => page.evaluate(() => ({ top: Math.round(document.querySelector("#timeline-card").getBoundingClientRect().top), focus: document.activeElement.id }));
+    const before = await seen();
+    assert.equal(before.focus, "timeline");
+    for (let i = 40; i < 43; i++) {
+      append(dir, [liveEvent(i)]);
+      await page.waitForFunction((n) => document.querySelector("#timeline-count").textContent === `${n} events`, i + 1, { timeout: 10_000 });
+    }
+    // The integrity report is refreshed within 2 s of a batch: wait past it.
+    await page.waitForTimeout(2_500);
+    assert.deepEqual(await seen(), before);
     await page.close();
   });
 

@@ -17,6 +17,10 @@ export class SessionModel {
   #openProcesses = new Map(); // agent|process name -> started bars not yet completed
   traces = new Set();
   toolCalls = 0;
+  /** Tool calls that failed or were denied (see toolOutcome). */
+  failedTools = 0;
+  /** Processes that exited non-zero. */
+  failedProcesses = 0;
   toolMs = 0;
   decisions = 0;
   tokens = new Map(); // provider \0 model -> { provider, model, in, out, decisions }
@@ -114,7 +118,13 @@ export class SessionModel {
         const ms = Number.isFinite(e.duration_ms) ? e.duration_ms : 0;
         this.toolMs += ms;
         // Recorded when the call returns: the bar ends at the event.
-        this.#eventBar(e, "tool", `tool ${e.tool_name}`, t - ms, t);
+        const bar = this.#eventBar(e, "tool", `tool ${e.tool_name}`, t - ms, t);
+        const outcome = toolOutcome(e);
+        if (outcome) {
+          bar.failed = true;
+          bar.outcome = outcome;
+          this.failedTools += 1;
+        }
         break;
       }
       case "agent.decision": {
@@ -171,7 +181,10 @@ export class SessionModel {
         bar.command = e.command ?? bar.command;
         bar.exitCode = e.exit_code;
         bar.durationMs = Number.isFinite(ms) ? ms : bar.end - bar.start;
-        if (Number.isInteger(e.exit_code) && e.exit_code !== 0) bar.failed = true;
+        if (Number.isInteger(e.exit_code) && e.exit_code !== 0 && !bar.failed) {
+          bar.failed = true;
+          this.failedProcesses += 1;
+        }
         break;
       }
       case "agent.opened_port": {
@@ -337,4 +350,14 @@ export class SessionModel {
     if (sameSpan && sameSpan !== bar) return sameSpan;
     return this.agents.get(bar.agent)?.bar ?? session ?? null;
   }
+}
+
+/** "failed" or "denied" for a tool call that did not succeed, else null:
+ *  the core's rule (`EventType::failed`): `outcome` failed or denied; for
+ *  older events written by `sessiontrail hook` without `outcome`, the
+ *  hook's `error_*` meta keys (it writes them only for a failed call). */
+export function toolOutcome(e) {
+  if (e.outcome === "failed" || e.outcome === "denied") return e.outcome;
+  if (e.outcome === undefined && e.meta && typeof e.meta === "object" && Object.keys(e.meta).some((k) => k.startsWith("error_"))) return "failed";
+  return null;
 }

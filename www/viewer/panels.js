@@ -3,17 +3,21 @@
 // the log goes in as text (textContent, attribute values), never as markup,
 // and nothing from a log becomes a link.
 
-/** `el("td", { class: "n" }, "text", childNode, …)`: an element with text. */
+import { printable } from "../printable.js";
+
+/** `el("td", { class: "n" }, "text", childNode, …)`: an element with text;
+ *  every string given (attribute or text) is shown escaped by `printable`,
+ *  whatever a log holds. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
     if (k === "class") node.className = v;
-    else node.setAttribute(k, String(v));
+    else node.setAttribute(k, k === "href" ? String(v) : printable(v));
   }
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;
-    node.append(typeof c === "string" || typeof c === "number" ? String(c) : c);
+    node.append(typeof c === "string" || typeof c === "number" ? printable(c) : c);
   }
   return node;
 }
@@ -53,13 +57,15 @@ export function renderTotals(root, m, extra) {
     ["events", fmtInt(m.events), extra.skipped ? `${fmtInt(extra.skipped)} unreadable ${extra.skipped === 1 ? "line" : "lines"}` : ""],
     ["agents", fmtInt(m.agents.size), failed ? `${failed} failed` : ""],
     ["tool calls", fmtInt(m.toolCalls), m.toolCalls ? `${fmtMs(m.toolMs)} in tools` : ""],
-    ["tokens in", fmtInt(tokensIn), `${fmtInt(m.decisions)} decisions`],
-    ["tokens out", fmtInt(tokensOut), ""],
+    ["failures", fmtInt(m.failedTools + m.failedProcesses), `${fmtInt(m.failedTools)} tool calls, ${fmtInt(m.failedProcesses)} processes`],
+    // A session without decisions has no token counts: "not recorded", not 0.
+    ["tokens in", m.decisions ? fmtInt(tokensIn) : "not recorded", `${fmtInt(m.decisions)} decisions`],
+    ["tokens out", m.decisions ? fmtInt(tokensOut) : "not recorded", ""],
     ["wall time", fmtMs(m.wallMs), Number.isFinite(m.first) ? `from ${fmtTime(m.first)}` : ""],
   ];
   const grid = el("dl", { class: "tiles" });
   for (const [name, value, note] of tiles) {
-    grid.append(el("div", { class: `tile${name === "agents" && failed ? " bad" : ""}`, "data-total": name }, el("dt", {}, name), el("dd", {}, value, note && el("small", {}, note))));
+    grid.append(el("div", { class: `tile${(name === "agents" && failed) || (name === "failures" && m.failedTools + m.failedProcesses) ? " bad" : ""}`, "data-total": name }, el("dt", {}, name), el("dd", {}, value, note && el("small", {}, note))));
   }
   const rows = [...m.tokens.values()].sort((a, b) => b.in + b.out - (a.in + a.out));
   const table = rows.length
@@ -203,11 +209,11 @@ export function renderWaterfall(root, m) {
     const label = el("span", { class: "label", title: b.label }, b.label);
     label.style.paddingLeft = `${Math.min(depth, 12) * 0.9}em`;
     const agentName = m.agents.get(b.agent)?.name;
-    const status = b.failed ? (b.kind === "process" ? `exit ${b.exitCode}` : "failed") : b.open ? "running" : "";
+    const status = b.failed ? (b.kind === "process" ? `failed: exit ${b.exitCode}` : b.outcome === "denied" ? "failed: denied" : "failed") : b.open ? "running" : "";
     list.append(
       el(
         "li",
-        { class: `span kind-${b.kind}${b.failed ? " failed" : ""}${b.open ? " open" : ""}`, "data-kind": b.kind, "data-depth": depth, "data-span": b.spanId },
+        { class: `span kind-${b.kind}${b.failed ? " failed" : ""}${b.open ? " open" : ""}`, "data-kind": b.kind, "data-depth": depth, "data-span": b.spanId, "aria-label": status ? `${b.label}, ${status}` : b.label },
         label,
         el("span", { class: "who" }, b.kind === "agent" || b.kind === "session" ? "" : agentName ?? ""),
         el("span", { class: "track" }, bar),

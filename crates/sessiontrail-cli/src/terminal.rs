@@ -26,3 +26,21 @@ pub fn printable(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod same_rule_as_the_page {
+    /// The viewer's `printable` (www/printable.js) is tested against the
+    /// same pairs (tests/e2e/viewer-model.test.js).
+    #[test]
+    fn escapes_the_shared_hostile_strings() {
+        let cases: Vec<(String, String)> = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/printable.json"
+        )))
+        .unwrap();
+        assert!(cases.len() > 5);
+        for (input, shown) in cases {
+            assert_eq!(super::printable(&input), shown, "{input:?}");
+        }
+    }
+}

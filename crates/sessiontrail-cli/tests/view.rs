@@ -23,6 +23,9 @@ use sessiontrail::{EventLog, EventType, EVENTS_FILE};
 struct Viewer {
     child: Child,
     port: u16,
+    token: String,
+    /// The Cookie header line the page sends after its first visit.
+    auth: String,
 }
 
 impl Viewer {
@@ -37,32 +40,45 @@ impl Viewer {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let port = line
+        let (port, token) = line
             .trim()
             .strip_prefix("http://127.0.0.1:")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .unwrap_or_else(|| panic!("no URL on stdout: {line:?}"))
-            .parse()
-            .unwrap();
-        Viewer { child, port }
+            .and_then(|rest| rest.split_once("/?token="))
+            .unwrap_or_else(|| panic!("no URL with a token on stdout: {line:?}"));
+        let port: u16 = port.parse().unwrap();
+        assert_eq!(token.len(), 32, "{line}");
+        let auth = format!("Cookie: sessiontrail_view_{port}={token}\r\n");
+        Viewer {
+            child,
+            port,
+            token: token.to_owned(),
+            auth,
+        }
     }
 
     fn request(&self, method: &str, target: &str, host: Option<&str>) -> (u16, String, Vec<u8>) {
-        request(self.port, method, target, host)
+        request(self.port, method, target, host, &self.auth)
     }
 
     fn get(&self, target: &str) -> (u16, Value) {
-        get(self.port, target)
+        get(self.port, target, &self.auth)
     }
 }
 
 /// `(status, headers, body)` of one request to the viewer on `port`.
-fn request(port: u16, method: &str, target: &str, host: Option<&str>) -> (u16, String, Vec<u8>) {
+/// `headers` are more header lines, each ending in CRLF.
+fn request(
+    port: u16,
+    method: &str,
+    target: &str,
+    host: Option<&str>,
+    headers: &str,
+) -> (u16, String, Vec<u8>) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let host = host.map_or_else(|| format!("127.0.0.1:{port}"), str::to_owned);
     write!(
         stream,
-        "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "{method} {target} HTTP/1.1\r\nHost: {host}\r\n{headers}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -81,8 +97,8 @@ fn request(port: u16, method: &str, target: &str, host: Option<&str>) -> (u16, S
 }
 
 /// The status and JSON body of a GET.
-fn get(port: u16, target: &str) -> (u16, Value) {
-    let (status, _, body) = request(port, "GET", target, None);
+fn get(port: u16, target: &str, headers: &str) -> (u16, Value) {
+    let (status, _, body) = request(port, "GET", target, None, headers);
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
@@ -216,7 +232,8 @@ fn serves_events_after_a_byte_offset_and_waits_for_new_ones() {
     // A long poll at the current size answers with the next append only.
     let target = format!("/api/sessions/s/events?offset={size}&line=2&size={size}&wait=20000");
     let port = viewer.port;
-    let waiting = std::thread::spawn(move || get(port, &target));
+    let auth = viewer.auth.clone();
+    let waiting = std::thread::spawn(move || get(port, &target, &auth));
     std::thread::sleep(std::time::Duration::from_millis(300));
     append(&dir, "a", note("third"));
     let (status, next) = waiting.join().unwrap();
@@ -396,6 +413,199 @@ fn a_session_directory_as_root_is_the_only_session_and_the_page_is_embedded() {
         head.to_ascii_lowercase().contains("location: /viewer/"),
         "{head}"
     );
+}
+
+#[test]
+fn the_api_answers_only_with_the_token_and_the_printed_url_sets_it_as_a_cookie() {
+    let tmp = TempDir::new("view-token");
+    let root = tmp.path().join("root");
+    append(&root.join("private"), "a", note("secret"));
+    let viewer = Viewer::start(&root);
+    let port = viewer.port;
+    let targets = [
+        "/api/sessions",
+        "/api/sessions/private/events",
+        "/api/sessions/private/events?offset=0&line=0&size=0&wait=20000",
+        "/api/sessions/private/check",
+    ];
+    let wrong = format!("Cookie: sessiontrail_view_{port}={}\r\n", "0".repeat(32));
+    let other_port = format!("Cookie: sessiontrail_view_1={}\r\n", viewer.token);
+    for target in targets {
+        for headers in ["", &wrong, &other_port] {
+            let (status, _, body) = request(port, "GET", target, None, headers);
+            assert_eq!(status, 403, "{target} with {headers:?}");
+            let body = String::from_utf8(body).unwrap();
+            assert!(body.contains("access token"), "{body}");
+            assert!(!body.contains("secret"), "{body}");
+        }
+        let (status, _, _) = viewer.request("GET", target, None);
+        assert_eq!(status, 200, "{target} with the cookie");
+    }
+    // A script may give the token in the query instead.
+    let (status, list) = get(port, &format!("/api/sessions?token={}", viewer.token), "");
+    assert_eq!(status, 200);
+    assert_eq!(list["sessions"][0]["name"], "private");
+
+    // The printed URL: the token becomes an HttpOnly, SameSite=Strict
+    // cookie, and the redirect drops it from the address bar.
+    let (status, head, _) = request(port, "GET", &format!("/?token={}", viewer.token), None, "");
+    assert_eq!(status, 303, "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("location: /viewer/\r\n"), "{head}");
+    assert!(
+        head.contains(&format!(
+            "set-cookie: sessiontrail_view_{port}={}; path=/; httponly; samesite=strict",
+            viewer.token
+        )),
+        "{head}"
+    );
+    let (status, head, _) = request(port, "GET", "/viewer/?token=nottheone", None, "");
+    assert_eq!(status, 403);
+    assert!(!head.to_ascii_lowercase().contains("set-cookie"), "{head}");
+
+    // Another user of this machine, who has the port but not the token
+    // (as root: `nobody`, through curl).
+    if unsafe { libc::geteuid() } == 0 {
+        let out = Command::new("runuser")
+            .args([
+                "-u",
+                "nobody",
+                "--",
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+            ])
+            .arg(format!(
+                "http://127.0.0.1:{port}/api/sessions/private/events"
+            ))
+            .output()
+            .expect("runuser and curl");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "403", "{out:?}");
+    }
+}
+
+#[test]
+fn a_hard_linked_log_is_neither_served_nor_read() {
+    let tmp = TempDir::new("view-hardlink");
+    let root = tmp.path().join("root");
+    append(&root.join("own"), "a", note("mine"));
+    let outside = tmp.path().join("someone-else");
+    append(&outside, "b", note("theirs"));
+    let linked = root.join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    std::fs::hard_link(outside.join(EVENTS_FILE), linked.join(EVENTS_FILE)).unwrap();
+    let viewer = Viewer::start(&root);
+    let (status, answer) = viewer.get("/api/sessions/linked/events");
+    assert_eq!(status, 403);
+    let why = answer["error"].as_str().unwrap();
+    assert!(why.contains("hard link"), "{why}");
+    let (status, _) = viewer.get("/api/sessions/linked/check");
+    assert_eq!(status, 403);
+    let (_, list) = viewer.get("/api/sessions");
+    let text = list.to_string();
+    assert!(
+        !text.contains("theirs") && text.contains("hard link"),
+        "{text}"
+    );
+    let (status, _) = viewer.get("/api/sessions/own/events");
+    assert_eq!(status, 200);
+}
+
+/// Reads one answer's status from `stream`, or `None` when the server
+/// closed it without one.
+fn status_of(stream: &mut TcpStream) -> Option<u16> {
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    std::str::from_utf8(raw.get(9..12)?).ok()?.parse().ok()
+}
+
+#[test]
+fn slow_idle_and_excess_connections_and_long_polls_do_not_stop_a_normal_request() {
+    const MAX_CONNECTIONS: usize = 512;
+    const MAX_WAITING: usize = 64;
+    let tmp = TempDir::new("view-bounded");
+    let root = tmp.path().join("root");
+    append(&root.join("s"), "a", note("one"));
+    let viewer = Viewer::start(&root);
+    let port = viewer.port;
+    let size = std::fs::metadata(root.join("s").join(EVENTS_FILE))
+        .unwrap()
+        .len();
+    let connect = || {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // A hung server fails the test instead of hanging it.
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        stream
+    };
+    // Long polls beyond the bound are answered 503 at once, not queued.
+    let poll = format!(
+        "GET /api/sessions/s/events?offset=0&line=0&size={size}&wait=25000 HTTP/1.1\r\n\
+         Host: 127.0.0.1:{port}\r\n{}Connection: close\r\n\r\n",
+        viewer.auth
+    );
+    let mut polls: Vec<TcpStream> = (0..MAX_WAITING + 6)
+        .map(|_| {
+            let mut s = connect();
+            s.write_all(poll.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    // Slow (half-sent headers) and idle (nothing sent) connections.
+    let mut slow: Vec<TcpStream> = (0..100)
+        .map(|_| {
+            let mut s = connect();
+            s.write_all(b"GET /api/sessions HTTP/1.1\r\nHo").unwrap();
+            s
+        })
+        .collect();
+    let idle: Vec<TcpStream> = (0..100).map(|_| connect()).collect();
+    let (status, list) = viewer.get("/api/sessions");
+    assert_eq!(status, 200);
+    assert_eq!(list["sessions"][0]["events"], 1);
+    // The excess polls have their 503 (the others still wait): the last
+    // ones sent, as the server takes them in order.
+    let busy: Vec<Option<u16>> = polls
+        .drain(MAX_WAITING..)
+        .map(|mut s| status_of(&mut s))
+        .collect();
+    assert_eq!(busy, vec![Some(503); 6]);
+    // A new event ends the waiting polls with it.
+    append(&root.join("s"), "a", note("two"));
+    for mut s in polls {
+        assert_eq!(status_of(&mut s), Some(200));
+    }
+    // A connection that never finishes its headers is closed by the
+    // server (hyper's header-read timeout), not kept.
+    assert!(status_of(&mut slow[0]).is_none_or(|s| s == 408));
+
+    // Connections over the bound get a 503 at once; the server serves
+    // again once they are gone.
+    let mut held: Vec<TcpStream> = (0..MAX_CONNECTIONS).map(|_| connect()).collect();
+    let mut excess = connect();
+    assert_eq!(status_of(&mut excess), Some(503));
+    held.clear();
+    drop((slow, idle));
+    let mut served = None;
+    for _ in 0..100 {
+        let mut s = connect();
+        write!(
+            s,
+            "GET /api/sessions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{}Connection: close\r\n\r\n",
+            viewer.auth
+        )
+        .unwrap();
+        served = status_of(&mut s);
+        if served == Some(200) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(served, Some(200));
 }
 
 #[test]

@@ -40,6 +40,7 @@ pub const ASSETS: &[Asset] = www! {
     "icons.js" => JS,
     "integrity-report.js" => JS,
     "line-reader.js" => JS,
+    "printable.js" => JS,
 };
 
 /// The asset served at `path`.

@@ -13,6 +13,14 @@
 //! server keeps no state per page, so its memory stays flat however long a
 //! session grows.
 //!
+//! Access: 127.0.0.1 does not separate the users of one machine, so the
+//! server makes a random token at start and prints it in its URL
+//! (`/?token=T`). The first visit with it gets the token as an HttpOnly,
+//! SameSite=Strict cookie and a redirect that drops it from the address
+//! bar; every /api request without the cookie (or `?token=T`, for scripts)
+//! is refused with 403. The page's own files are the binary's and hold
+//! nothing of a log, so they are served without it.
+//!
 //! HTTP API (JSON):
 //!   GET /api/sessions                       the start page's list, newest first
 //!   GET /api/sessions/NAME/events?offset=B&line=L[&size=S&wait=MS]
@@ -20,14 +28,14 @@
 //!   GET /api/sessions/NAME/check            the integrity report (check())
 
 mod assets;
-mod follow;
+pub(crate) mod follow;
 mod server;
 mod sessions;
 
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
@@ -40,13 +48,18 @@ const DEFAULT_PORT: u16 = 8787;
 /// The longest a page's request for new events waits for one.
 const MAX_WAIT: Duration = Duration::from_secs(25);
 /// How often a waiting request looks at the file's size.
-const POLL: Duration = Duration::from_millis(200);
+pub const POLL: Duration = Duration::from_millis(200);
 /// Bytes of lines per answer: a large session loads in a few answers, each
 /// shown as it arrives.
 const EVENTS_BUDGET: u64 = 4 << 20;
 
 pub struct State {
     root: Root,
+    /// The access token (hex) and the name of the cookie holding it (the
+    /// port is in the name: cookies are not kept per port, and two viewers
+    /// on one machine must not overwrite each other's).
+    token: String,
+    cookie: String,
     catalog: Catalog,
     /// The Host headers this server answers to (DNS rebinding defence: a
     /// page from elsewhere that resolves its own name to 127.0.0.1 is
@@ -105,7 +118,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )
     })?;
     let port = listener.local_addr()?.port();
-    let url = format!("http://127.0.0.1:{port}/");
+    let token = new_token()?;
+    let url = format!("http://127.0.0.1:{port}/?token={token}");
     let mut out = std::io::stdout().lock();
     writeln!(out, "{url}")?;
     out.flush()?;
@@ -114,16 +128,127 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "sessiontrail view: serving {} read-only at {url} (Ctrl-C stops)",
         dir.display()
     );
+    eprintln!("sessiontrail view: the token in the URL is the key; anyone without it gets 403");
     if open {
         open_browser(&url);
     }
     let state = Arc::new(State {
         root,
         catalog: Catalog::new(),
+        token,
+        cookie: format!("sessiontrail_view_{port}"),
         hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
     });
     server::serve(listener, state)?;
     Ok(())
+}
+
+/// 128 random bits from the OS, in hex.
+fn new_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Equal without returning early at the first difference, so the time an
+/// answer takes says nothing about how much of a guessed token was right.
+fn same_token(given: &str, token: &str) -> bool {
+    given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The value of query parameter `key`, as given (tokens and numbers need
+/// no decoding).
+fn query_param<'q>(query: &'q str, key: &str) -> Option<&'q str> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
+impl State {
+    /// Whether the request carries the token: the cookie (the page) or
+    /// `?token=` (a script). A Cookie header is `name=value` pairs split
+    /// by `; ` (RFC 6265 §4.2.1); only ours is looked at.
+    fn admitted(&self, cookies: Option<&str>, query: &str) -> bool {
+        let cookie = cookies.into_iter().flat_map(|c| c.split(';')).any(|pair| {
+            pair.trim()
+                .split_once('=')
+                .is_some_and(|(k, v)| k == self.cookie && same_token(v, &self.token))
+        });
+        cookie || query_param(query, "token").is_some_and(|t| same_token(t, &self.token))
+    }
+}
+
+/// The request as `answer` needs it.
+pub struct Request<'r> {
+    pub method: &'r str,
+    pub host: Option<&'r str>,
+    pub cookies: Option<&'r str>,
+    pub target: &'r str,
+}
+
+/// A long poll the server waits for (without a thread) before answering:
+/// the events file and the size the page last saw, and for how long.
+pub struct Wait {
+    pub path: std::path::PathBuf,
+    pub seen: u64,
+    pub wait: Duration,
+}
+
+/// Refuses what no answer is given to (wrong method, Host or token), else
+/// says whether the request is a long poll to wait for.
+pub fn admit(state: &State, request: &Request) -> Result<Option<Wait>, Reply> {
+    if request.method != "GET" && request.method != "HEAD" {
+        return Err(error(405, "the viewer is read-only: GET only".into()));
+    }
+    let host = request.host;
+    if !host.is_some_and(|h| state.hosts.iter().any(|ok| ok == h)) {
+        return Err(error(403, format!("unexpected Host header {host:?}")));
+    }
+    let (path, query) = request
+        .target
+        .split_once('?')
+        .unwrap_or((request.target, ""));
+    let Some(rest) = path.strip_prefix("/api/") else {
+        return Ok(None);
+    };
+    if !state.admitted(request.cookies, query) {
+        return Err(error(
+            403,
+            "no access token: open the URL that `sessiontrail view` printed (it holds the token)"
+                .into(),
+        ));
+    }
+    let Some(name) = rest
+        .strip_prefix("sessions/")
+        .and_then(|r| r.strip_suffix("/events"))
+    else {
+        return Ok(None);
+    };
+    let (Some(seen), Ok(name)) = (
+        query_param(query, "size").and_then(|v| v.parse().ok()),
+        percent_decode_str(name).decode_utf8(),
+    ) else {
+        return Ok(None);
+    };
+    let Ok(dir) = state.root.resolve(&name) else {
+        return Ok(None);
+    };
+    let wait = query_param(query, "wait")
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_millis)
+        .min(MAX_WAIT);
+    Ok(Some(Wait {
+        path: dir.join(EVENTS_FILE),
+        seen,
+        wait,
+    }))
 }
 
 fn failure(kind: std::io::ErrorKind, why: String) -> Failure {
@@ -146,16 +271,17 @@ fn open_browser(url: &str) {
     }
 }
 
-/// The answer to one request. Blocking: a request for new events may wait
-/// (see `events`).
-pub fn answer(state: &State, method: &str, host: Option<&str>, target: &str) -> Reply {
-    if method != "GET" && method != "HEAD" {
-        return error(405, "the viewer is read-only: GET only".into());
+/// The answer to one request (blocking: it may read a large file). A long
+/// poll's wait is over by now (see `admit`).
+pub fn answer(state: &State, request: &Request) -> Reply {
+    if let Err(refused) = admit(state, request) {
+        return refused;
     }
-    if !host.is_some_and(|h| state.hosts.iter().any(|ok| ok == h)) {
-        return error(403, format!("unexpected Host header {host:?}"));
-    }
+    let target = request.target;
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if let Some(token) = query_param(query, "token").filter(|_| !path.starts_with("/api/")) {
+        return login(state, path, token);
+    }
     match path {
         "/" => Reply::new(303, Vec::new()).with("Location", "/viewer/"),
         "/viewer" | "/viewer/" => asset("/viewer/index.html"),
@@ -165,6 +291,29 @@ pub fn answer(state: &State, method: &str, host: Option<&str>, target: &str) -> 
             None => asset(path),
         },
     }
+}
+
+/// The printed URL's first visit: the token becomes a cookie and the
+/// address bar loses it (a redirect to the same page without the query).
+fn login(state: &State, path: &str, token: &str) -> Reply {
+    if !same_token(token, &state.token) {
+        return error(
+            403,
+            "wrong access token: open the URL that `sessiontrail view` printed".into(),
+        );
+    }
+    let to = if path == "/" { "/viewer/" } else { path };
+    Reply::new(303, Vec::new())
+        .with("Location", to)
+        .with(
+            "Set-Cookie",
+            &format!(
+                "{}={}; Path=/; HttpOnly; SameSite=Strict",
+                state.cookie, state.token
+            ),
+        )
+        .with("Cache-Control", "no-store")
+        .with("Referrer-Policy", "no-referrer")
 }
 
 fn session_api(state: &State, rest: &str, query: &str) -> Reply {
@@ -179,7 +328,7 @@ fn session_api(state: &State, rest: &str, query: &str) -> Reply {
         Err(refusal) => {
             let status = match refusal {
                 Refusal::BadName(_) => 400,
-                Refusal::Symlink(_) => 403,
+                Refusal::Symlink(_) | Refusal::HardLink(_) => 403,
                 Refusal::NotFound(_) => 404,
             };
             return error(status, refusal.to_string());
@@ -193,28 +342,14 @@ fn session_api(state: &State, rest: &str, query: &str) -> Reply {
     result.unwrap_or_else(|e| error(500, format!("cannot read session {name:?}: {e}")))
 }
 
-/// The events after the page's cursor, waiting (up to `wait` ms) while the
-/// file still has the size the page last saw.
+/// The events after the page's cursor (a long poll has waited already,
+/// see `admit`).
 fn events(dir: &Path, query: &str) -> Result<Reply, EventLogError> {
-    let param = |key: &str| -> Option<u64> {
-        query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, v)| v.parse().ok())
-    };
+    let param = |key: &str| -> Option<u64> { query_param(query, key).and_then(|v| v.parse().ok()) };
     let from = sessiontrail::tail::Position {
         offset: param("offset").unwrap_or(0),
         line: param("line").unwrap_or(0),
     };
-    let path = dir.join(EVENTS_FILE);
-    if let Some(seen) = param("size") {
-        let wait = Duration::from_millis(param("wait").unwrap_or(0)).min(MAX_WAIT);
-        let deadline = Instant::now() + wait;
-        while follow::size_of(&path)? == seen && Instant::now() < deadline {
-            std::thread::sleep(POLL);
-        }
-    }
     let batch = follow::read_after(dir, from, EVENTS_BUDGET)?;
     let mut out = Vec::with_capacity(batch.json.len() + 256);
     write!(

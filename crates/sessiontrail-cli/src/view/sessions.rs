@@ -36,6 +36,9 @@ pub enum Refusal {
     BadName(String),
     /// A symlink where a session directory or its events file should be.
     Symlink(String),
+    /// An `events.jsonl` with more than one name (a hard link): the file
+    /// may be someone else's, linked here to be read through the viewer.
+    HardLink(String),
     /// No session of that name under ROOT.
     NotFound(String),
 }
@@ -50,6 +53,10 @@ impl std::fmt::Display for Refusal {
             Refusal::Symlink(n) => write!(
                 f,
                 "refused: {n:?} is a symbolic link; the viewer follows none"
+            ),
+            Refusal::HardLink(n) => write!(
+                f,
+                "refused: {n:?} has more than one name (a hard link); the viewer serves none"
             ),
             Refusal::NotFound(n) => write!(f, "no session {n:?} under the viewer's root"),
         }
@@ -155,7 +162,24 @@ fn check_session_dir(dir: &Path, name: &str) -> Result<(), Refusal> {
     if !events.is_file() {
         return Err(Refusal::NotFound(name.into()));
     }
+    // The core's writers do not refuse a hard-linked log (issue 22's owner
+    // rule only leaves such a file's mode alone), so the viewer does.
+    if links(&events) > 1 {
+        return Err(Refusal::HardLink(format!("{name}/{EVENTS_FILE}")));
+    }
     Ok(())
+}
+
+#[cfg(unix)]
+fn links(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(meta)
+}
+
+/// Windows keeps the count behind an unstable API; there a link is
+/// not seen.
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
 }
 
 /// What the start page shows of one session, kept up to date incrementally.
@@ -197,8 +221,13 @@ impl Catalog {
         let names = root.names();
         summaries.retain(|name, _| names.contains(name));
         for name in names {
-            let Ok(dir) = root.resolve(&name) else {
-                continue;
+            let dir = match root.resolve(&name) {
+                Ok(dir) => dir,
+                Err(refusal @ Refusal::HardLink(_)) => {
+                    rows.push(json!({ "name": name, "error": refusal.to_string() }));
+                    continue;
+                }
+                Err(_) => continue,
             };
             let summary = summaries.entry(name.clone()).or_insert_with(|| Summary {
                 in_place: true,

@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 use sessiontrail::{format_rfc3339_millis, SessionEvent};
 
+use super::content_text;
 use crate::hook::claude_code::{Context, Hook, Keep, Origin, Response};
 
 /// What the importer read of one session: its events in time order, how far
@@ -561,18 +562,6 @@ fn is_refusal(text: &str) -> bool {
 /// joined.
 fn text_of(entry: &Value) -> String {
     content_text(entry.get("message").and_then(|m| m.get("content")))
-}
-
-fn content_text(content: Option<&Value>) -> String {
-    match content {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(blocks)) => blocks
-            .iter()
-            .filter_map(|b| b.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => String::new(),
-    }
 }
 
 /// The main transcripts under `path`: the file itself, or the `*.jsonl`

@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 use sessiontrail::format_rfc3339_millis;
 
 use super::claude_code::{entry_ms, SessionRead};
+use super::content_text;
 use crate::hook::claude_code::{Context, Hook, Keep, Origin, Response};
 use crate::hook::gemini_cli::to_claude_shape;
 
@@ -79,7 +80,7 @@ pub fn read_session(path: &Path, keep: Keep, host_id: &str) -> Result<SessionRea
         match kind {
             "user" => events.extend(mapped(
                 json!({"session_id": session_id, "hook_event_name": "BeforeAgent",
-                       "prompt": text_of(message.get("content"))}),
+                       "prompt": content_text(message.get("content"))}),
                 at,
                 Some(id),
             )),
@@ -174,18 +175,6 @@ fn result_text(result: Option<&Value>) -> Option<&str> {
             .get("output")?
             .as_str()
     })
-}
-
-fn text_of(content: Option<&Value>) -> String {
-    match content {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => String::new(),
-    }
 }
 
 /// The chat recordings under `path`: the file itself, or every

@@ -322,3 +322,20 @@ pub fn cursor_key(path: &Path) -> String {
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     ids::file_key("transcript", &path.to_string_lossy())
 }
+
+/// A message's content as text: the string itself, or the `text` of each
+/// of its parts joined by newlines (Claude Code's content blocks and
+/// Gemini CLI's parts have the same shape). Only its length and digest are
+/// ever recorded.
+pub(crate) fn content_text(content: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match content {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}

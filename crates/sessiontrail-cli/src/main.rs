@@ -31,6 +31,7 @@ mod session;
 mod stdin_events;
 mod terminal;
 mod values;
+mod seal;
 mod verify;
 #[cfg(feature = "view")]
 mod view;
@@ -62,6 +63,10 @@ enum Command {
     Cat(cat::Args),
     Check(check::Args),
     Verify(verify::Args),
+    Keygen(seal::KeygenArgs),
+    Seal(seal::SealArgs),
+    Prove(seal::ProveArgs),
+    VerifyProof(seal::VerifyProofArgs),
     #[cfg(feature = "hook")]
     Hook(hook::Args),
     #[cfg(feature = "hook")]
@@ -82,6 +87,10 @@ fn main() -> ExitCode {
         Command::Cat(args) => cat::run(args),
         Command::Check(args) => check::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Keygen(args) => seal::keygen(args),
+        Command::Seal(args) => seal::seal(args),
+        Command::Prove(args) => seal::prove(args),
+        Command::VerifyProof(args) => seal::verify_proof(args),
         // Its own exit codes: an agent reads 2 as "block", so a hook never
         // uses it.
         #[cfg(feature = "hook")]

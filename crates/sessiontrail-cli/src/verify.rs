@@ -21,10 +21,24 @@ pub struct Args {
     /// The session directory (holding events.jsonl)
     #[arg(value_name = "DIR", value_parser = crate::values::path())]
     dir: PathBuf,
+    /// A checkpoint from `sessiontrail seal`: the log must extend it (an
+    /// RFC 9162 consistency proof from its tree to today's)
+    #[arg(long, value_name = "FILE", value_parser = crate::values::path())]
+    checkpoint: Option<PathBuf>,
+    /// The signer's public key (`keygen`'s FILE.pub): the checkpoint must
+    /// carry its valid signature
+    #[arg(long, value_name = "FILE", value_parser = crate::values::path(), requires = "checkpoint")]
+    public_key: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let dir = session::existing(args.dir)?;
+    // The signature first: a forged checkpoint is refused before the log
+    // is read.
+    let checkpoint = match &args.checkpoint {
+        Some(path) => Some(crate::seal::read_checkpoint(path, args.public_key.as_deref())?),
+        None => None,
+    };
     let report = EventLog::open(&dir)?.verify()?;
     println!(
         "{}",
@@ -33,9 +47,22 @@ pub fn run(args: Args) -> Result<(), Failure> {
     for line in report.to_string().lines() {
         println!("{}", printable(line));
     }
-    if report.is_ok() {
-        Ok(())
-    } else {
-        Err(Failure::Tampered)
+    if !report.is_ok() {
+        return Err(Failure::Tampered);
     }
+    if let Some(cp) = checkpoint {
+        match crate::seal::extends(&report, &cp) {
+            Ok(()) => println!(
+                "ok: the log extends the checkpoint of {} at {} lines{}",
+                printable(&cp.origin),
+                cp.size,
+                if args.public_key.is_some() { " (signature valid)" } else { " (signature not checked: no --public-key)" }
+            ),
+            Err(why) => {
+                println!("TAMPERED: {}", printable(&why));
+                return Err(Failure::Tampered);
+            }
+        }
+    }
+    Ok(())
 }

@@ -131,6 +131,7 @@ impl KeyPair {
 }
 
 /// A verifier key.
+#[derive(Debug)]
 pub struct PublicKey {
     name: String,
     id: u32,
@@ -150,6 +151,7 @@ impl PublicKey {
 }
 
 /// A checkpoint read from a note.
+#[derive(Debug)]
 pub struct Checkpoint {
     pub origin: String,
     pub size: u64,
@@ -228,4 +230,45 @@ pub fn b64(bytes: &[u8]) -> String {
 /// Reads base64 into a hash.
 pub fn hash_of_b64(text: &str) -> Option<Hash> {
     B64.decode(text).ok().and_then(|v| Hash::try_from(v).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The vectors of Go's golang.org/x/mod/sumdb/note (note_test.go): the
+    // key id rule, both key formats and the signature line match its.
+    const VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const TEXT: &str = "If you think cryptography is the answer to your problem,\n\
+                        then you don't know what your problem is.\n";
+    const SIGNED: &str = "If you think cryptography is the answer to your problem,\n\
+                          then you don't know what your problem is.\n\n\
+                          \u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+
+    #[test]
+    fn keys_and_signatures_match_go_sumdb_note() {
+        let pair = KeyPair::parse(SKEY).unwrap();
+        assert_eq!(pair.private_text(), SKEY);
+        assert_eq!(pair.public_text(), VKEY);
+        assert_eq!(pair.sign(TEXT), SIGNED);
+        assert!(PublicKey::parse(VKEY).is_ok());
+    }
+
+    #[test]
+    fn a_key_whose_id_does_not_match_is_refused() {
+        let wrong = VKEY.replace("c74f20a3", "c74f20a4");
+        assert!(PublicKey::parse(&wrong).unwrap_err().contains("key id"));
+    }
+
+    #[test]
+    fn checkpoints_round_trip_and_a_changed_body_is_refused() {
+        let pair = KeyPair::parse(SKEY).unwrap();
+        let key = PublicKey::parse(VKEY).unwrap();
+        let note = pair.sign(&checkpoint_text("example.com/log", 7, &[9u8; 32]));
+        let cp = open_checkpoint(&note, Some(&key)).unwrap();
+        assert_eq!((cp.origin.as_str(), cp.size, cp.root), ("example.com/log", 7, [9u8; 32]));
+        let changed = note.replacen("\n7\n", "\n8\n", 1);
+        assert!(open_checkpoint(&changed, Some(&key)).unwrap_err().contains("does not verify"));
+    }
 }

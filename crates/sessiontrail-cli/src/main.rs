@@ -27,11 +27,11 @@ mod hook;
 mod import;
 #[cfg(feature = "otlp")]
 mod otlp;
+mod seal;
 mod session;
 mod stdin_events;
 mod terminal;
 mod values;
-mod seal;
 mod verify;
 #[cfg(feature = "view")]
 mod view;

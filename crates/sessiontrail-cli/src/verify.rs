@@ -36,7 +36,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // The signature first: a forged checkpoint is refused before the log
     // is read.
     let checkpoint = match &args.checkpoint {
-        Some(path) => Some(crate::seal::read_checkpoint(path, args.public_key.as_deref())?),
+        Some(path) => Some(crate::seal::read_checkpoint(
+            path,
+            args.public_key.as_deref(),
+        )?),
         None => None,
     };
     let report = EventLog::open(&dir)?.verify()?;
@@ -56,7 +59,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 "ok: the log extends the checkpoint of {} at {} lines{}",
                 printable(&cp.origin),
                 cp.size,
-                if args.public_key.is_some() { " (signature valid)" } else { " (signature not checked: no --public-key)" }
+                if args.public_key.is_some() {
+                    " (signature valid)"
+                } else {
+                    " (signature not checked: no --public-key)"
+                }
             ),
             Err(why) => {
                 println!("TAMPERED: {}", printable(&why));

@@ -36,7 +36,11 @@ pub fn keygen(args: KeygenArgs) -> Result<(), Failure> {
     write_new(&args.out, &format!("{}\n", pair.private_text()), 0o600)?;
     let mut public = args.out.clone().into_os_string();
     public.push(".pub");
-    write_new(Path::new(&public), &format!("{}\n", pair.public_text()), 0o644)?;
+    write_new(
+        Path::new(&public),
+        &format!("{}\n", pair.public_text()),
+        0o644,
+    )?;
     println!("{}", pair.public_text());
     Ok(())
 }
@@ -50,7 +54,8 @@ fn write_new(path: &Path, text: &str, mode: u32) -> Result<(), Failure> {
         .mode(mode)
         .open(path)
         .map_err(|e| io_failure(path, e))?;
-    f.write_all(text.as_bytes()).map_err(|e| io_failure(path, e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| io_failure(path, e))?;
     Ok(())
 }
 
@@ -88,10 +93,9 @@ pub struct SealArgs {
 
 pub fn seal(args: SealArgs) -> Result<(), Failure> {
     let key = match &args.key {
-        Some(path) => Some(
-            KeyPair::parse(&read_text(path)?)
-                .map_err(|e| Failure::Usage(format!("{}: {e}", printable(&path.display().to_string()))))?,
-        ),
+        Some(path) => Some(KeyPair::parse(&read_text(path)?).map_err(|e| {
+            Failure::Usage(format!("{}: {e}", printable(&path.display().to_string())))
+        })?),
         None => None,
     };
     let origin = args
@@ -210,7 +214,8 @@ pub fn prove(args: ProveArgs) -> Result<(), Failure> {
         .take(size as usize)
         .enumerate()
         .find(|(_, line)| {
-            sessiontrail::parse_line(&line[..line.len() - 1]).is_ok_and(|e| e.sequence_no == args.seq)
+            sessiontrail::parse_line(&line[..line.len() - 1])
+                .is_ok_and(|e| e.sequence_no == args.seq)
         });
     let Some((index, line)) = found else {
         return Err(Failure::Usage(format!(

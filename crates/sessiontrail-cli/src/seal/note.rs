@@ -118,7 +118,12 @@ impl KeyPair {
 
     /// The verifier key's text (public).
     pub fn public_text(&self) -> String {
-        encode_key("", &self.name, self.id(), self.key.verifying_key().as_bytes())
+        encode_key(
+            "",
+            &self.name,
+            self.id(),
+            self.key.verifying_key().as_bytes(),
+        )
     }
 
     /// `text` (ending in `\n`) as a signed note.
@@ -205,10 +210,19 @@ pub fn open_checkpoint(note: &str, key: Option<&PublicKey>) -> Result<Checkpoint
     }
     let mut lines = text.split('\n');
     let bad = |why: &str| format!("not a checkpoint: {why}");
-    let origin = lines.next().filter(|o| !o.is_empty()).ok_or_else(|| bad("no origin line"))?;
+    let origin = lines
+        .next()
+        .filter(|o| !o.is_empty())
+        .ok_or_else(|| bad("no origin line"))?;
     let size = lines
         .next()
-        .and_then(|s| if s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { None })
+        .and_then(|s| {
+            if s.bytes().all(|b| b.is_ascii_digit()) {
+                s.parse().ok()
+            } else {
+                None
+            }
+        })
         .ok_or_else(|| bad("the second line is not a tree size"))?;
     let root = lines
         .next()
@@ -239,7 +253,8 @@ mod tests {
     // The vectors of Go's golang.org/x/mod/sumdb/note (note_test.go): the
     // key id rule, both key formats and the signature line match its.
     const VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-    const SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const SKEY: &str =
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
     const TEXT: &str = "If you think cryptography is the answer to your problem,\n\
                         then you don't know what your problem is.\n";
     const SIGNED: &str = "If you think cryptography is the answer to your problem,\n\
@@ -267,8 +282,13 @@ mod tests {
         let key = PublicKey::parse(VKEY).unwrap();
         let note = pair.sign(&checkpoint_text("example.com/log", 7, &[9u8; 32]));
         let cp = open_checkpoint(&note, Some(&key)).unwrap();
-        assert_eq!((cp.origin.as_str(), cp.size, cp.root), ("example.com/log", 7, [9u8; 32]));
+        assert_eq!(
+            (cp.origin.as_str(), cp.size, cp.root),
+            ("example.com/log", 7, [9u8; 32])
+        );
         let changed = note.replacen("\n7\n", "\n8\n", 1);
-        assert!(open_checkpoint(&changed, Some(&key)).unwrap_err().contains("does not verify"));
+        assert!(open_checkpoint(&changed, Some(&key))
+            .unwrap_err()
+            .contains("does not verify"));
     }
 }

@@ -82,7 +82,7 @@ fn keygen_writes_go_note_keys_and_a_private_file_only_the_owner_reads() {
         "{private}"
     );
     // base64(0x01 || 32 bytes): 44 characters, the first "A".
-    let data = public.trim_end().rsplit('+').next().unwrap();
+    let data = public.trim_end().splitn(3, '+').nth(2).unwrap();
     assert!(
         public.starts_with(&format!("example.com/seal+{id}+A")) && data.len() == 44,
         "{public}"

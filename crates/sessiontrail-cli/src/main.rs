@@ -7,7 +7,7 @@
 //!
 //! This file is the command line (clap's derive: each command's options and
 //! their help are the `Args` struct of its module) and the dispatch; each
-//! command lives in its own module (`append`, `cat`, `check`, `verify`,
+//! command lives in its own module (`append`, `cat`, `check`, `verify`, `seal/` for keygen, seal, prove and verify-proof,
 //! `hook/`, `import/`, `view/`, `otlp`), and `failure` alone turns an error
 //! into a message and an exit code. `sessiontrail --help` and `sessiontrail COMMAND --help`
 //! print the usage.

@@ -28,12 +28,7 @@ fn cli(args: &[&str]) -> Output {
 
 fn ok(args: &[&str]) -> String {
     let out = cli(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        text(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     text(&out.stdout)
 }
 
@@ -62,6 +57,31 @@ fn setup(tag: &str, n: usize) -> (TempDir, PathBuf, PathBuf, PathBuf) {
     let public = tmp.path().join("seal.key.pub");
     assert_eq!(std::fs::read_to_string(&public).unwrap(), printed);
     (tmp, dir, key, public)
+}
+
+/// `verify DIR --checkpoint CP --public-key KEY`.
+fn verify_cp(dir: &Path, cp: &Path, public: &Path) -> Output {
+    cli(&[
+        "verify",
+        s(dir),
+        "--checkpoint",
+        s(cp),
+        "--public-key",
+        s(public),
+    ])
+}
+
+/// The stdout of a command that must exit 0.
+fn stdout_of(out: Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// `verify DIR --checkpoint CP --public-key KEY` exits 5 saying `why`.
+fn verify_refused(dir: &Path, cp: &Path, public: &Path, why: &str) {
+    let out = verify_cp(dir, cp, public);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains(why), "{}", text(&out.stderr));
 }
 
 fn seal_to(dir: &Path, key: &Path, out: &Path) -> String {
@@ -103,14 +123,7 @@ fn a_signed_checkpoint_verifies_and_a_forged_or_foreign_one_is_refused() {
     assert_eq!(lines[1], "3");
     assert_eq!(lines[3], "");
     assert!(lines[4].starts_with("\u{2014} example.com/seal "), "{note}");
-    let out = ok(&[
-        "verify",
-        s(&dir),
-        "--checkpoint",
-        s(&cp),
-        "--public-key",
-        s(&public),
-    ]);
+    let out = stdout_of(verify_cp(&dir, &cp, &public));
     assert!(
         out.contains(
             "ok: the log extends the checkpoint of example.com/seal at 3 lines (signature valid)"
@@ -129,52 +142,23 @@ fn a_signed_checkpoint_verifies_and_a_forged_or_foreign_one_is_refused() {
     );
     let forged_path = tmp.path().join("forged");
     std::fs::write(&forged_path, forged).unwrap();
-    let out = cli(&[
-        "verify",
-        s(&dir),
-        "--checkpoint",
-        s(&forged_path),
-        "--public-key",
-        s(&public),
-    ]);
-    assert_eq!(out.status.code(), Some(5));
-    assert!(
-        text(&out.stderr).contains("does not verify"),
-        "{}",
-        text(&out.stderr)
-    );
+    verify_refused(&dir, &forged_path, &public, "does not verify");
 
     // Another key (same name).
     let other = tmp.path().join("other.key");
     ok(&["keygen", "--out", s(&other), "--name", "example.com/seal"]);
     let other_pub = tmp.path().join("other.key.pub");
-    let out = cli(&[
-        "verify",
-        s(&dir),
-        "--checkpoint",
-        s(&cp),
-        "--public-key",
-        s(&other_pub),
-    ]);
-    assert_eq!(out.status.code(), Some(5));
-    assert!(
-        text(&out.stderr).contains("no signature by the key example.com/seal+"),
-        "{}",
-        text(&out.stderr)
+    verify_refused(
+        &dir,
+        &cp,
+        &other_pub,
+        "no signature by the key example.com/seal+",
     );
 
     // An unsigned checkpoint is refused when a key is asked for.
     let bare = tmp.path().join("bare");
     ok(&["seal", s(&dir), "--out", s(&bare)]);
-    let out = cli(&[
-        "verify",
-        s(&dir),
-        "--checkpoint",
-        s(&bare),
-        "--public-key",
-        s(&public),
-    ]);
-    assert_eq!(out.status.code(), Some(5));
+    verify_refused(&dir, &bare, &public, "no signature by the key");
 }
 
 #[test]
@@ -189,14 +173,7 @@ fn every_earlier_checkpoint_verifies_against_the_grown_log() {
             append(&dir, &format!("round {round} note {i}"));
         }
         for cp in &cps {
-            ok(&[
-                "verify",
-                s(&dir),
-                "--checkpoint",
-                s(cp),
-                "--public-key",
-                s(&public),
-            ]);
+            stdout_of(verify_cp(&dir, cp, &public));
         }
     }
 }
@@ -217,14 +194,7 @@ fn a_rewritten_log_fails_against_an_earlier_checkpoint() {
     std::fs::remove_file(dir.join(format!("{EVENTS_FILE}.tree"))).unwrap();
     append(&dir, "covering up");
     ok(&["verify", s(&dir)]);
-    let out = cli(&[
-        "verify",
-        s(&dir),
-        "--checkpoint",
-        s(&cp),
-        "--public-key",
-        s(&public),
-    ]);
+    let out = verify_cp(&dir, &cp, &public);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stdout));
     assert!(
         text(&out.stdout)

@@ -145,6 +145,9 @@ pub struct PublicKey {
 
 impl PublicKey {
     pub fn parse(text: &str) -> Result<PublicKey, String> {
+        if text.starts_with("PRIVATE+KEY+") {
+            return Err("this is a private key: give the public one (keygen's FILE.pub)".into());
+        }
         let (name, id, bytes) = decode_key(text, "public key")?;
         let key = VerifyingKey::from_bytes(&bytes)
             .map_err(|_| "not a public key (not a valid Ed25519 point)".to_string())?;
@@ -274,6 +277,7 @@ mod tests {
     fn a_key_whose_id_does_not_match_is_refused() {
         let wrong = VKEY.replace("c74f20a3", "c74f20a4");
         assert!(PublicKey::parse(&wrong).unwrap_err().contains("key id"));
+        assert!(PublicKey::parse(SKEY).unwrap_err().contains("private key"));
     }
 
     #[test]

@@ -194,6 +194,44 @@ describe("sessiontrail view", () => {
     await page.close();
   });
 
+  test("a waterfall bar opens a panel with every field of its event, escaped; Escape closes it; ?event= reopens it", async () => {
+    const BIDI = "invoice\u202eslx.exe";
+    append(join(root, "detail"), [
+      { ...liveEvent(0), session_id: "ssn_detail" },
+      { ...liveEvent(1), session_id: "ssn_detail", tool_name: BIDI, outcome: "denied", meta: { reason: "policy", paths: ["/etc/shadow"] } },
+    ]);
+    const page = await watchedPage(context, errors);
+    await openSession(page, "detail");
+    const bar = page.locator(".waterfall li", { hasText: "slx.exe" });
+    await bar.click();
+    await page.waitForSelector("#span-detail:not([hidden])");
+    const field = (k) => page.textContent(`#span-detail [data-field=${k}] dd`);
+    assert.equal(await field("tool_name"), "invoice\\u{202e}slx.exe");
+    assert.equal(await field("outcome"), "denied");
+    // Pretty-printed (the log stores keys sorted).
+    assert.equal(await field("meta"), JSON.stringify({ paths: ["/etc/shadow"], reason: "policy" }, null, 2));
+    assert.equal(await page.textContent("#span-detail-title"), "tool invoice\\u{202e}slx.exe");
+    assert.ok(!(await page.textContent("#span-detail")).includes("\u202e"), "no raw bidi override shown");
+    const seq = await page.textContent("#span-detail .span-event h4");
+    assert.match(seq, /^Event #1: agent\.called_tool$/);
+    assert.equal(new URL(page.url()).searchParams.get("event"), "1");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#span-detail", { state: "hidden" });
+    assert.equal(new URL(page.url()).searchParams.get("event"), null);
+    // Enter on a focused bar opens it too.
+    await page.locator(".waterfall li", { hasText: "tool_0" }).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#span-detail:not([hidden])");
+    assert.equal(await field("tool_name"), "tool_0");
+    // The address opens that event's panel.
+    await page.goto(`${viewer.url}viewer/?session=detail&event=1`);
+    await page.waitForSelector("body[data-state=live]");
+    await page.waitForSelector("#span-detail:not([hidden])");
+    assert.equal(await field("outcome"), "denied");
+    assert.equal(await page.$eval(".waterfall li.selected .label", (l) => l.textContent), "tool invoice\\u{202e}slx.exe");
+    await page.close();
+  });
+
   test("a log replaced under the page is shown again from its first line", async () => {
     const page = await watchedPage(context, errors);
     const dir = join(root, "swapped");

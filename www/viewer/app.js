@@ -5,13 +5,14 @@
 // integrity report is the core's check(), drawn by the recorder's
 // ../integrity-report.js.
 //
-// Routes (server): ./ the session list; ./?session=NAME one session.
+// Routes (server): ./ the session list; ./?session=NAME one session;
+// ./?session=NAME&event=SEQ that session with event SEQ's span panel open.
 
 import { EVENT_TYPES } from "../event-types.js";
 import { Timeline } from "../timeline.js";
 import { renderReport } from "../integrity-report.js";
 import { SessionModel } from "./model.js";
-import { el, fmtInt, renderAgentTree, renderEffects, renderTotals, renderWaterfall } from "./panels.js";
+import { el, fmtInt, renderAgentTree, renderEffects, barOfRow, renderSpanDetail, renderTotals, renderWaterfall } from "./panels.js";
 import { ServerSession, fetchJson, readFile } from "./sources.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -29,6 +30,8 @@ const view = {
   redrawTimer: 0,
   lastDraw: 0,
   loaded: false,
+  bySeq: new Map(), // sequence_no -> event, for the span detail panel
+  spanKey: null, // the bar whose detail panel is open
 };
 
 boot();
@@ -38,6 +41,7 @@ function boot() {
   view.timeline = new Timeline({ scroll: $("#timeline"), count: $("#timeline-count"), filter: $("#type-filter"), detail: $("#event-detail") });
   // For the tests and the benchmark.
   window.viewer = { model: () => view.model, loaded: () => view.loaded };
+  wireSpanDetail();
   if (document.body.dataset.source === "server") {
     const name = new URLSearchParams(location.search).get("session");
     if (name !== null) openServerSession(name);
@@ -127,6 +131,8 @@ function openServerSession(name) {
         if (!view.loaded) {
           view.loaded = true;
           drawNow();
+          const seq = new URLSearchParams(location.search).get("event");
+          if (seq !== null) openEvent(seq);
           // The whole backlog is on screen at the next frame (the benchmark
           // reads firstScreenMs, from the start of the navigation).
           requestAnimationFrame(() => {
@@ -196,6 +202,8 @@ function resetView() {
   view.skipped = [];
   view.skippedCount = 0;
   view.tailBytes = 0;
+  view.bySeq = new Map();
+  closeSpan();
   view.timeline.clear();
   scheduleDraw();
 }
@@ -203,6 +211,7 @@ function resetView() {
 /** New events and unreadable lines (listed, or only counted). */
 function addEvents(events, skipped, tailBytes, unlisted = 0, draw = true) {
   view.model.add(events);
+  for (const e of events) view.bySeq.set(e.sequence_no, e);
   view.skipped.push(...skipped);
   view.skippedCount += skipped.length + unlisted;
   view.tailBytes = tailBytes;
@@ -227,6 +236,7 @@ function drawNow() {
   renderTotals($("#totals"), m, { skipped: view.skippedCount });
   renderAgentTree($("#agent-tree"), m);
   renderWaterfall($("#waterfall"), m);
+  markSelected();
   renderEffects($("#effects"), m);
   const torn = $("#torn-note");
   torn.hidden = !view.tailBytes;
@@ -243,4 +253,81 @@ function drawNow() {
 function banner(text) {
   $("#banner").textContent = text;
   $("#banner").hidden = !text;
+}
+
+// ---- the span detail panel ----
+
+/** A click on a waterfall row, or Enter / Space on a focused one, opens its
+ *  panel; Escape or the close button shuts it. One listener on the
+ *  container: the rows are redrawn as events stream in. */
+function wireSpanDetail() {
+  const open = (row) => {
+    const bar = barOfRow(row);
+    if (bar) showSpan(bar);
+  };
+  $("#waterfall").addEventListener("click", (e) => open(e.target.closest(".waterfall > li")));
+  $("#waterfall").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    const row = e.target.closest(".waterfall > li");
+    if (!row) return;
+    e.preventDefault();
+    open(row);
+  });
+  $("#span-detail").addEventListener("click", (e) => {
+    if (e.target.closest("button.close")) closeSpan(true);
+  });
+  addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && view.spanKey !== null) closeSpan(true);
+  });
+}
+
+function showSpan(bar) {
+  view.spanKey = bar.key;
+  renderSpanDetail($("#span-detail"), view.model, bar, bar.events.map((seq) => [seq, view.bySeq.get(seq)]));
+  markSelected();
+  // The address names the event, so it can be shared (server pages only:
+  // a dropped file has no address to come back to).
+  if (document.body.dataset.source === "server") {
+    const q = new URLSearchParams(location.search);
+    q.set("event", String(bar.events[0]));
+    history.replaceState(null, "", `?${q}`);
+  }
+}
+
+/** `?event=SEQ`: the bar holding event SEQ (a number), its panel open. */
+function openEvent(text) {
+  const seq = Number(text);
+  const bar = Number.isInteger(seq) ? [...view.model.bars.values()].find((b) => b.events.includes(seq)) : undefined;
+  if (bar) {
+    showSpan(bar);
+    rowOf(bar.key)?.scrollIntoView({ block: "center" });
+    $("#span-detail").focus({ preventScroll: true });
+  } else banner(`No span holds event ${text} in this session.`);
+}
+
+function closeSpan(byPerson = false) {
+  const panel = $("#span-detail");
+  const key = view.spanKey;
+  view.spanKey = null;
+  panel.hidden = true;
+  panel.replaceChildren();
+  markSelected();
+  if (!byPerson) return;
+  if (document.body.dataset.source === "server") {
+    const q = new URLSearchParams(location.search);
+    q.delete("event");
+    history.replaceState(null, "", `?${q}`);
+  }
+  if (key !== null) rowOf(key)?.focus();
+}
+
+/** The waterfall row drawing the bar keyed `key`, if it is drawn. */
+function rowOf(key) {
+  for (const li of document.querySelectorAll(".waterfall > li")) if (barOfRow(li)?.key === key) return li;
+  return null;
+}
+
+function markSelected() {
+  for (const li of document.querySelectorAll(".waterfall > li.selected")) li.classList.remove("selected");
+  if (view.spanKey !== null) rowOf(view.spanKey)?.classList.add("selected");
 }

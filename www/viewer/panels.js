@@ -42,6 +42,15 @@ function fmtTime(ms) {
   return new Date(ms).toISOString().replace("T", " ").replace("Z", " UTC");
 }
 
+/** The bar each waterfall row draws (a bar's key holds NUL separators,
+ *  which an attribute would show escaped, so it is not written there). */
+const rowBars = new WeakMap();
+
+/** The bar of waterfall row `li`, or undefined. */
+export function barOfRow(li) {
+  return li ? rowBars.get(li) : undefined;
+}
+
 /** At most this many rows per table and waterfall; the rest are counted. */
 const ROWS = 400;
 
@@ -210,16 +219,17 @@ export function renderWaterfall(root, m) {
     label.style.paddingLeft = `${Math.min(depth, 12) * 0.9}em`;
     const agentName = m.agents.get(b.agent)?.name;
     const status = b.failed ? (b.kind === "process" ? `failed: exit ${b.exitCode}` : b.outcome === "denied" ? "failed: denied" : "failed") : b.open ? "running" : "";
-    list.append(
-      el(
+    const li = el(
         "li",
-        { class: `span kind-${b.kind}${b.failed ? " failed" : ""}${b.open ? " open" : ""}`, "data-kind": b.kind, "data-depth": depth, "data-span": b.spanId, "aria-label": status ? `${b.label}, ${status}` : b.label },
+        // Focusable: Enter (or a click) opens its detail panel (app.js).
+        { class: `span kind-${b.kind}${b.failed ? " failed" : ""}${b.open ? " open" : ""}`, tabindex: 0, "data-kind": b.kind, "data-depth": depth, "data-span": b.spanId, "aria-label": status ? `${b.label}, ${status}` : b.label },
         label,
         el("span", { class: "who" }, b.kind === "agent" || b.kind === "session" ? "" : agentName ?? ""),
         el("span", { class: "track" }, bar),
         el("span", { class: "dur" }, fmtMs(dur), status && el("small", {}, ` ${status}`)),
-      ),
     );
+    rowBars.set(li, b);
+    list.append(li);
   }
   const traces = m.traces.size;
   const note = [`${fmtInt(bars.length)} spans`, `${fmtInt(traces)} ${traces === 1 ? "trace" : "traces"}`, `${fmtMs(span)} from first to last`];
@@ -280,4 +290,38 @@ function table(caption, heads, items, cells, id, rowClass = () => "") {
   section.append(el("div", { class: "scroll-x" }, el("table", {}, el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))), body)));
   if (items.length > ROWS) section.append(el("p", { class: "note" }, `${fmtInt(items.length - ROWS)} more not shown`));
   return section;
+}
+
+/** The span detail panel: what the bar shows, then every field of each of
+ *  its events (objects such as `meta` pretty-printed), all as text through
+ *  `printable`. `events`: the bar's events, looked up by sequence number
+ *  (an event not found is said so). */
+export function renderSpanDetail(root, m, bar, events) {
+  const agentName = m.agents.get(bar.agent)?.name;
+  const end = bar.open ? m.last : Number.isFinite(bar.end) ? bar.end : bar.start;
+  const facts = [
+    ["kind", bar.kind],
+    ["agent", agentName ? `${agentName} (${bar.agent})` : bar.agent],
+    ["duration", bar.open ? `${fmtMs(end - bar.start)} so far (running)` : fmtMs(end - bar.start)],
+    ["status", bar.failed ? "failed" : bar.open ? "running" : "ok"],
+    ["span", bar.spanId],
+    ["trace", bar.traceId],
+  ].filter(([, v]) => v !== "" && v !== undefined);
+  const blocks = events.map(([seq, e]) => {
+    if (!e) return el("p", { class: "note" }, `event #${seq}: not loaded`);
+    const rows = Object.entries(e).map(([k, v]) => {
+      const pre = el("pre");
+      // The page lays the JSON out over lines: those newlines stay; any in a
+      // value are inside a JSON string, already written as \n.
+      pre.textContent = printable(typeof v === "string" ? v : JSON.stringify(v, null, 2), { keepNewlines: typeof v !== "string" });
+      return el("div", { class: "field", "data-field": k }, el("dt", {}, k), el("dd", {}, pre));
+    });
+    return el("section", { class: "span-event", "data-seq": seq }, el("h4", {}, `Event #${seq}: ${e.type}`), el("dl", {}, ...rows));
+  });
+  root.replaceChildren(
+    el("div", { class: "span-detail-head" }, el("h3", { id: "span-detail-title" }, bar.label), el("button", { type: "button", class: "close", "aria-label": "Close the span detail" }, "×")),
+    el("dl", { class: "span-facts" }, ...facts.map(([k, v]) => el("div", {}, el("dt", {}, k), el("dd", {}, String(v))))),
+    ...blocks,
+  );
+  root.hidden = false;
 }

@@ -232,6 +232,31 @@ describe("sessiontrail view", () => {
     await page.close();
   });
 
+  test("a waterfall of more than 400 spans keeps every agent reachable by scrolling", async () => {
+    const agent = (k) => ({ session_id: "ssn_many", agent_id: `agent://a${k}`, agent_instance_id: `ai_${k}`, agent_name: `agent-${k}`, host_id: "host_e2e" });
+    const events = [];
+    for (let k = 0; k < 5; k++) {
+      events.push({ type: "agent.started", ...agent(k) });
+      for (let i = 0; i < 100; i++) events.push({ type: "agent.called_tool", tool_name: `t${k}_${i}`, duration_ms: 1, ...agent(k) });
+    }
+    append(join(root, "many"), events);
+    const page = await watchedPage(context, errors);
+    await openSession(page, "many");
+    const drawn = () => page.$$eval(".waterfall li .label", (ls) => ls.map((l) => l.textContent));
+    const first = await drawn();
+    assert.ok(first.length < 100, `only the rows in view are drawn (${first.length})`);
+    assert.ok(!first.includes("agent agent-4"));
+    assert.match(await page.textContent("#waterfall .note"), /^505 spans/);
+    await page.$eval(".waterfall-scroll", (s) => (s.scrollTop = s.scrollHeight));
+    await page.waitForFunction(() => [...document.querySelectorAll(".waterfall li .label")].some((l) => l.textContent === "tool t4_99"));
+    const last = await drawn();
+    assert.equal(last.at(-1), "tool t4_99");
+    // Scrolling up a little shows agent-4's own row, above its 100 tools.
+    await page.$eval(".waterfall-scroll", (s) => (s.scrollTop = s.scrollHeight - 110 * 25));
+    await page.waitForFunction(() => [...document.querySelectorAll(".waterfall li .label")].some((l) => l.textContent === "agent agent-4"));
+    await page.close();
+  });
+
   test("a log replaced under the page is shown again from its first line", async () => {
     const page = await watchedPage(context, errors);
     const dir = join(root, "swapped");

@@ -12,7 +12,7 @@ import { EVENT_TYPES } from "../event-types.js";
 import { Timeline } from "../timeline.js";
 import { renderReport } from "../integrity-report.js";
 import { SessionModel } from "./model.js";
-import { el, fmtInt, renderAgentTree, renderEffects, barOfRow, renderSpanDetail, renderTotals, renderWaterfall } from "./panels.js";
+import { el, fmtInt, renderAgentTree, renderEffects, barOfRow, renderSpanDetail, renderTotals, scrollToBar, selectBar, renderWaterfall } from "./panels.js";
 import { ServerSession, fetchJson, readFile } from "./sources.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -300,7 +300,8 @@ function openEvent(text) {
   const bar = Number.isInteger(seq) ? [...view.model.bars.values()].find((b) => b.events.includes(seq)) : undefined;
   if (bar) {
     showSpan(bar);
-    rowOf(bar.key)?.scrollIntoView({ block: "center" });
+    $("#waterfall").scrollIntoView({ block: "start" });
+    scrollToBar($("#waterfall"), bar.key);
     $("#span-detail").focus({ preventScroll: true });
   } else banner(`No span holds event ${text} in this session.`);
 }
@@ -328,6 +329,7 @@ function rowOf(key) {
 }
 
 function markSelected() {
+  selectBar(view.spanKey);
   for (const li of document.querySelectorAll(".waterfall > li.selected")) li.classList.remove("selected");
   if (view.spanKey !== null) rowOf(view.spanKey)?.classList.add("selected");
 }

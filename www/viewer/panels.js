@@ -151,7 +151,10 @@ export function renderAgentTree(root, m) {
 
 export function renderWaterfall(root, m) {
   const bars = [...m.bars.values()];
-  if (!bars.length) return root.replaceChildren(el("p", { class: "empty" }, "No spans yet."));
+  if (!bars.length) {
+    root.windowed = null;
+    return root.replaceChildren(el("p", { class: "empty" }, "No spans yet."));
+  }
   const now = m.last;
   let t0 = Infinity;
   let t1 = -Infinity;
@@ -184,10 +187,10 @@ export function renderWaterfall(root, m) {
   const seen = new Set();
   // Iterative depth-first walk: a deep chain of spans must not overflow
   // the stack. Children are pushed lazily (an index into their list), so a
-  // walk that stops at ROWS rows touches little more than those rows.
+  // walk visits each bar once.
   const walk = (list, depth) => {
     const stack = [[inOrder(list), 0, depth]];
-    while (stack.length && rows.length < ROWS) {
+    while (stack.length) {
       const top = stack[stack.length - 1];
       const [items, i, d] = top;
       if (i >= items.length) {
@@ -205,10 +208,9 @@ export function renderWaterfall(root, m) {
   };
   walk(roots, 0);
   // Bars whose parents loop back on each other have no root: show them flat.
-  if (rows.length < ROWS && seen.size < bars.length) walk(bars.filter((b) => !seen.has(b.key)), 0);
+  if (seen.size < bars.length) walk(bars.filter((b) => !seen.has(b.key)), 0);
 
-  const list = el("ol", { class: "waterfall", "aria-label": "Spans" });
-  for (const [b, depth] of rows) {
+  const draw = ([b, depth]) => {
     const start = Number.isFinite(b.start) ? b.start : t0;
     const end = b.open ? now : Number.isFinite(b.end) ? b.end : start;
     const dur = end - start;
@@ -222,19 +224,72 @@ export function renderWaterfall(root, m) {
     const li = el(
         "li",
         // Focusable: Enter (or a click) opens its detail panel (app.js).
-        { class: `span kind-${b.kind}${b.failed ? " failed" : ""}${b.open ? " open" : ""}`, tabindex: 0, "data-kind": b.kind, "data-depth": depth, "data-span": b.spanId, "aria-label": status ? `${b.label}, ${status}` : b.label },
+        { class: `span kind-${b.kind}${b.failed ? " failed" : ""}${b.open ? " open" : ""}${b.key === selectedKey ? " selected" : ""}`, tabindex: 0, "data-kind": b.kind, "data-depth": depth, "data-span": b.spanId, "aria-label": status ? `${b.label}, ${status}` : b.label },
         label,
         el("span", { class: "who" }, b.kind === "agent" || b.kind === "session" ? "" : agentName ?? ""),
         el("span", { class: "track" }, bar),
         el("span", { class: "dur" }, fmtMs(dur), status && el("small", {}, ` ${status}`)),
     );
     rowBars.set(li, b);
-    list.append(li);
-  }
+    return li;
+  };
   const traces = m.traces.size;
   const note = [`${fmtInt(bars.length)} spans`, `${fmtInt(traces)} ${traces === 1 ? "trace" : "traces"}`, `${fmtMs(span)} from first to last`];
-  if (bars.length > rows.length) note.push(`the first ${rows.length} shown`);
-  root.replaceChildren(el("p", { class: "note" }, note.join(" · ")), list);
+  windowed(root, el("p", { class: "note" }, note.join(" · ")), rows, draw);
+}
+
+/** The bar whose panel is open (app.js), drawn selected. */
+let selectedKey = null;
+export function selectBar(key) {
+  selectedKey = key;
+}
+
+/** Scrolls the waterfall in `root` to the row of the bar keyed `key`. */
+export function scrollToBar(root, key) {
+  const w = root.windowed;
+  const i = w ? w.rows.findIndex(([b]) => b.key === key) : -1;
+  if (i < 0) return;
+  w.scroll.scrollTop = Math.max(0, i * w.rowH - w.scroll.clientHeight / 2);
+  w.render();
+}
+
+const OVERSCAN = 10;
+
+/** A windowed list: `rows` drawn by `draw` into one scroll box in `root`,
+ *  only those in view plus a margin, at their positions in a list as tall
+ *  as all of them (rows have one height, the stylesheet's
+ *  --span-row-height). The box is kept across redraws, so its scroll
+ *  position stays where the person left it while events stream in. */
+function windowed(root, head, rows, draw) {
+  let w = root.windowed;
+  if (!w) {
+    const list = el("ol", { class: "waterfall", "aria-label": "Spans" });
+    const scroll = el("div", { class: "waterfall-scroll" }, list);
+    w = root.windowed = { scroll, list, rows: [], rowH: 0, frame: 0 };
+    w.render = () => {
+      w.frame = 0;
+      if (!w.rowH) w.rowH = parseFloat(getComputedStyle(scroll).getPropertyValue("--span-row-height")) || 25;
+      const n = w.rows.length;
+      w.list.style.height = `${n * w.rowH}px`;
+      const first = Math.max(0, Math.floor(scroll.scrollTop / w.rowH) - OVERSCAN);
+      const last = Math.min(n, Math.ceil((scroll.scrollTop + scroll.clientHeight) / w.rowH) + OVERSCAN);
+      const nodes = [];
+      for (let i = first; i < last; i++) {
+        const li = draw(w.rows[i]);
+        li.style.top = `${i * w.rowH}px`;
+        nodes.push(li);
+      }
+      w.list.replaceChildren(...nodes);
+    };
+    scroll.addEventListener("scroll", () => (w.frame ||= requestAnimationFrame(w.render)));
+    new ResizeObserver(() => {
+      w.rowH = 0; // re-read: the phone layout has taller rows
+      w.frame ||= requestAnimationFrame(w.render);
+    }).observe(scroll);
+  }
+  w.rows = rows;
+  root.replaceChildren(head, w.scroll);
+  w.render();
 }
 
 export function renderEffects(root, m) {

@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::hook::of_type;
+use common::hook::{assert_check_ok, of_type};
 use common::hook::{finish, spawn_hook, stored_lines};
 use common::TempDir;
 use serde_json::{json, Value};
@@ -56,18 +56,7 @@ fn transcript(projects: &Path) -> PathBuf {
 }
 
 fn import(root: &Path, args: &[&Path]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
-        .args(["import", "claude-code"])
-        .args(args)
-        .env("SESSIONTRAIL_ROOT", root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    common::hook::import("claude-code", root, &[], args)
 }
 
 fn hook(root: &Path, payload: &Value) {
@@ -103,15 +92,7 @@ fn a_transcript_becomes_a_session_with_its_tokens() {
     }
 
     let dir = root.join(SESSION);
-    let check = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
-        .args(["check", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    assert_check_ok(&dir);
 
     // `cat` shows the tokens: one decision per response (msg_01 is written
     // as two entries, counted once), input = fresh + cache written + read.

@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::hook::of_type;
 use common::TempDir;
@@ -21,21 +21,7 @@ fn rollouts() -> PathBuf {
 }
 
 fn import(root: &Path, envs: &[(&str, &Path)], args: &[&Path]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sessiontrail"));
-    command
-        .args(["import", "codex"])
-        .args(args)
-        .env("SESSIONTRAIL_ROOT", root);
-    for (k, v) in envs {
-        command.env(k, v);
-    }
-    let out = command.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    common::hook::import("codex", root, envs, args)
 }
 
 #[test]

@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::hook::of_type;
 use common::TempDir;
@@ -21,17 +20,7 @@ fn chats() -> PathBuf {
 }
 
 fn import(root: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sessiontrail"))
-        .args(["import", "gemini-cli"])
-        .arg(chats())
-        .env("SESSIONTRAIL_ROOT", root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::hook::import("gemini-cli", root, &[], &[&chats()]);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

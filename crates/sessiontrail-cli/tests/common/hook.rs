@@ -64,3 +64,23 @@ pub fn assert_check_ok(dir: &Path) {
         String::from_utf8_lossy(&check.stdout)
     );
 }
+
+/// `sessiontrail import <agent> ARGS` with `root` as `SESSIONTRAIL_ROOT`
+/// and `envs` set, asserted to succeed (its stderr shown otherwise).
+pub fn import(agent: &str, root: &Path, envs: &[(&str, &Path)], args: &[&Path]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sessiontrail"));
+    command
+        .args(["import", agent])
+        .args(args)
+        .env("SESSIONTRAIL_ROOT", root);
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
